@@ -1,0 +1,74 @@
+// The rule engine: a pure function from (case state, event or timer, supervision time) to a
+// decision. No clock, I/O, threads or logging; same inputs give the same outputs byte for byte.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rules/alert.h"
+#include "rules/calendar.h"
+#include "rules/clock.h"
+#include "rules/pack.h"
+#include "rules/state.h"
+
+namespace rules {
+
+// A case's next wake-up: the shell calls Engine::on_timer for it once `at` has passed.
+struct Timer {
+  std::string case_id;
+  Timestamp at{};
+  bool operator==(const Timer&) const = default;
+};
+
+struct Decision {
+  CaseState state;
+  std::vector<Alert> alerts;        // transitions, in a deterministic order
+  std::optional<Timer> set_timer;   // arm this one
+  std::optional<Timer> clear_timer; // and drop this one (the case's previous timer)
+  bool duplicate = false;           // the event id was seen before: nothing changed
+};
+
+// The desired state of one alert as the history implies it, before comparing with the ledger.
+struct Finding {
+  const Rule* rule = nullptr;
+  Level level = Level::kRed;
+  std::uint32_t cycle = 1;
+  Timestamp since{};               // when the condition began (fired_at)
+  std::optional<Timestamp> until;  // when it ended, if it has
+  std::string resolution;          // why it ended
+  std::string title;
+  std::string reason;
+  std::string officer;
+  std::vector<std::string> evidence;
+  std::optional<Timestamp> due_at;
+  bool provisional = false;
+  std::optional<ClockFacts> clock;
+};
+
+class Engine {
+ public:
+  Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar);
+
+  // Applies one event. The event must belong to the state's case (or the state must be empty).
+  Decision apply(CaseState state, const Event& event, Timestamp now) const;
+  // Re-evaluates a case whose timer fell due.
+  Decision on_timer(CaseState state, const Timer& timer, Timestamp now) const;
+  // Re-evaluates a case without input, e.g. after a rule or calendar change.
+  Decision reevaluate(CaseState state, Timestamp now) const;
+
+  // Every finding the history implies (also those not yet due), for explain and tests.
+  std::vector<Finding> findings(const CaseState& state) const;
+
+  const RuleSet& rules() const { return *rules_; }
+  const Calendar& calendar() const { return *calendar_; }
+
+ private:
+  Decision settle(CaseState state, Timestamp now) const;
+
+  std::shared_ptr<const RuleSet> rules_;
+  std::shared_ptr<const Calendar> calendar_;
+};
+
+}  // namespace rules

@@ -1,0 +1,42 @@
+// Everything the engine remembers about one case: its events in business-time order and the
+// lifecycle of every alert it has raised. Clocks are not stored; they are recomputed from the
+// events, so late events, rule changes and calendar changes need no migration of derived state
+// (docs/adr/0002-event-sourced-case-state.md).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/event.h"
+#include "rules/pack.h"
+
+namespace rules {
+
+// One alert's lifecycle entry: identity (rule, level, cycle) and where it stands.
+struct AlertRecord {
+  std::string rule_id;
+  Level level = Level::kRed;
+  std::uint32_t cycle = 1;
+  bool firing = false;
+  Timestamp fired_at{};
+};
+
+struct CaseState {
+  std::string case_id;
+  std::string agency;  // of the first event received
+  std::string item;
+  std::vector<Event> events;  // sorted by occurred_at; equal times keep arrival order
+  std::vector<AlertRecord> alerts;
+  std::optional<Timestamp> wakeup;  // the engine's next timer for this case
+
+  bool has_event(std::string_view event_id) const;
+
+  // Versioned binary encoding for the store. decode() never throws; on corrupt input it returns
+  // std::nullopt and sets *why.
+  std::string encode() const;
+  static std::optional<CaseState> decode(std::string_view bytes, std::string* why);
+};
+
+}  // namespace rules

@@ -1,0 +1,63 @@
+#include "findings.h"
+
+namespace rules::detail {
+
+std::string officer_at(const std::vector<Event>& events, Timestamp at) {
+  std::string out;
+  for (const Event& e : events) {
+    if (e.occurred_at > at) break;
+    if (!e.officer.empty()) out = e.officer;
+  }
+  return out;
+}
+
+void clock_findings(const Rule& rule, const ClockSpec& spec, const std::vector<Event>& events,
+                    const Calendar& cal, std::vector<Finding>& out) {
+  for (const Cycle& c : evaluate_clock(spec, events, cal)) {
+    for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+      const Stage& st = spec.stages[i];
+      const auto& fire = c.stage_fire[i];
+      // A stage is reached only while the clock runs: not before it, not after it stopped.
+      if (!fire || *fire <= c.start || (c.stop && *c.stop < *fire)) continue;
+      Finding f;
+      f.rule = &rule;
+      f.level = st.level;
+      f.cycle = c.number;
+      f.since = *fire;
+      f.title = st.title.empty() ? rule.title : st.title;
+      f.due_at = c.due_at;
+      f.provisional = c.provisional;
+      f.clock = ClockFacts{spec.limit.unit, c.limit, c.extension, c.paused_units, c.start};
+      f.evidence.push_back(c.start_event->event_id);
+      auto end_at = [&f](Timestamp t, const char* why) {
+        if (!f.until || t < *f.until) {
+          f.until = t;
+          f.resolution = why;
+        }
+      };
+      if (c.stop) {
+        end_at(*c.stop, c.stop_reason == "restarted" ? "restarted" : "clock_stopped");
+        f.evidence.push_back(c.stop_event->event_id);
+      }
+      if (!st.at_due) {
+        // A warning gives way to the next stage, and lapses while the clock is paused.
+        for (std::size_t j = i + 1; j < spec.stages.size(); ++j) {
+          if (c.stage_fire[j] && *c.stage_fire[j] > f.since) {
+            end_at(*c.stage_fire[j], "escalated");
+            break;
+          }
+        }
+        for (const PauseSpan& p : c.pauses) {
+          if (p.from >= f.since) {
+            end_at(p.from, "paused");
+            break;
+          }
+        }
+      }
+      f.officer = officer_at(events, f.since);
+      out.push_back(std::move(f));
+    }
+  }
+}
+
+}  // namespace rules::detail

@@ -1,0 +1,180 @@
+#include "rules/engine.h"
+
+#include <algorithm>
+#include <type_traits>
+
+#include "findings.h"
+
+namespace rules {
+namespace {
+
+struct Transition {
+  Alert alert;
+  Timestamp at;  // fired_at or resolved_at: orders the output
+};
+
+Alert make_alert(const Finding& f, const CaseState& s, const std::string& calendar_id) {
+  Alert a;
+  a.alert_id = alert_id(s.case_id, f.rule->id, f.level, f.cycle);
+  a.level = f.level;
+  a.rule_id = f.rule->id;
+  a.rule_pack = f.rule->pack;
+  a.calendar = calendar_id;
+  a.case_id = s.case_id;
+  a.agency = s.agency;
+  a.item = s.item;
+  a.officer = f.officer;
+  a.title = f.title;
+  a.cycle = f.cycle;
+  a.due_at = f.due_at;
+  a.fired_at = f.since;
+  a.reason = f.reason;
+  a.evidence = f.evidence;
+  a.provisional = f.provisional;
+  a.clock = f.clock;
+  return a;
+}
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar)
+    : rules_(std::move(rules)), calendar_(std::move(calendar)) {}
+
+std::vector<Finding> Engine::findings(const CaseState& s) const {
+  std::vector<Finding> out;
+  for (const Rule* r : rules_->rules()) {
+    std::visit(
+        [&](const auto& spec) {
+          using T = std::decay_t<decltype(spec)>;
+          if constexpr (std::is_same_v<T, ClockSpec>) {
+            detail::clock_findings(*r, spec, s.events, *calendar_, out);
+          } else if constexpr (std::is_same_v<T, CheckSpec>) {
+            detail::check_findings(*r, spec, s.events, out);
+          } else if constexpr (std::is_same_v<T, FeeSpec>) {
+            detail::fee_findings(*r, spec, s.events, out);
+          } else {
+            detail::benchmark_findings(*r, spec, s.events, out);
+          }
+        },
+        r->spec);
+  }
+  return out;
+}
+
+Decision Engine::apply(CaseState state, const Event& event, Timestamp now) const {
+  if (state.has_event(event.event_id)) {
+    Decision d;
+    d.state = std::move(state);
+    d.duplicate = true;
+    return d;
+  }
+  if (state.case_id.empty()) {
+    state.case_id = event.case_id;
+    state.agency = event.agency;
+    state.item = event.item;
+  }
+  // Business-time order; an event equal in time to earlier ones goes after them.
+  const auto pos = std::upper_bound(
+      state.events.begin(), state.events.end(), event.occurred_at,
+      [](Timestamp t, const Event& e) { return t < e.occurred_at; });
+  state.events.insert(pos, event);
+  return settle(std::move(state), now);
+}
+
+Decision Engine::on_timer(CaseState state, const Timer& /*timer*/, Timestamp now) const {
+  return settle(std::move(state), now);
+}
+
+Decision Engine::reevaluate(CaseState state, Timestamp now) const {
+  return settle(std::move(state), now);
+}
+
+Decision Engine::settle(CaseState state, Timestamp now) const {
+  const std::string cal_id = calendar_->id();
+  std::vector<Finding> fs = findings(state);
+  std::vector<Transition> out;
+  std::vector<bool> matched(state.alerts.size(), false);
+  std::optional<Timestamp> wake;
+  auto consider_wake = [&](Timestamp t) {
+    if (t > now && (!wake || t < *wake)) wake = t;
+  };
+  auto resolved = [&](Alert a, Timestamp at, std::string why) {
+    a.firing = false;
+    a.resolved_at = at;
+    a.resolution = std::move(why);
+    out.push_back(Transition{std::move(a), at});
+  };
+  for (const Finding& f : fs) {
+    consider_wake(f.since);
+    if (f.until) consider_wake(*f.until);
+    auto it = std::find_if(state.alerts.begin(), state.alerts.end(), [&](const AlertRecord& r) {
+      return r.rule_id == f.rule->id && r.level == f.level && r.cycle == f.cycle;
+    });
+    AlertRecord* rec = nullptr;
+    if (it != state.alerts.end()) {
+      matched[static_cast<std::size_t>(it - state.alerts.begin())] = true;
+      rec = &*it;
+    }
+    if (f.since > now) {
+      // Not due (any more): a late event moved it. Take back what was announced too early.
+      if (rec != nullptr && rec->firing) {
+        rec->firing = false;
+        resolved(make_alert(f, state, cal_id), now, "retracted");
+      }
+      continue;
+    }
+    const bool active = !f.until || *f.until > now;
+    Alert a = make_alert(f, state, cal_id);
+    if (rec == nullptr || !rec->firing) {
+      if (rec == nullptr) {
+        state.alerts.push_back(AlertRecord{f.rule->id, f.level, f.cycle, true, f.since});
+        matched.push_back(true);
+        rec = &state.alerts.back();
+      } else if (active) {
+        rec->firing = true;
+        rec->fired_at = f.since;
+      } else {
+        continue;  // it fired and resolved before; nothing new
+      }
+      out.push_back(Transition{a, f.since});
+    }
+    if (!active) {
+      rec->firing = false;
+      resolved(std::move(a), *f.until, f.resolution);
+    }
+  }
+  // A firing alert that the history no longer supports (a late event, or a rule that is gone).
+  for (std::size_t i = 0; i < state.alerts.size(); ++i) {
+    AlertRecord& rec = state.alerts[i];
+    if (matched[i] || !rec.firing) continue;
+    rec.firing = false;
+    Alert a;
+    a.alert_id = alert_id(state.case_id, rec.rule_id, rec.level, rec.cycle);
+    a.level = rec.level;
+    a.rule_id = rec.rule_id;
+    const Rule* r = rules_->find(rec.rule_id);
+    a.rule_pack = r != nullptr ? r->pack : std::string();
+    a.title = r != nullptr ? r->title : rec.rule_id;
+    a.calendar = cal_id;
+    a.case_id = state.case_id;
+    a.agency = state.agency;
+    a.item = state.item;
+    a.cycle = rec.cycle;
+    a.fired_at = rec.fired_at;
+    resolved(std::move(a), now, "retracted");
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Transition& x, const Transition& y) { return x.at < y.at; });
+  Decision d;
+  d.alerts.reserve(out.size());
+  for (Transition& t : out) d.alerts.push_back(std::move(t.alert));
+  if (state.wakeup != wake) {
+    if (state.wakeup) d.clear_timer = Timer{state.case_id, *state.wakeup};
+    if (wake) d.set_timer = Timer{state.case_id, *wake};
+    state.wakeup = wake;
+  }
+  d.state = std::move(state);
+  return d;
+}
+
+}  // namespace rules

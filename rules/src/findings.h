@@ -1,0 +1,23 @@
+// Per-kind evaluation: what each rule's alerts should be, given a case's whole history.
+#pragma once
+
+#include <vector>
+
+#include "rules/calendar.h"
+#include "rules/engine.h"
+
+namespace rules::detail {
+
+void clock_findings(const Rule& rule, const ClockSpec& spec, const std::vector<Event>& events,
+                    const Calendar& cal, std::vector<Finding>& out);
+void check_findings(const Rule& rule, const CheckSpec& spec, const std::vector<Event>& events,
+                    std::vector<Finding>& out);
+void fee_findings(const Rule& rule, const FeeSpec& spec, const std::vector<Event>& events,
+                  std::vector<Finding>& out);
+void benchmark_findings(const Rule& rule, const BenchmarkSpec& spec,
+                        const std::vector<Event>& events, std::vector<Finding>& out);
+
+// The officer most recently named at or before `at`, for the alert's `officer`.
+std::string officer_at(const std::vector<Event>& events, Timestamp at);
+
+}  // namespace rules::detail

@@ -1,0 +1,113 @@
+#include "rules/pack.h"
+
+#include <algorithm>
+#include <set>
+
+namespace rules {
+namespace {
+
+constexpr std::string_view kLevelNames[] = {"reminder", "yellow", "red"};
+constexpr std::string_view kUnitNames[] = {"working_days", "calendar_days", "hours"};
+
+}  // namespace
+
+std::string_view to_string(Level l) { return kLevelNames[static_cast<std::size_t>(l)]; }
+std::string_view to_string(Unit u) { return kUnitNames[static_cast<std::size_t>(u)]; }
+
+std::optional<Level> parse_level(std::string_view s) {
+  for (std::size_t i = 0; i < std::size(kLevelNames); ++i) {
+    if (kLevelNames[i] == s) return static_cast<Level>(i);
+  }
+  return std::nullopt;
+}
+
+const Value* field_of(const Event& e, std::string_view path, Value* scratch) {
+  // Top-level strings are not stored as Values; materialise one in the caller's scratch slot.
+  auto top = [scratch](const std::string& s) -> const Value* {
+    if (s.empty()) return nullptr;
+    scratch->kind = Value::Kind::kString;
+    scratch->text = s;
+    return scratch;
+  };
+  if (path.rfind("data.", 0) == 0) return e.data_field(path.substr(5));
+  if (path == "agency") return top(e.agency);
+  if (path == "item") return top(e.item);
+  if (path == "officer") return top(e.officer);
+  if (path == "applicant") return top(e.applicant);
+  return nullptr;
+}
+
+bool Condition::holds(const Event& e) const {
+  Value scratch;
+  const Value* v = field_of(e, path, &scratch);
+  const bool present = v != nullptr && v->kind != Value::Kind::kNull;
+  switch (op) {
+    case Op::kExists:
+      return present;
+    case Op::kAbsent:
+      return !present;
+    case Op::kEquals:
+      return present && v->text == values.front();
+    case Op::kIn:
+      return present && std::find(values.begin(), values.end(), v->text) != values.end();
+    case Op::kNotIn:
+      return !present || std::find(values.begin(), values.end(), v->text) == values.end();
+  }
+  return false;
+}
+
+bool Matcher::matches(const Event& e) const {
+  if (e.type != type) return false;
+  for (const Condition& c : where) {
+    if (!c.holds(e)) return false;
+  }
+  return true;
+}
+
+bool any_match(const Matchers& ms, const Event& e) {
+  for (const Matcher& m : ms) {
+    if (m.matches(e)) return true;
+  }
+  return false;
+}
+
+std::variant<std::shared_ptr<const RuleSet>, Diagnostics> RuleSet::combine(
+    std::vector<std::shared_ptr<const RulePack>> packs) {
+  auto set = std::make_shared<RuleSet>();
+  Diagnostics diags;
+  std::set<std::string> ids;
+  std::set<std::string> names;
+  for (const auto& p : packs) {
+    if (!names.insert(p->name).second) {
+      diags.push_back(Diagnostic{p->name, 0, 0, "pack '" + p->name + "' is given twice"});
+    }
+    for (const Rule& r : p->rules) {
+      if (!ids.insert(r.id).second) {
+        diags.push_back(Diagnostic{p->name, 0, 0,
+                                   "rule id '" + r.id + "' is defined by more than one pack"});
+      }
+      set->rules_.push_back(&r);
+    }
+  }
+  if (!diags.empty()) return diags;
+  set->packs_ = std::move(packs);
+  return std::shared_ptr<const RuleSet>(std::move(set));
+}
+
+const Rule* RuleSet::find(std::string_view id) const {
+  for (const Rule* r : rules_) {
+    if (r->id == id) return r;
+  }
+  return nullptr;
+}
+
+std::string RuleSet::id() const {
+  std::string out;
+  for (const auto& p : packs_) {
+    if (!out.empty()) out += ',';
+    out += p->id();
+  }
+  return out;
+}
+
+}  // namespace rules
