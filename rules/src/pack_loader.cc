@@ -76,10 +76,10 @@ class PackParser {
 
   std::optional<Matcher> matcher(const YAML::Node& n, const std::string& where) {
     Matcher m;
-    YAML::Node type_node = n;
+    // Bound once: yaml-cpp's Node::operator= writes through to the node it refers to.
+    const YAML::Node type_node = n.IsMap() ? n["type"] : n;
     if (n.IsMap()) {
       r_.check_keys(n, {"type", "where"}, where);
-      type_node = n["type"];
       if (!type_node.IsDefined()) {
         r_.error(n, where + ".type: required");
         return std::nullopt;
