@@ -1,0 +1,20 @@
+// A deterministic, realistic stream of approval events for benchmarks: many cases open at once,
+// each following a plausible life (corrections, procedures, extensions, late decisions, fees).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+struct Workload {
+  std::vector<std::string> lines;  // approval.event/v1 JSON, in business-time order
+  std::size_t bytes = 0;
+  std::size_t cases = 0;
+};
+
+// `cases` cases received over ten working days of March 2026, so that all are open at once.
+Workload make_workload(std::size_t cases, std::uint64_t seed);
+
+}  // namespace bench

@@ -1,0 +1,175 @@
+#include "commands.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "support/fixtures.h"
+
+namespace fs = std::filesystem;
+using testing::source_path;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("approvald-test-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path write(const std::string& name, const std::string& text) const {
+    const fs::path p = path / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p;
+  }
+};
+
+const std::string kCalendar = source_path("config/calendars/cn-mainland.yaml");
+const std::string kPack = source_path("rules/packs/cn-admin-licensing");
+
+std::string line(const std::string& id, const std::string& case_id, const std::string& type,
+                 const std::string& when, const std::string& data = "{}") {
+  return R"({"schema":"approval.event/v1","event_id":")" + id + R"(","case_id":")" + case_id +
+         R"(","type":")" + type + R"(","occurred_at":")" + when +
+         R"(","agency":"AG","item":"AG-FOOD-1","data":)" + data + "}\n";
+}
+
+}  // namespace
+
+TEST_CASE("rules check passes the shipped packs and calendar", "[cli]") {
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_check({kPack, source_path("rules/packs/example-penalty-benchmark"), kCalendar}, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("pack cn-admin-licensing@2026.1, 9 rules"));
+  CHECK_THAT(out.str(), Catch::Contains("calendar cn-mainland@2026, 2 published years"));
+  CHECK(err.str().empty());
+}
+
+TEST_CASE("rules check lists every error of every file and exits 1", "[cli]") {
+  TempDir tmp;
+  const auto pack = tmp.write("bad/pack.yaml", "pack: p\nversion: '1'\nrules:\n  - {id: a, title: t, kind: check, level: blue, on: nothing}\n");
+  const auto cal = tmp.write("cal.yaml", "calendar: c\nversion: '1'\ntime_zone: Mars/Olympus\nyears: {}\n");
+  const auto other = tmp.write("other.yaml", "hello: world\n");
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_check({pack.parent_path().string(), cal.string(), other.string(),
+                                     (tmp.path / "missing.yaml").string()}, out, err) == 1);
+  const std::string e = err.str();
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains(pack.string() + ":4:"));
+  CHECK_THAT(e, Catch::Contains("'blue' is not reminder, yellow or red"));
+  CHECK_THAT(e, Catch::Contains("unknown event type 'nothing'"));
+  CHECK_THAT(e, Catch::Contains("'Mars/Olympus' is not supported"));
+  CHECK_THAT(e, Catch::Contains("other.yaml: not a rule pack"));
+  CHECK_THAT(e, Catch::Contains("missing.yaml: cannot open"));
+  CHECK_THAT(e, Catch::EndsWith("6 errors\n"));
+}
+
+TEST_CASE("rules test runs the shipped packs' tests and fails a wrong expectation", "[cli]") {
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_test({kPack + "/tests"}, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains(" passed, 0 failed"));
+
+  TempDir tmp;
+  const auto t = tmp.write("t.yaml", "rule_packs: [" + kPack + "]\ncalendar: " + kCalendar + R"(
+tests:
+  - name: expects the wrong level
+    events:
+      - {case: C, type: received, at: "2026-02-12T10:00:00+08:00", agency: A, item: I}
+    alerts:
+      - {at: "2026-02-27T00:00:00+08:00", rule: alp-32-acceptance, firing: [{rule: alp-32-acceptance, level: yellow, case: C}]}
+)");
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::rules_test({t.string()}, out2, err2) == 1);
+  CHECK_THAT(out2.str(), Catch::Contains("FAIL  " + t.string() + ": expects the wrong level"));
+  CHECK_THAT(out2.str(), Catch::Contains("0 passed, 1 failed"));
+}
+
+TEST_CASE("replay writes alerts in firing order and reports bad lines by number", "[cli]") {
+  TempDir tmp;
+  const auto log = tmp.write("events.jsonl",
+      line("e1", "K1", "accepted", "2026-09-18T10:02:00+08:00") +
+      "{oops\n" +
+      line("e2", "K2", "received", "2026-10-20T09:00:00+08:00") +
+      line("e3", "K3", "received", "2026-10-20T09:00:00") +
+      "\n" +
+      line("e2", "K2", "received", "2026-10-20T09:00:00+08:00") +
+      line("e4", "K1", "decided", "2026-10-26T10:00:00+08:00", R"({"outcome":"approved"})"));
+  approvald::cli::ReplayOptions opt{{kPack}, kCalendar, std::nullopt, log.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  REQUIRE(approvald::cli::replay(opt, in, out, err) == 0);
+  const std::string e = err.str();
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains("events.jsonl:2: rejected: not valid JSON"));
+  CHECK_THAT(e, Catch::Contains("events.jsonl:4: rejected: occurred_at: missing UTC offset"));
+  CHECK_THAT(e, Catch::Contains("replay: 4 events (1 duplicates, 2 rejected) in 2 cases"));
+  std::vector<std::string> lines;
+  std::istringstream s(out.str());
+  for (std::string l; std::getline(s, l);) lines.push_back(l);
+  REQUIRE(lines.size() >= 3);
+  CHECK_THAT(lines[0], Catch::Contains(R"("alert_id":"K1/alp-42-decision/reminder/1","status":"firing")"));
+  CHECK_THAT(out.str(), Catch::Contains(R"("alert_id":"K1/alp-42-decision/red/1","status":"firing")"));
+  CHECK_THAT(out.str(), Catch::Contains(R"("due_at":"2026-10-22T23:59:59+08:00","fired_at":"2026-10-23T00:00:00+08:00")"));
+  // K2's acceptance deadline falls after the log ends: the clock stops at the last event.
+  CHECK_THAT(out.str(), !Catch::Contains("K2/alp-32-acceptance/red"));
+
+  opt.until = "2026-11-01T00:00:00+08:00";
+  std::ostringstream out2, err2;
+  REQUIRE(approvald::cli::replay(opt, in, out2, err2) == 0);
+  CHECK_THAT(out2.str(), Catch::Contains("K2/alp-32-acceptance/red/1"));
+}
+
+TEST_CASE("replay reads standard input and refuses bad flags", "[cli]") {
+  std::istringstream in(line("e1", "K1", "received", "2026-02-12T10:00:00+08:00"));
+  std::ostringstream out, err;
+  approvald::cli::ReplayOptions opt{{kPack}, kCalendar, "2026-03-01T00:00:00+08:00", "-"};
+  REQUIRE(approvald::cli::replay(opt, in, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("K1/alp-32-acceptance/red/1"));
+
+  opt.until = "next week";
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::replay(opt, in, out2, err2) == 1);
+  CHECK_THAT(err2.str(), Catch::Contains("--until: not an RFC 3339"));
+  opt.until.reset();
+  opt.packs = {"/nonexistent/pack"};
+  std::ostringstream out3, err3;
+  CHECK(approvald::cli::replay(opt, in, out3, err3) == 1);
+  CHECK_THAT(err3.str(), Catch::Contains("/nonexistent/pack: cannot open: No such file or directory"));
+}
+
+TEST_CASE("explain shows the day-by-day arithmetic of a case", "[cli]") {
+  TempDir tmp;
+  const auto log = tmp.write("events.jsonl",
+      line("e1", "K1", "accepted", "2026-09-18T10:02:00+08:00") +
+      line("e2", "K1", "procedure_started", "2026-09-21T10:00:00+08:00", R"({"procedure":"hearing"})") +
+      line("e3", "K1", "procedure_ended", "2026-09-23T10:00:00+08:00", R"({"procedure":"hearing"})") +
+      line("x1", "OTHER", "received", "2026-09-18T10:00:00+08:00"));
+  approvald::cli::ExplainOptions opt{{kPack}, kCalendar, "K1", "2026-10-30T00:00:00+08:00", log.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  REQUIRE(approvald::cli::explain(opt, in, out, err) == 0);
+  const std::string o = out.str();
+  INFO(o);
+  CHECK_THAT(o, Catch::Contains("clock alp-42-decision"));
+  CHECK_THAT(o, Catch::Contains("the start day 2026-09-18 is not counted"));
+  CHECK_THAT(o, Catch::Contains("2026-09-20 (Sun)  day 1   make-up working day for 国庆节"));
+  CHECK_THAT(o, Catch::Contains("2026-09-22 (Tue)  paused (not counted)"));
+  CHECK_THAT(o, Catch::Contains("[hearing]  excludes 2 working_days"));
+  // Two excluded days move 10-22 to 10-26 (10-24 and 10-25 are a weekend).
+  CHECK_THAT(o, Catch::Contains("due       2026-10-26T23:59:59+08:00"));
+  CHECK_THAT(o, Catch::Contains("status    running at 2026-10-30T00:00:00+08:00  OVERDUE"));
+  CHECK_THAT(o, Catch::Contains("FIRING   2026-10-27T00:00:00+08:00  K1/alp-42-decision/red/1"));
+  CHECK_THAT(o, !Catch::Contains("OTHER"));
+
+  opt.case_id = "NOPE";
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::explain(opt, in, out2, err2) == 1);
+  CHECK_THAT(err2.str(), Catch::Contains("case NOPE: no events"));
+}

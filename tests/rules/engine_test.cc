@@ -1,0 +1,203 @@
+#include "rules/engine.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+
+#include "rules/replay.h"
+#include "support/fixtures.h"
+
+using testing::at;
+using testing::Ev;
+
+namespace {
+
+std::string dump(const std::vector<rules::Alert>& alerts) {
+  std::string s;
+  for (const auto& a : alerts) s += a.to_json(480) + "\n";
+  return s;
+}
+
+// A case that exercises most rules: late decision after a hearing and an extension, two notices.
+std::vector<rules::Event> busy_case(const std::string& id) {
+  return {
+      Ev{.case_id = id, .type = "received", .when = "2026-03-02T09:00:00+08:00", .id = id + "-1"}.event(),
+      Ev{.case_id = id, .type = "correction_requested", .when = "2026-03-03T09:00:00+08:00", .id = id + "-2"}.event(),
+      Ev{.case_id = id, .type = "correction_received", .when = "2026-03-04T09:00:00+08:00", .id = id + "-3"}.event(),
+      Ev{.case_id = id, .type = "correction_requested", .when = "2026-03-05T09:00:00+08:00", .id = id + "-4"}.event(),
+      Ev{.case_id = id, .type = "correction_received", .when = "2026-03-09T09:00:00+08:00", .id = id + "-5"}.event(),
+      Ev{.case_id = id, .type = "accepted", .when = "2026-03-10T09:00:00+08:00", .data = R"({"promised":{"working_days":10}})", .id = id + "-6"}.event(),
+      Ev{.case_id = id, .type = "procedure_started", .when = "2026-03-16T09:00:00+08:00", .data = R"({"procedure":"hearing"})", .id = id + "-7"}.event(),
+      Ev{.case_id = id, .type = "procedure_ended", .when = "2026-03-20T09:00:00+08:00", .data = R"({"procedure":"hearing"})", .id = id + "-8"}.event(),
+      Ev{.case_id = id, .type = "procedure_started", .when = "2026-03-25T09:00:00+08:00", .data = R"({"procedure":"extension","approver":"L1","reason":"r","declared":{"working_days":5}})", .id = id + "-9"}.event(),
+      Ev{.case_id = id, .type = "decided", .when = "2026-04-30T09:00:00+08:00", .data = R"({"outcome":"approved"})", .id = id + "-10"}.event(),
+      Ev{.case_id = id, .type = "certificate_issued", .when = "2026-05-08T09:00:00+08:00", .id = id + "-11"}.event(),
+  };
+}
+
+std::set<std::string> firing_ids(const rules::Replayer& rp) {
+  std::set<std::string> out;
+  for (const auto& [id, s] : rp.cases()) {
+    for (const auto& a : s.alerts) {
+      if (a.firing) out.insert(rules::alert_id(id, a.rule_id, a.level, a.cycle));
+    }
+  }
+  return out;
+}
+
+std::set<std::string> ever_fired(const std::vector<rules::Alert>& alerts) {
+  std::set<std::string> out;
+  for (const auto& a : alerts) {
+    if (a.firing) out.insert(a.alert_id);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the same inputs give the same alerts, byte for byte", "[engine]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  const auto events = busy_case("B1");
+  const auto a = dump(testing::run(engine, events, at("2026-06-01T00:00:00+08:00")));
+  const auto b = dump(testing::run(engine, events, at("2026-06-01T00:00:00+08:00")));
+  CHECK(a == b);
+  CHECK_THAT(a, Catch::Contains("B1/alp-32-one-time-notice/yellow/1"));
+  CHECK_THAT(a, Catch::Contains("B1/promise-deadline/yellow/1"));
+  CHECK_THAT(a, Catch::Contains("\"rule_pack\":\"cn-admin-licensing@2026.1\""));
+  CHECK_THAT(a, Catch::Contains("\"calendar\":\"cn-mainland@2026\""));
+}
+
+TEST_CASE("a repeated event id changes nothing", "[engine]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  const auto e = Ev{.type = "correction_requested", .when = "2026-03-03T09:00:00+08:00", .id = "same"}.event();
+  auto d1 = engine.apply({}, e, e.occurred_at);
+  const std::string before = d1.state.encode();
+  auto d2 = engine.apply(std::move(d1.state), e, e.occurred_at);
+  CHECK(d2.duplicate);
+  CHECK(d2.alerts.empty());
+  CHECK_FALSE(d2.set_timer);
+  CHECK(d2.state.encode() == before);
+}
+
+TEST_CASE("a case with no further event gets its deadline from its timer", "[engine]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  const auto e = Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.event();
+  auto d = engine.apply({}, e, e.occurred_at);
+  CHECK(d.alerts.empty());
+  REQUIRE(d.set_timer);
+  // The earliest transition: the alp-42 reminder at the end of 10-21.
+  CHECK(rules::format_rfc3339(d.set_timer->at, 480) == "2026-10-22T00:00:00+08:00");
+  auto t1 = engine.on_timer(std::move(d.state), *d.set_timer, d.set_timer->at);
+  REQUIRE(t1.alerts.size() == 1);
+  CHECK(t1.alerts[0].alert_id == "C1/alp-42-decision/reminder/1");
+  REQUIRE(t1.set_timer);
+  REQUIRE(t1.clear_timer);
+  CHECK(rules::format_rfc3339(t1.set_timer->at, 480) == "2026-10-23T00:00:00+08:00");
+  auto t2 = engine.on_timer(std::move(t1.state), *t1.set_timer, t1.set_timer->at);
+  REQUIRE(t2.alerts.size() == 2);
+  CHECK(t2.alerts[0].alert_id == "C1/alp-42-decision/reminder/1");
+  CHECK_FALSE(t2.alerts[0].firing);
+  CHECK(t2.alerts[0].resolution == "escalated");
+  CHECK(t2.alerts[1].alert_id == "C1/alp-42-decision/red/1");
+  CHECK(t2.alerts[1].firing);
+  CHECK(rules::format_rfc3339(t2.alerts[1].fired_at, 480) == "2026-10-23T00:00:00+08:00");
+  CHECK_FALSE(t2.set_timer);  // nothing more can happen without an event
+}
+
+TEST_CASE("an evaluation that finds a breach already over emits it firing then resolved", "[engine]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  rules::CaseState s;
+  // Both events applied with a supervision clock that was stuck before the deadline...
+  const auto early = at("2026-09-18T10:02:00+08:00");
+  s = engine.apply(std::move(s), Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.event(), early).state;
+  s = engine.apply(std::move(s), Ev{.type = "decided", .when = "2026-10-26T10:00:00+08:00", .data = R"({"outcome":"denied","reason":"r"})"}.event(), early).state;
+  // ...and then the clock jumps past everything.
+  auto d = engine.reevaluate(std::move(s), at("2026-12-01T00:00:00+08:00"));
+  std::vector<std::string> got;
+  for (const auto& a : d.alerts) got.push_back(a.alert_id + (a.firing ? " firing" : " resolved"));
+  // In firing order: at 10-23T00:00 the reminder gives way as the red card fires.
+  CHECK(got == std::vector<std::string>{
+                   "C1/alp-42-decision/reminder/1 firing",
+                   "C1/alp-42-decision/reminder/1 resolved",
+                   "C1/alp-42-decision/red/1 firing",
+                   "C1/alp-42-decision/red/1 resolved",
+               });
+  CHECK(rules::format_rfc3339(d.alerts[2].fired_at, 480) == "2026-10-23T00:00:00+08:00");
+  CHECK(rules::format_rfc3339(*d.alerts[3].resolved_at, 480) == "2026-10-26T10:00:00+08:00");
+  CHECK(d.alerts[3].resolution == "clock_stopped");
+}
+
+TEST_CASE("arrival order does not change what ends up firing", "[engine][property]") {
+  // Every rotation and reversal of a case's events, fed as a log, ends in the same firing set,
+  // the same event history, and no alert that the in-order run would never have raised except
+  // those later retracted.
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  const auto events = busy_case("P");
+  const auto until = at("2026-07-01T00:00:00+08:00");
+  rules::Replayer ref(engine);
+  std::vector<rules::Alert> ref_out;
+  for (const auto& e : events) ref.feed(e, ref_out);
+  ref.advance(until, ref_out);
+  const auto want = firing_ids(ref);
+  REQUIRE_FALSE(want.empty());
+  std::vector<std::vector<rules::Event>> orders;
+  for (std::size_t r = 1; r < events.size(); ++r) {
+    auto o = events;
+    std::rotate(o.begin(), o.begin() + static_cast<std::ptrdiff_t>(r), o.end());
+    orders.push_back(o);
+  }
+  orders.emplace_back(events.rbegin(), events.rend());
+  for (const auto& o : orders) {
+    rules::Replayer rp(engine);
+    std::vector<rules::Alert> out;
+    // Arrival = the time the log is read; the supervision clock only moves forward.
+    for (const auto& e : o) rp.feed(e, out);
+    rp.advance(until, out);
+    INFO("first event " << o.front().event_id);
+    CHECK(firing_ids(rp) == want);
+    CHECK(rp.cases().at("P").encode().size() > 0);
+    std::vector<std::string> ids;
+    for (const auto& e : rp.cases().at("P").events) ids.push_back(e.event_id);
+    std::vector<std::string> ref_ids;
+    for (const auto& e : ref.cases().at("P").events) ref_ids.push_back(e.event_id);
+    CHECK(ids == ref_ids);
+    // Every alert the in-order run raised was raised here too.
+    const auto fired = ever_fired(out);
+    for (const auto& id : ever_fired(ref_out)) CHECK(fired.count(id) == 1);
+  }
+}
+
+TEST_CASE("a rule that disappears in a new rule set retracts its firing alerts", "[engine]") {
+  const auto cal = testing::cn_calendar();
+  const rules::Engine old_engine(testing::statutory_rules(), cal);
+  auto s = old_engine.apply({}, Ev{.type = "decided", .when = "2026-03-03T09:00:00+08:00", .data = R"({"outcome":"approved"})"}.event(), at("2026-03-03T09:00:00+08:00"));
+  REQUIRE(s.alerts.size() == 1);
+  CHECK(s.alerts[0].rule_id == "proc-decision-without-acceptance");
+  const rules::Engine new_engine(testing::rules_from(R"(pack: other
+version: "2"
+rules:
+  - {id: notice, title: N, kind: check, level: yellow, on: correction_requested, max_count: 1}
+)"), cal);
+  auto d = new_engine.reevaluate(std::move(s.state), at("2026-03-04T00:00:00+08:00"));
+  REQUIRE(d.alerts.size() == 1);
+  CHECK_FALSE(d.alerts[0].firing);
+  CHECK(d.alerts[0].resolution == "retracted");
+  CHECK(d.alerts[0].alert_id == "C1/proc-decision-without-acceptance/red/1");
+}
+
+TEST_CASE("findings carry the clock facts a supervisor needs", "[engine]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  auto d = engine.apply({}, Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(), at("2026-03-02T09:00:00+08:00"));
+  d = engine.apply(std::move(d.state), Ev{.type = "procedure_started", .when = "2026-03-10T09:00:00+08:00", .data = R"({"procedure":"hearing"})"}.event(), at("2026-03-10T09:00:00+08:00"));
+  d = engine.apply(std::move(d.state), Ev{.type = "procedure_ended", .when = "2026-03-17T09:00:00+08:00", .data = R"({"procedure":"hearing"})"}.event(), at("2026-03-17T09:00:00+08:00"));
+  const auto fs = engine.findings(d.state);
+  const auto red = std::find_if(fs.begin(), fs.end(), [](const rules::Finding& f) {
+    return f.rule->id == "alp-42-decision" && f.level == rules::Level::kRed;
+  });
+  REQUIRE(red != fs.end());
+  REQUIRE(red->clock);
+  CHECK(red->clock->limit == 20);
+  CHECK(red->clock->paused == 5);
+  CHECK(rules::format_rfc3339(*red->due_at, 480) == "2026-04-07T23:59:59+08:00");
+}
