@@ -196,7 +196,7 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
   if (until || last) rp.advance(until ? *until : *last, alerts);
   flush();
   std::size_t open_alerts = 0;
-  for (const auto& [id, s] : rp.cases()) {
+  for (const auto& s : rp.cases()) {
     for (const auto& a : s.alerts) open_alerts += a.firing;
   }
   err << "replay: " << events << " events (" << duplicates << " duplicates, " << rejected
@@ -223,14 +223,13 @@ int explain(const ExplainOptions& opt, std::istream& in, std::ostream& out, std:
     rp.feed(e, transitions);
   });
   if (!opened) return 1;
-  const auto it = rp.cases().find(opt.case_id);
-  if (it == rp.cases().end()) {
+  if (rp.find(opt.case_id) == nullptr) {
     err << "case " << opt.case_id << ": no events in " << opt.input << '\n';
     return 1;
   }
   const rules::Timestamp now = at ? *at : *last;
   rp.advance(now, transitions);
-  const rules::CaseState& s = rp.cases().at(opt.case_id);
+  const rules::CaseState& s = *rp.find(opt.case_id);
   const auto& cal = *setup->calendar;
   const int off = cal.offset_minutes();
   out << "case " << s.case_id << "   agency " << s.agency << "   item " << s.item << '\n';

@@ -15,10 +15,10 @@ Finding violation(const Rule& rule, const Event& e, std::uint32_t ordinal, std::
   f.level = rule.level;
   f.cycle = ordinal;
   f.since = e.occurred_at;
-  f.title = rule.title;
+  f.title = &rule.title;
   f.reason = std::move(reason);
-  f.officer = e.officer.empty() ? officer_at(events, e.occurred_at) : e.officer;
-  f.evidence.push_back(e.event_id);
+  f.evidence[0] = static_cast<std::int32_t>(&e - events.data());
+  f.officer_from_evidence = true;
   return f;
 }
 

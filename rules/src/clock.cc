@@ -106,24 +106,20 @@ void derive(const ClockSpec& spec, const Calendar& cal, Cycle& c) {
       c.provisional = cal.any_provisional(static_cast<Date>(s), static_cast<Date>(*due));
     }
   }
-  c.stage_fire.clear();
-  for (const Stage& st : spec.stages) {
+  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+    const Stage& st = spec.stages[i];
     const std::int64_t n = st.at_due ? total : std::max<std::int64_t>(0, total - axis.scale(st.before));
     const auto p = st.at_due ? due : walk(axis, s, n, spans, nullptr);
-    if (!p) {
-      c.stage_fire.emplace_back();
-    } else {
-      // A stage fires once the supervision clock passes the point's last instant.
-      c.stage_fire.emplace_back(axis.last_instant(*p) + std::chrono::seconds{1});
-    }
+    // A stage fires once the supervision clock passes the point's last instant.
+    if (p) c.stage_fire[i] = axis.last_instant(*p) + std::chrono::seconds{1};
   }
 }
 
 }  // namespace
 
-std::vector<Cycle> evaluate_clock(const ClockSpec& spec, const std::vector<Event>& events,
-                                  const Calendar& cal) {
-  std::vector<Cycle> cycles;
+Cycles evaluate_clock(const ClockSpec& spec, const std::vector<Event>& events,
+                      const Calendar& cal) {
+  Cycles cycles;
   auto running = [&]() { return !cycles.empty() && !cycles.back().stop; };
   auto open = [&](const Event& e) {
     bool ok = false;
@@ -136,11 +132,11 @@ std::vector<Cycle> evaluate_clock(const ClockSpec& spec, const std::vector<Event
     c.limit = limit;
     cycles.push_back(std::move(c));
   };
-  auto close = [&](const Event& e, std::string reason) {
+  auto close = [&](const Event& e, const char* reason) {
     Cycle& c = cycles.back();
     c.stop = e.occurred_at;
     c.stop_event = &e;
-    c.stop_reason = std::move(reason);
+    c.stop_reason = reason;
   };
   std::int64_t extensions_counted = 0;
   for (const Event& e : events) {
@@ -156,7 +152,7 @@ std::vector<Cycle> evaluate_clock(const ClockSpec& spec, const std::vector<Event
     if (!running()) continue;
     Cycle& c = cycles.back();
     if (any_match(spec.stop, e)) {
-      close(e, std::string(to_string(e.type)));
+      close(e, to_string(e.type).data());  // names are static, NUL-terminated literals
       continue;
     }
     if (spec.pause) {

@@ -13,22 +13,25 @@ std::string officer_at(const std::vector<Event>& events, Timestamp at) {
 
 void clock_findings(const Rule& rule, const ClockSpec& spec, const std::vector<Event>& events,
                     const Calendar& cal, std::vector<Finding>& out) {
+  const auto index_of = [&events](const Event* e) {
+    return e == nullptr ? -1 : static_cast<std::int32_t>(e - events.data());
+  };
   for (const Cycle& c : evaluate_clock(spec, events, cal)) {
     for (std::size_t i = 0; i < spec.stages.size(); ++i) {
       const Stage& st = spec.stages[i];
       const auto& fire = c.stage_fire[i];
       // A stage is reached only while the clock runs: not before it, not after it stopped.
       if (!fire || *fire <= c.start || (c.stop && *c.stop < *fire)) continue;
-      Finding f;
+      Finding& f = out.emplace_back();
       f.rule = &rule;
       f.level = st.level;
       f.cycle = c.number;
       f.since = *fire;
-      f.title = st.title.empty() ? rule.title : st.title;
+      f.title = st.title.empty() ? &rule.title : &st.title;
       f.due_at = c.due_at;
       f.provisional = c.provisional;
       f.clock = ClockFacts{spec.limit.unit, c.limit, c.extension, c.paused_units, c.start};
-      f.evidence.push_back(c.start_event->event_id);
+      f.evidence[0] = index_of(c.start_event);
       auto end_at = [&f](Timestamp t, const char* why) {
         if (!f.until || t < *f.until) {
           f.until = t;
@@ -36,8 +39,8 @@ void clock_findings(const Rule& rule, const ClockSpec& spec, const std::vector<E
         }
       };
       if (c.stop) {
-        end_at(*c.stop, c.stop_reason == "restarted" ? "restarted" : "clock_stopped");
-        f.evidence.push_back(c.stop_event->event_id);
+        end_at(*c.stop, std::string_view(c.stop_reason) == "restarted" ? "restarted" : "clock_stopped");
+        f.evidence[1] = index_of(c.stop_event);
       }
       if (!st.at_due) {
         // A warning gives way to the next stage, and lapses while the clock is paused.
@@ -54,8 +57,6 @@ void clock_findings(const Rule& rule, const ClockSpec& spec, const std::vector<E
           }
         }
       }
-      f.officer = officer_at(events, f.since);
-      out.push_back(std::move(f));
     }
   }
 }

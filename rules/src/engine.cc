@@ -13,36 +13,46 @@ struct Transition {
   Timestamp at;  // fired_at or resolved_at: orders the output
 };
 
-Alert make_alert(const Finding& f, const CaseState& s, const std::string& calendar_id) {
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar)
+    : rules_(std::move(rules)), calendar_(std::move(calendar)), calendar_id_(calendar_->id()) {}
+
+Alert Engine::materialise(const Finding& f, const CaseState& s) const {
   Alert a;
   a.alert_id = alert_id(s.case_id, f.rule->id, f.level, f.cycle);
   a.level = f.level;
   a.rule_id = f.rule->id;
   a.rule_pack = f.rule->pack;
-  a.calendar = calendar_id;
+  a.calendar = calendar_id_;
   a.case_id = s.case_id;
   a.agency = s.agency;
   a.item = s.item;
-  a.officer = f.officer;
-  a.title = f.title;
+  a.title = *f.title;
   a.cycle = f.cycle;
   a.due_at = f.due_at;
   a.fired_at = f.since;
   a.reason = f.reason;
-  a.evidence = f.evidence;
+  for (std::int32_t i : f.evidence) {
+    if (i >= 0) a.evidence.push_back(s.events[static_cast<std::size_t>(i)].event_id);
+  }
+  if (f.officer_from_evidence && !s.events[static_cast<std::size_t>(f.evidence[0])].officer.empty()) {
+    a.officer = s.events[static_cast<std::size_t>(f.evidence[0])].officer;
+  } else {
+    a.officer = detail::officer_at(s.events, f.since);
+  }
   a.provisional = f.provisional;
   a.clock = f.clock;
   return a;
 }
 
-}  // namespace
-
-Engine::Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar)
-    : rules_(std::move(rules)), calendar_(std::move(calendar)) {}
-
 std::vector<Finding> Engine::findings(const CaseState& s) const {
   std::vector<Finding> out;
+  out.reserve(16);
+  TypeMask present = 0;
+  for (const Event& e : s.events) present |= type_bit(e.type);
   for (const Rule* r : rules_->rules()) {
+    if ((r->triggers & present) == 0) continue;
     std::visit(
         [&](const auto& spec) {
           using T = std::decay_t<decltype(spec)>;
@@ -61,7 +71,7 @@ std::vector<Finding> Engine::findings(const CaseState& s) const {
   return out;
 }
 
-Decision Engine::apply(CaseState state, const Event& event, Timestamp now) const {
+Decision Engine::apply(CaseState state, Event event, Timestamp now) const {
   if (state.has_event(event.event_id)) {
     Decision d;
     d.state = std::move(state);
@@ -77,7 +87,7 @@ Decision Engine::apply(CaseState state, const Event& event, Timestamp now) const
   const auto pos = std::upper_bound(
       state.events.begin(), state.events.end(), event.occurred_at,
       [](Timestamp t, const Event& e) { return t < e.occurred_at; });
-  state.events.insert(pos, event);
+  state.events.insert(pos, std::move(event));
   return settle(std::move(state), now);
 }
 
@@ -90,7 +100,6 @@ Decision Engine::reevaluate(CaseState state, Timestamp now) const {
 }
 
 Decision Engine::settle(CaseState state, Timestamp now) const {
-  const std::string cal_id = calendar_->id();
   std::vector<Finding> fs = findings(state);
   std::vector<Transition> out;
   std::vector<bool> matched(state.alerts.size(), false);
@@ -119,26 +128,24 @@ Decision Engine::settle(CaseState state, Timestamp now) const {
       // Not due (any more): a late event moved it. Take back what was announced too early.
       if (rec != nullptr && rec->firing) {
         rec->firing = false;
-        resolved(make_alert(f, state, cal_id), now, "retracted");
+        resolved(materialise(f, state), now, "retracted");
       }
       continue;
     }
     const bool active = !f.until || *f.until > now;
-    Alert a = make_alert(f, state, cal_id);
-    if (rec == nullptr || !rec->firing) {
-      if (rec == nullptr) {
-        state.alerts.push_back(AlertRecord{f.rule->id, f.level, f.cycle, true, f.since});
-        matched.push_back(true);
-        rec = &state.alerts.back();
-      } else if (active) {
-        rec->firing = true;
-        rec->fired_at = f.since;
-      } else {
-        continue;  // it fired and resolved before; nothing new
-      }
+    if (rec != nullptr && rec->firing == active) continue;  // the common case: no change
+    Alert a = materialise(f, state);
+    if (rec == nullptr) {
+      state.alerts.push_back(AlertRecord{f.rule->id, f.level, f.cycle, active, f.since});
+      matched.push_back(true);
       out.push_back(Transition{a, f.since});
-    }
-    if (!active) {
+      // Began and ended unseen (a late evaluation): report both, in order.
+      if (!active) resolved(std::move(a), *f.until, f.resolution);
+    } else if (active) {
+      rec->firing = true;
+      rec->fired_at = f.since;
+      out.push_back(Transition{std::move(a), f.since});
+    } else {
       rec->firing = false;
       resolved(std::move(a), *f.until, f.resolution);
     }
@@ -155,7 +162,7 @@ Decision Engine::settle(CaseState state, Timestamp now) const {
     const Rule* r = rules_->find(rec.rule_id);
     a.rule_pack = r != nullptr ? r->pack : std::string();
     a.title = r != nullptr ? r->title : rec.rule_id;
-    a.calendar = cal_id;
+    a.calendar = calendar_id_;
     a.case_id = state.case_id;
     a.agency = state.agency;
     a.item = state.item;

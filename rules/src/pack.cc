@@ -37,23 +37,50 @@ const Value* field_of(const Event& e, std::string_view path, Value* scratch) {
   return nullptr;
 }
 
+namespace {
+
+// The text of a field without building a Value: data leaves are looked up in place.
+const std::string* text_of(const Event& e, std::string_view path) {
+  if (path.rfind("data.", 0) == 0) {
+    const Value* v = e.data_field(path.substr(5));
+    return v == nullptr || v->kind == Value::Kind::kNull ? nullptr : &v->text;
+  }
+  const std::string* s = nullptr;
+  if (path == "agency") {
+    s = &e.agency;
+  } else if (path == "item") {
+    s = &e.item;
+  } else if (path == "officer") {
+    s = &e.officer;
+  } else if (path == "applicant") {
+    s = &e.applicant;
+  }
+  return s == nullptr || s->empty() ? nullptr : s;
+}
+
+}  // namespace
+
 bool Condition::holds(const Event& e) const {
-  Value scratch;
-  const Value* v = field_of(e, path, &scratch);
-  const bool present = v != nullptr && v->kind != Value::Kind::kNull;
+  const std::string* v = text_of(e, path);
   switch (op) {
     case Op::kExists:
-      return present;
+      return v != nullptr;
     case Op::kAbsent:
-      return !present;
+      return v == nullptr;
     case Op::kEquals:
-      return present && v->text == values.front();
+      return v != nullptr && *v == values.front();
     case Op::kIn:
-      return present && std::find(values.begin(), values.end(), v->text) != values.end();
+      return v != nullptr && std::find(values.begin(), values.end(), *v) != values.end();
     case Op::kNotIn:
-      return !present || std::find(values.begin(), values.end(), v->text) == values.end();
+      return v == nullptr || std::find(values.begin(), values.end(), *v) == values.end();
   }
   return false;
+}
+
+TypeMask mask_of(const Matchers& ms) {
+  TypeMask m = 0;
+  for (const Matcher& x : ms) m |= type_bit(x.type);
+  return m;
 }
 
 bool Matcher::matches(const Event& e) const {

@@ -2,6 +2,7 @@
 // docs/rules.md; keep the two in step.
 #include <algorithm>
 #include <set>
+#include <type_traits>
 
 #include "rules/pack.h"
 #include "yaml_reader.h"
@@ -493,6 +494,16 @@ std::variant<std::shared_ptr<const RulePack>, Diagnostics> RulePack::load(std::s
       } else if (!kind.empty()) {
         r.error(n["kind"], path(w, "kind") + ": '" + kind + "' is not clock, check, fee or benchmark");
       }
+      rule.triggers = std::visit(
+          [](const auto& spec) -> TypeMask {
+            using T = std::decay_t<decltype(spec)>;
+            if constexpr (std::is_same_v<T, ClockSpec>) {
+              return mask_of(spec.start) | mask_of(spec.restart);
+            } else {
+              return mask_of(spec.on);
+            }
+          },
+          rule.spec);
       pack->rules.push_back(std::move(rule));
     }
   }

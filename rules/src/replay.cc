@@ -2,35 +2,45 @@
 
 namespace rules {
 
-void Replayer::apply_decision(Decision d, std::vector<Alert>& out) {
-  if (d.clear_timer) timers_.erase({d.clear_timer->at, d.clear_timer->case_id});
-  if (d.set_timer) timers_.insert({d.set_timer->at, d.set_timer->case_id});
+const CaseState* Replayer::find(std::string_view case_id) const {
+  const auto it = index_.find(std::string(case_id));
+  return it == index_.end() ? nullptr : &cases_[it->second];
+}
+
+std::size_t Replayer::pending_timers() const {
+  std::size_t n = 0;
+  for (const CaseState& s : cases_) n += s.wakeup.has_value();
+  return n;
+}
+
+void Replayer::apply_decision(std::uint32_t index, Decision d, std::vector<Alert>& out) {
+  if (d.set_timer) timers_.push({d.set_timer->at, index});
   for (Alert& a : d.alerts) out.push_back(std::move(a));
-  std::string id = d.state.case_id;
-  cases_[id] = std::move(d.state);
+  cases_[index] = std::move(d.state);
 }
 
 void Replayer::advance(Timestamp to, std::vector<Alert>& out) {
-  while (!timers_.empty() && timers_.begin()->first <= to) {
-    const auto [at, case_id] = *timers_.begin();
-    timers_.erase(timers_.begin());
+  while (!timers_.empty() && timers_.top().first <= to) {
+    const auto [at, index] = timers_.top();
+    timers_.pop();
+    CaseState& s = cases_[index];
+    if (s.wakeup != at) continue;  // stale: the case was re-armed since
     if (at > now_) now_ = at;
-    auto it = cases_.find(case_id);
-    if (it == cases_.end()) continue;
-    CaseState s = std::move(it->second);
     s.wakeup.reset();  // this timer is consumed
-    apply_decision(engine_.on_timer(std::move(s), Timer{case_id, at}, now_), out);
+    const Timer t{s.case_id, at};
+    apply_decision(index, engine_.on_timer(std::move(s), t, now_), out);
   }
   if (to > now_) now_ = to;
 }
 
-bool Replayer::feed(const Event& e, Timestamp arrival, std::vector<Alert>& out) {
+bool Replayer::feed(Event e, Timestamp arrival, std::vector<Alert>& out) {
   advance(arrival, out);
-  auto it = cases_.find(e.case_id);
-  CaseState s = it == cases_.end() ? CaseState{} : std::move(it->second);
-  Decision d = engine_.apply(std::move(s), e, now_);
+  const auto [it, inserted] = index_.try_emplace(e.case_id, static_cast<std::uint32_t>(cases_.size()));
+  if (inserted) cases_.emplace_back();
+  const std::uint32_t index = it->second;
+  Decision d = engine_.apply(std::move(cases_[index]), std::move(e), now_);
   const bool dup = d.duplicate;
-  apply_decision(std::move(d), out);
+  apply_decision(index, std::move(d), out);
   return !dup;
 }
 

@@ -40,5 +40,5 @@ TEST_CASE("the supervision clock never goes back for a late event", "[replay]") 
   const auto t = rp.now();
   rp.feed(Ev{.type = "received", .when = "2026-03-02T09:00:00+08:00"}.event(), out);
   CHECK(rp.now() == t);
-  CHECK(rp.cases().at("C1").events.front().type == rules::EventType::kReceived);
+  CHECK(rp.find("C1")->events.front().type == rules::EventType::kReceived);
 }

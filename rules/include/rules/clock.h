@@ -2,6 +2,8 @@
 // alerts and by `approvald explain` to show a supervisor the arithmetic.
 #pragma once
 
+#include <array>
+#include <boost/container/small_vector.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +30,7 @@ struct Cycle {
   Timestamp start{};
   const Event* stop_event = nullptr;
   std::optional<Timestamp> stop;
-  std::string stop_reason;  // the stopping event's type, or "restarted"
+  const char* stop_reason = "";  // the stopping event's type, or "restarted" (static strings)
   std::vector<PauseSpan> pauses;
   std::int64_t limit = 0;
   std::int64_t extension = 0;
@@ -39,12 +41,16 @@ struct Cycle {
   std::optional<Date> due_date;        // day units only
   std::int64_t paused_units = 0;       // excluded before the due point
   bool provisional = false;            // crosses a year without a published schedule
-  std::vector<std::optional<Timestamp>> stage_fire;  // per spec stage: when it fires
+  // Per spec stage, when it fires. Stage levels are unique, so a clock has at most three.
+  std::array<std::optional<Timestamp>, 3> stage_fire;
 
   bool paused_at_end() const { return !pauses.empty() && !pauses.back().to && !stop; }
 };
 
-std::vector<Cycle> evaluate_clock(const ClockSpec& spec, const std::vector<Event>& events,
-                                  const Calendar& calendar);
+// Most cases run a clock once or twice; keep those cycles off the heap.
+using Cycles = boost::container::small_vector<Cycle, 2>;
+
+Cycles evaluate_clock(const ClockSpec& spec, const std::vector<Event>& events,
+                      const Calendar& calendar);
 
 }  // namespace rules

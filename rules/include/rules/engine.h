@@ -31,17 +31,19 @@ struct Decision {
 };
 
 // The desired state of one alert as the history implies it, before comparing with the ledger.
+// Kept free of owned strings: most evaluations change nothing, and only a transition is turned
+// into an Alert.
 struct Finding {
   const Rule* rule = nullptr;
   Level level = Level::kRed;
   std::uint32_t cycle = 1;
   Timestamp since{};               // when the condition began (fired_at)
   std::optional<Timestamp> until;  // when it ended, if it has
-  std::string resolution;          // why it ended
-  std::string title;
-  std::string reason;
-  std::string officer;
-  std::vector<std::string> evidence;
+  const char* resolution = "";     // why it ended
+  const std::string* title = nullptr;
+  std::string reason;              // violations only
+  std::int32_t evidence[2] = {-1, -1};  // indices into the case's events
+  bool officer_from_evidence = false;   // violations: the acting officer of the event
   std::optional<Timestamp> due_at;
   bool provisional = false;
   std::optional<ClockFacts> clock;
@@ -52,7 +54,8 @@ class Engine {
   Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar);
 
   // Applies one event. The event must belong to the state's case (or the state must be empty).
-  Decision apply(CaseState state, const Event& event, Timestamp now) const;
+  // Both are taken by value: move them in on a hot path, the event becomes part of the history.
+  Decision apply(CaseState state, Event event, Timestamp now) const;
   // Re-evaluates a case whose timer fell due.
   Decision on_timer(CaseState state, const Timer& timer, Timestamp now) const;
   // Re-evaluates a case without input, e.g. after a rule or calendar change.
@@ -66,9 +69,11 @@ class Engine {
 
  private:
   Decision settle(CaseState state, Timestamp now) const;
+  Alert materialise(const Finding& f, const CaseState& s) const;
 
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const Calendar> calendar_;
+  std::string calendar_id_;
 };
 
 }  // namespace rules

@@ -30,6 +30,10 @@ struct Condition {
   bool holds(const Event& e) const;
 };
 
+// A bit per EventType, to skip rules that no event of a case can trigger.
+using TypeMask = std::uint32_t;
+inline constexpr TypeMask type_bit(EventType t) { return TypeMask{1} << static_cast<unsigned>(t); }
+
 // Matches events of one type whose fields satisfy every condition.
 struct Matcher {
   EventType type = EventType::kReceived;
@@ -39,6 +43,7 @@ struct Matcher {
 };
 using Matchers = std::vector<Matcher>;
 bool any_match(const Matchers& ms, const Event& e);
+TypeMask mask_of(const Matchers& ms);
 
 // Looks a field up by its pack path; nullptr when absent.
 const Value* field_of(const Event& e, std::string_view path, Value* scratch);
@@ -127,6 +132,8 @@ struct Rule {
   std::string pack;   // "name@version" of the pack that holds it
   Level level = Level::kYellow;  // non-clock rules
   std::variant<ClockSpec, CheckSpec, FeeSpec, BenchmarkSpec> spec;
+  // Event types that can make this rule raise anything; a case with none of them is skipped.
+  TypeMask triggers = 0;
 };
 
 struct RulePack {

@@ -3,9 +3,11 @@
 // due by then fires. Pure: the caller supplies the events and collects the alerts.
 #pragma once
 
-#include <map>
-#include <set>
+#include <functional>
+#include <queue>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -19,21 +21,31 @@ class Replayer {
 
   // Applies one event arriving at `arrival` (normally its occurred_at). Returns false for a
   // duplicate event id.
-  bool feed(const Event& e, Timestamp arrival, std::vector<Alert>& out);
-  bool feed(const Event& e, std::vector<Alert>& out) { return feed(e, e.occurred_at, out); }
+  bool feed(Event e, Timestamp arrival, std::vector<Alert>& out);
+  bool feed(Event e, std::vector<Alert>& out) {
+    const Timestamp arrival = e.occurred_at;
+    return feed(std::move(e), arrival, out);
+  }
   // Moves the supervision clock forward to `to`, firing every timer due by then.
   void advance(Timestamp to, std::vector<Alert>& out);
 
   Timestamp now() const { return now_; }
-  const std::map<std::string, CaseState>& cases() const { return cases_; }
-  std::size_t pending_timers() const { return timers_.size(); }
+  // Cases in the order they were first seen.
+  const std::vector<CaseState>& cases() const { return cases_; }
+  const CaseState* find(std::string_view case_id) const;
+  // Timers armed and not yet fired.
+  std::size_t pending_timers() const;
 
  private:
-  void apply_decision(Decision d, std::vector<Alert>& out);
+  void apply_decision(std::uint32_t index, Decision d, std::vector<Alert>& out);
 
   const Engine& engine_;
-  std::map<std::string, CaseState> cases_;
-  std::set<std::pair<Timestamp, std::string>> timers_;
+  std::vector<CaseState> cases_;
+  std::unordered_map<std::string, std::uint32_t> index_;
+  // Min-heap of (due, case index). Entries are never removed early: one whose time no longer
+  // equals the case's wake-up is stale and skipped when it surfaces.
+  using Entry = std::pair<Timestamp, std::uint32_t>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> timers_;
   Timestamp now_{Millis{INT64_MIN / 2}};
 };
 
