@@ -197,7 +197,7 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
   flush();
   std::size_t open_alerts = 0;
   for (const auto& s : rp.cases()) {
-    for (const auto& a : s.alerts) open_alerts += a.firing;
+    for (const auto& a : s.alerts) open_alerts += a.firing();
   }
   err << "replay: " << events << " events (" << duplicates << " duplicates, " << rejected
       << " rejected) in " << rp.cases().size() << " cases; " << firing << " alerts fired, "

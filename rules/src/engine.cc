@@ -113,6 +113,7 @@ Decision Engine::settle(CaseState state, Timestamp now) const {
     a.resolution = std::move(why);
     out.push_back(Transition{std::move(a), at});
   };
+  using Status = AlertRecord::Status;
   for (const Finding& f : fs) {
     consider_wake(f.since);
     if (f.until) consider_wake(*f.until);
@@ -124,37 +125,43 @@ Decision Engine::settle(CaseState state, Timestamp now) const {
       matched[static_cast<std::size_t>(it - state.alerts.begin())] = true;
       rec = &*it;
     }
+    const bool announced = rec != nullptr && rec->status != Status::kRetracted;
     if (f.since > now) {
       // Not due (any more): a late event moved it. Take back what was announced too early.
-      if (rec != nullptr && rec->firing) {
-        rec->firing = false;
+      if (announced) {
+        rec->status = Status::kRetracted;
         resolved(materialise(f, state), now, "retracted");
       }
       continue;
     }
     const bool active = !f.until || *f.until > now;
-    if (rec != nullptr && rec->firing == active) continue;  // the common case: no change
+    if (announced && rec->firing() == active) continue;  // the common case: no change
     Alert a = materialise(f, state);
-    if (rec == nullptr) {
-      state.alerts.push_back(AlertRecord{f.rule->id, f.level, f.cycle, active, f.since});
-      matched.push_back(true);
+    if (!announced) {
+      if (rec == nullptr) {
+        state.alerts.push_back(AlertRecord{f.rule->id, f.level, f.cycle, Status::kFiring, f.since});
+        matched.push_back(true);
+        rec = &state.alerts.back();
+      }
+      rec->status = active ? Status::kFiring : Status::kResolved;
+      rec->fired_at = f.since;
       out.push_back(Transition{a, f.since});
       // Began and ended unseen (a late evaluation): report both, in order.
       if (!active) resolved(std::move(a), *f.until, f.resolution);
     } else if (active) {
-      rec->firing = true;
+      rec->status = Status::kFiring;
       rec->fired_at = f.since;
       out.push_back(Transition{std::move(a), f.since});
     } else {
-      rec->firing = false;
+      rec->status = Status::kResolved;
       resolved(std::move(a), *f.until, f.resolution);
     }
   }
-  // A firing alert that the history no longer supports (a late event, or a rule that is gone).
+  // An alert that the history no longer supports at all (a late event, or a rule that is gone).
   for (std::size_t i = 0; i < state.alerts.size(); ++i) {
     AlertRecord& rec = state.alerts[i];
-    if (matched[i] || !rec.firing) continue;
-    rec.firing = false;
+    if (matched[i] || rec.status == Status::kRetracted) continue;
+    rec.status = Status::kRetracted;
     Alert a;
     a.alert_id = alert_id(state.case_id, rec.rule_id, rec.level, rec.cycle);
     a.level = rec.level;

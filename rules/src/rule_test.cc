@@ -66,7 +66,7 @@ std::vector<ExpectedAlert> expected_list(YamlReader& r, const YAML::Node& n, con
     const std::string iw = index_path(w, i);
     const YAML::Node e = n[i];
     if (!r.expect_map(e, iw)) continue;
-    r.check_keys(e, {"rule", "level", "case", "cycle", "due_at", "officer", "provisional", "reason"}, iw);
+    r.check_keys(e, {"rule", "level", "case", "cycle", "due_at", "officer", "provisional", "reason", "resolution"}, iw);
     ExpectedAlert x;
     x.line = e.Mark().line + 1;
     x.rule = r.string(e, "rule", iw, true).value_or("");
@@ -78,6 +78,7 @@ std::vector<ExpectedAlert> expected_list(YamlReader& r, const YAML::Node& n, con
     if (auto o = r.string(e, "officer", iw, false)) x.officer = *o;
     if (e["provisional"].IsDefined()) x.provisional = r.boolean(e["provisional"], path(iw, "provisional"));
     if (auto s = r.string(e, "reason", iw, false)) x.reason_contains = *s;
+    if (auto s = r.string(e, "resolution", iw, false)) x.resolution = *s;
     out.push_back(std::move(x));
   }
   return out;
@@ -101,6 +102,7 @@ std::string describe(const ExpectedAlert& x, int offset) {
   if (x.officer) s += ", officer: " + *x.officer;
   if (x.provisional) s += std::string(", provisional: ") + (*x.provisional ? "true" : "false");
   if (x.reason_contains) s += ", reason: ~\"" + *x.reason_contains + "\"";
+  if (x.resolution) s += ", resolution: " + *x.resolution;
   return s + "}";
 }
 
@@ -109,7 +111,8 @@ bool matches(const ExpectedAlert& x, const Alert& a) {
          (!x.cycle || *x.cycle == a.cycle) && (!x.due_at || a.due_at == x.due_at) &&
          (!x.officer || *x.officer == a.officer) &&
          (!x.provisional || *x.provisional == a.provisional) &&
-         (!x.reason_contains || a.reason.find(*x.reason_contains) != std::string::npos);
+         (!x.reason_contains || a.reason.find(*x.reason_contains) != std::string::npos) &&
+         (!x.resolution || *x.resolution == a.resolution);
 }
 
 // Pairs expected with actual one to one; returns false if any side is left over.

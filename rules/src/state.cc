@@ -159,7 +159,7 @@ std::string CaseState::encode() const {
     put_str(out, a.rule_id);
     out.push_back(static_cast<char>(a.level));
     put_varint(out, a.cycle);
-    out.push_back(a.firing ? 1 : 0);
+    out.push_back(static_cast<char>(a.status));
     put_signed(out, a.fired_at.time_since_epoch().count());
   }
   return out;
@@ -211,16 +211,16 @@ std::optional<CaseState> CaseState::decode(std::string_view bytes, std::string* 
   if (!r.count(&n, 4)) return fail("truncated alert list");
   s.alerts.resize(n);
   for (AlertRecord& a : s.alerts) {
-    std::uint8_t level = 0, firing = 0;
+    std::uint8_t level = 0, status = 0;
     std::uint64_t cycle = 0;
     std::int64_t fired = 0;
     if (!r.str(&a.rule_id) || !r.byte(&level) || level > 2 || !r.varint(&cycle) ||
-        cycle > UINT32_MAX || !r.byte(&firing) || !r.sint(&fired)) {
+        cycle > UINT32_MAX || !r.byte(&status) || status > 2 || !r.sint(&fired)) {
       return fail("corrupt alert record");
     }
     a.level = static_cast<Level>(level);
     a.cycle = static_cast<std::uint32_t>(cycle);
-    a.firing = firing != 0;
+    a.status = static_cast<AlertRecord::Status>(status);
     a.fired_at = Timestamp{Millis{fired}};
   }
   if (!r.done()) return fail("trailing bytes after case state");

@@ -40,7 +40,7 @@ std::set<std::string> firing_ids(const rules::Replayer& rp) {
   std::set<std::string> out;
   for (const auto& s : rp.cases()) {
     for (const auto& a : s.alerts) {
-      if (a.firing) out.insert(rules::alert_id(s.case_id, a.rule_id, a.level, a.cycle));
+      if (a.firing()) out.insert(rules::alert_id(s.case_id, a.rule_id, a.level, a.cycle));
     }
   }
   return out;

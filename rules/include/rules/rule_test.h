@@ -24,6 +24,7 @@ struct ExpectedAlert {
   std::optional<std::string> officer;
   std::optional<bool> provisional;
   std::optional<std::string> reason_contains;
+  std::optional<std::string> resolution;
   int line = 0;
 };
 

@@ -14,13 +14,18 @@
 
 namespace rules {
 
-// One alert's lifecycle entry: identity (rule, level, cycle) and where it stands.
+// One alert's lifecycle entry: identity (rule, level, cycle) and where it stands. A retracted
+// alert was announced (firing, perhaps resolved too) and a later-arriving event showed that the
+// arithmetic never supported it.
 struct AlertRecord {
+  enum class Status : std::uint8_t { kFiring, kResolved, kRetracted };
   std::string rule_id;
   Level level = Level::kRed;
   std::uint32_t cycle = 1;
-  bool firing = false;
+  Status status = Status::kFiring;
   Timestamp fired_at{};
+
+  bool firing() const { return status == Status::kFiring; }
 };
 
 struct CaseState {
