@@ -77,7 +77,7 @@ std::size_t read_events(const std::string& input, std::istream& stdin_stream, st
       ++rejected;
       continue;
     }
-    fn(std::get<rules::Event>(std::move(d)));
+    fn(std::get<rules::Event>(std::move(d)), name, lineno);
   }
   return rejected;
 }
@@ -176,7 +176,7 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
   rules::Replayer rp(engine);
   const int off = setup->calendar->offset_minutes();
   std::vector<rules::Alert> alerts;
-  std::size_t events = 0, duplicates = 0, firing = 0, resolved = 0;
+  std::size_t events = 0, duplicates = 0, refused = 0, firing = 0, resolved = 0;
   std::optional<rules::Timestamp> last;
   auto flush = [&] {
     for (const auto& a : alerts) {
@@ -186,10 +186,22 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
     alerts.clear();
   };
   bool opened = false;
-  const std::size_t rejected = read_events(opt.input, in, err, &opened, [&](rules::Event e) {
+  const std::size_t rejected = read_events(opt.input, in, err, &opened,
+                                           [&](rules::Event e, const std::string& name, std::size_t lineno) {
     ++events;
     if (!last || e.occurred_at > *last) last = e.occurred_at;
-    if (!rp.feed(e, alerts)) ++duplicates;
+    std::string why;
+    switch (rp.feed(std::move(e), alerts, &why)) {
+      case rules::Replayer::Fed::kDuplicate:
+        ++duplicates;
+        break;
+      case rules::Replayer::Fed::kRefused:
+        ++refused;
+        err << name << ':' << lineno << ": refused: " << why << '\n';
+        break;
+      case rules::Replayer::Fed::kApplied:
+        break;
+    }
     flush();
   });
   if (!opened) return 1;
@@ -200,7 +212,7 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
     for (const auto& a : s.alerts) open_alerts += a.firing();
   }
   err << "replay: " << events << " events (" << duplicates << " duplicates, " << rejected
-      << " rejected) in " << rp.cases().size() << " cases; " << firing << " alerts fired, "
+      << " rejected, " << refused << " refused) in " << rp.cases().size() << " cases; " << firing << " alerts fired, "
       << resolved << " resolved; " << open_alerts << " firing at "
       << (events > 0 || until ? rules::format_rfc3339(rp.now(), off) : std::string("-")) << '\n';
   return 0;
@@ -217,10 +229,10 @@ int explain(const ExplainOptions& opt, std::istream& in, std::ostream& out, std:
   std::vector<rules::Alert> transitions;
   std::optional<rules::Timestamp> last;
   bool opened = false;
-  read_events(opt.input, in, err, &opened, [&](rules::Event e) {
+  read_events(opt.input, in, err, &opened, [&](rules::Event e, const std::string&, std::size_t) {
     if (e.case_id != opt.case_id) return;
     if (!last || e.occurred_at > *last) last = e.occurred_at;
-    rp.feed(e, transitions);
+    rp.feed(std::move(e), transitions);
   });
   if (!opened) return 1;
   if (rp.find(opt.case_id) == nullptr) {

@@ -15,8 +15,12 @@ struct Transition {
 
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar)
-    : rules_(std::move(rules)), calendar_(std::move(calendar)), calendar_id_(calendar_->id()) {}
+Engine::Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar,
+               EngineOptions options)
+    : rules_(std::move(rules)),
+      calendar_(std::move(calendar)),
+      calendar_id_(calendar_->id()),
+      options_(options) {}
 
 Alert Engine::materialise(const Finding& f, const CaseState& s) const {
   Alert a;
@@ -76,6 +80,13 @@ Decision Engine::apply(CaseState state, Event event, Timestamp now) const {
     Decision d;
     d.state = std::move(state);
     d.duplicate = true;
+    return d;
+  }
+  if (state.events.size() >= options_.max_events_per_case) {
+    Decision d;
+    d.state = std::move(state);
+    d.refused = "case has reached the limit of " + std::to_string(options_.max_events_per_case) +
+                " events";
     return d;
   }
   if (state.case_id.empty()) {

@@ -33,15 +33,16 @@ void Replayer::advance(Timestamp to, std::vector<Alert>& out) {
   if (to > now_) now_ = to;
 }
 
-bool Replayer::feed(Event e, Timestamp arrival, std::vector<Alert>& out) {
+Replayer::Fed Replayer::feed(Event e, Timestamp arrival, std::vector<Alert>& out, std::string* why) {
   advance(arrival, out);
   const auto [it, inserted] = index_.try_emplace(e.case_id, static_cast<std::uint32_t>(cases_.size()));
   if (inserted) cases_.emplace_back();
   const std::uint32_t index = it->second;
   Decision d = engine_.apply(std::move(cases_[index]), std::move(e), now_);
-  const bool dup = d.duplicate;
+  const Fed result = d.duplicate ? Fed::kDuplicate : d.refused.empty() ? Fed::kApplied : Fed::kRefused;
+  if (result == Fed::kRefused && why != nullptr) *why = d.refused;
   apply_decision(index, std::move(d), out);
-  return !dup;
+  return result;
 }
 
 }  // namespace rules

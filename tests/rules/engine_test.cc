@@ -201,3 +201,17 @@ TEST_CASE("findings carry the clock facts a supervisor needs", "[engine]") {
   CHECK(red->clock->paused == 5);
   CHECK(rules::format_rfc3339(*red->due_at, 480) == "2026-04-07T23:59:59+08:00");
 }
+
+TEST_CASE("a case's history is capped; events past the cap are refused, not applied", "[engine]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar(), rules::EngineOptions{3});
+  rules::CaseState s;
+  for (int i = 0; i < 3; ++i) {
+    auto d = engine.apply(std::move(s), Ev{.type = "step_completed", .when = "2026-03-02T09:00:00+08:00"}.event(), at("2026-03-02T09:00:00+08:00"));
+    CHECK(d.refused.empty());
+    s = std::move(d.state);
+  }
+  auto d = engine.apply(std::move(s), Ev{.type = "decided", .when = "2026-03-03T09:00:00+08:00", .data = R"({"outcome":"approved"})"}.event(), at("2026-03-03T09:00:00+08:00"));
+  CHECK(d.refused == "case has reached the limit of 3 events");
+  CHECK(d.alerts.empty());  // the off-system decision was not applied
+  CHECK(d.state.events.size() == 3);
+}

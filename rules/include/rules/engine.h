@@ -28,6 +28,13 @@ struct Decision {
   std::optional<Timer> set_timer;   // arm this one
   std::optional<Timer> clear_timer; // and drop this one (the case's previous timer)
   bool duplicate = false;           // the event id was seen before: nothing changed
+  std::string refused;              // non-empty: the event was not applied, and why
+};
+
+struct EngineOptions {
+  // A case's history is re-read on every evaluation; a runaway producer must not make one case
+  // unbounded. Further events of a full case are refused (the daemon dead-letters them).
+  std::size_t max_events_per_case = 1000;
 };
 
 // The desired state of one alert as the history implies it, before comparing with the ledger.
@@ -51,7 +58,8 @@ struct Finding {
 
 class Engine {
  public:
-  Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar);
+  Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar,
+         EngineOptions options = {});
 
   // Applies one event. The event must belong to the state's case (or the state must be empty).
   // Both are taken by value: move them in on a hot path, the event becomes part of the history.
@@ -74,6 +82,7 @@ class Engine {
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const Calendar> calendar_;
   std::string calendar_id_;
+  EngineOptions options_;
 };
 
 }  // namespace rules

@@ -19,12 +19,13 @@ class Replayer {
  public:
   explicit Replayer(const Engine& engine) : engine_(engine) {}
 
-  // Applies one event arriving at `arrival` (normally its occurred_at). Returns false for a
-  // duplicate event id.
-  bool feed(Event e, Timestamp arrival, std::vector<Alert>& out);
-  bool feed(Event e, std::vector<Alert>& out) {
+  enum class Fed { kApplied, kDuplicate, kRefused };
+  // Applies one event arriving at `arrival` (normally its occurred_at). On kRefused, *why says
+  // why (when given).
+  Fed feed(Event e, Timestamp arrival, std::vector<Alert>& out, std::string* why = nullptr);
+  Fed feed(Event e, std::vector<Alert>& out, std::string* why = nullptr) {
     const Timestamp arrival = e.occurred_at;
-    return feed(std::move(e), arrival, out);
+    return feed(std::move(e), arrival, out, why);
   }
   // Moves the supervision clock forward to `to`, firing every timer due by then.
   void advance(Timestamp to, std::vector<Alert>& out);

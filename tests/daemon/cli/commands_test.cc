@@ -109,7 +109,7 @@ TEST_CASE("replay writes alerts in firing order and reports bad lines by number"
   INFO(e);
   CHECK_THAT(e, Catch::Contains("events.jsonl:2: rejected: not valid JSON"));
   CHECK_THAT(e, Catch::Contains("events.jsonl:4: rejected: occurred_at: missing UTC offset"));
-  CHECK_THAT(e, Catch::Contains("replay: 4 events (1 duplicates, 2 rejected) in 2 cases"));
+  CHECK_THAT(e, Catch::Contains("replay: 4 events (1 duplicates, 2 rejected, 0 refused) in 2 cases"));
   std::vector<std::string> lines;
   std::istringstream s(out.str());
   for (std::string l; std::getline(s, l);) lines.push_back(l);
