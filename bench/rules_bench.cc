@@ -40,7 +40,8 @@ const std::vector<rules::Event>& decoded() {
 std::shared_ptr<const rules::Engine> engine() {
   static const auto e = [] {
     auto cal = std::get<0>(rules::Calendar::load(read("config/calendars/cn-mainland.yaml"), "cal"));
-    auto pack = std::get<0>(rules::RulePack::load(read("rules/packs/cn-admin-licensing/pack.yaml"), "pack"));
+    auto pack = std::get<0>(
+        rules::RulePack::load(read("rules/packs/cn-admin-licensing/pack.yaml"), "pack"));
     auto set = std::get<0>(rules::RuleSet::combine({pack}));
     return std::make_shared<const rules::Engine>(set, cal);
   }();
@@ -60,7 +61,8 @@ void BM_ParseJsonBaseline(benchmark::State& state) {
     i = (i + 1) % w.lines.size();
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * (w.bytes / w.lines.size())));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * (w.bytes / w.lines.size())));
 }
 BENCHMARK(BM_ParseJsonBaseline);
 
@@ -74,7 +76,8 @@ void BM_DecodeEvent(benchmark::State& state) {
     i = (i + 1) % w.lines.size();
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * (w.bytes / w.lines.size())));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * (w.bytes / w.lines.size())));
 }
 BENCHMARK(BM_DecodeEvent);
 
@@ -91,7 +94,8 @@ void BM_BookkeepingBaseline(benchmark::State& state) {
     using Entry = std::pair<rules::Timestamp, std::uint32_t>;
     std::priority_queue<Entry, std::vector<Entry>, std::greater<>> timers;
     for (auto& e : fresh) {
-      const auto [it, inserted] = index.try_emplace(e.case_id, static_cast<std::uint32_t>(cases.size()));
+      const auto [it, inserted] =
+          index.try_emplace(e.case_id, static_cast<std::uint32_t>(cases.size()));
       if (inserted) cases.emplace_back();
       const auto at = e.occurred_at;
       rules::CaseState s = std::move(cases[it->second]);
@@ -112,7 +116,8 @@ void BM_EngineHot(benchmark::State& state) {
   static const std::vector<rules::Event> events = [] {
     std::vector<rules::Event> out;
     rules::EventDecoder d;
-    for (const auto& l : bench::make_workload(1'000, 7).lines) out.push_back(std::get<rules::Event>(d.decode(l)));
+    for (const auto& l : bench::make_workload(1'000, 7).lines)
+      out.push_back(std::get<rules::Event>(d.decode(l)));
     return out;
   }();
   const auto eng = engine();
@@ -161,7 +166,8 @@ void BM_EngineStream(benchmark::State& state) {
   state.counters["events"] = static_cast<double>(events.size());
   state.counters["cases"] = static_cast<double>(peak_open);
   state.counters["alerts"] = static_cast<double>(alerts);
-  state.counters["state_bytes_per_case"] = static_cast<double>(state_bytes) / static_cast<double>(peak_open);
+  state.counters["state_bytes_per_case"] =
+      static_cast<double>(state_bytes) / static_cast<double>(peak_open);
 }
 BENCHMARK(BM_EngineStream)->Unit(benchmark::kMillisecond)->Iterations(3);
 

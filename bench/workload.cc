@@ -13,7 +13,9 @@ struct Pending {
   std::string json;
 };
 
-std::string iso(std::int64_t ms) { return rules::format_rfc3339(rules::Timestamp{rules::Millis{ms}}, 480); }
+std::string iso(std::int64_t ms) {
+  return rules::format_rfc3339(rules::Timestamp{rules::Millis{ms}}, 480);
+}
 
 }  // namespace
 
@@ -24,7 +26,8 @@ Workload make_workload(std::size_t cases, std::uint64_t seed) {
   };
   auto chance = [&](int percent) { return uniform(1, 100) <= percent; };
   std::string why;
-  const std::int64_t t0 = rules::parse_rfc3339("2026-03-02T09:00:00+08:00", &why)->at.time_since_epoch().count();
+  const std::int64_t t0 =
+      rules::parse_rfc3339("2026-03-02T09:00:00+08:00", &why)->at.time_since_epoch().count();
   constexpr std::int64_t kHour = 3'600'000, kDay = 24 * kHour;
   std::vector<Pending> all;
   all.reserve(cases * 7);
@@ -40,7 +43,8 @@ Workload make_workload(std::size_t cases, std::uint64_t seed) {
       j += R"({"schema":"approval.event/v1","event_id":"ev-)" + std::to_string(++event_no) +
            R"(-7d2b-4c55-9a61","case_id":")" + case_id + R"(","type":")" + type +
            R"(","occurred_at":")" + iso(at) + R"(","agency":")" + agency + R"(","item":")" + item +
-           R"(","officer":")" + officer + R"(","applicant":"h:9f86d081884c7d65","data":)" + data + "}";
+           R"(","officer":")" + officer + R"(","applicant":"h:9f86d081884c7d65","data":)" + data +
+           "}";
       all.push_back(Pending{at, std::move(j)});
     };
     std::int64_t t = t0 + uniform(0, 13) * kDay + uniform(0, 8) * kHour;
@@ -57,23 +61,30 @@ Workload make_workload(std::size_t cases, std::uint64_t seed) {
     if (chance(10)) {
       const char* proc = chance(50) ? "inspection" : "expert_review";
       t += uniform(1, 5) * kDay;
-      add(t, "procedure_started", std::string(R"({"procedure":")") + proc + R"(","reason":"现场核查"})");
+      add(t, "procedure_started",
+          std::string(R"({"procedure":")") + proc + R"(","reason":"现场核查"})");
       t += uniform(1, 10) * kDay;
       add(t, "procedure_ended", std::string(R"({"procedure":")") + proc + R"("})");
     }
     if (chance(3)) {
       t += kDay;
-      add(t, "procedure_started", R"({"procedure":"extension","approver":"L001","reason":"情况复杂","declared":{"working_days":10}})");
+      add(t, "procedure_started",
+          R"({"procedure":"extension","approver":"L001","reason":"情况复杂","declared":{"working_days":10}})");
     }
     if (chance(5)) add(t + kHour, "fee_charged", R"({"amount_fen":1500,"fee_item":"工本费"})");
     // Most cases are decided well within the promise (calendar days here, so even more so in
     // working days); about one in eight runs late, a few past the statutory 20 working days.
     t += (chance(88) ? uniform(1, promised) : uniform(promised + 2, 40)) * kDay;
     const bool approved = chance(85);
-    add(t, "decided", approved ? R"({"outcome":"approved"})" : R"({"outcome":"denied","reason":"材料不符合法定条件"})");
-    if (approved) add(t + (chance(95) ? uniform(1, 7) : uniform(12, 20)) * kDay, "certificate_issued", R"({"certificate":"JY-2026-0001"})");
+    add(t, "decided",
+        approved ? R"({"outcome":"approved"})"
+                 : R"({"outcome":"denied","reason":"材料不符合法定条件"})");
+    if (approved)
+      add(t + (chance(95) ? uniform(1, 7) : uniform(12, 20)) * kDay, "certificate_issued",
+          R"({"certificate":"JY-2026-0001"})");
   }
-  std::stable_sort(all.begin(), all.end(), [](const Pending& a, const Pending& b) { return a.at_ms < b.at_ms; });
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Pending& a, const Pending& b) { return a.at_ms < b.at_ms; });
   Workload w;
   w.cases = cases;
   w.lines.reserve(all.size());

@@ -100,8 +100,8 @@ void explain_cycle(const rules::Rule& rule, const rules::ClockSpec& spec, const 
       << c.start_event->event_id << '\n';
   if (days) {
     out << "            the start day " << rules::format_date(rules::local_date(c.start, off))
-        << " is not counted; day 1 is the first " << (spec.limit.unit == rules::Unit::kWorkingDays ? "working " : "")
-        << "day after it\n";
+        << " is not counted; day 1 is the first "
+        << (spec.limit.unit == rules::Unit::kWorkingDays ? "working " : "") << "day after it\n";
   }
   out << "  limit     " << c.limit << ' ' << unit;
   if (!spec.limit.from_field.empty()) out << " (from " << spec.limit.from_field << ")";
@@ -109,7 +109,8 @@ void explain_cycle(const rules::Rule& rule, const rules::ClockSpec& spec, const 
   out << '\n';
   for (const auto& id : c.extension_events) out << "  extended  by event " << id << '\n';
   for (const auto& p : c.pauses) {
-    out << "  paused    " << fmt(p.from) << " -> " << (p.to ? fmt(*p.to) : std::string("(still paused)"));
+    out << "  paused    " << fmt(p.from) << " -> "
+        << (p.to ? fmt(*p.to) : std::string("(still paused)"));
     if (!p.key.empty()) out << "  [" << p.key << "]";
     out << "  excludes " << p.excluded << ' ' << unit << '\n';
   }
@@ -149,13 +150,15 @@ void explain_cycle(const rules::Rule& rule, const rules::ClockSpec& spec, const 
     out << "  stage     " << to_string(st.level) << ' '
         << (st.at_due ? std::string("when the due time passes")
                       : std::to_string(st.before) + ' ' + unit + " before due")
-        << ": " << (c.stage_fire[i] ? "fires at " + fmt(*c.stage_fire[i]) : std::string("not scheduled"))
+        << ": "
+        << (c.stage_fire[i] ? "fires at " + fmt(*c.stage_fire[i]) : std::string("not scheduled"))
         << '\n';
   }
   if (c.stop) {
     const bool late = c.due_at && *c.stop > *c.due_at;
     out << "  stopped   " << fmt(*c.stop) << " by " << c.stop_reason << ' '
-        << (c.stop_event != nullptr ? c.stop_event->event_id : "") << (late ? "  LATE" : "  in time") << '\n';
+        << (c.stop_event != nullptr ? c.stop_event->event_id : "")
+        << (late ? "  LATE" : "  in time") << '\n';
   } else if (c.paused_at_end()) {
     out << "  status    paused at " << fmt(now) << '\n';
   } else {
@@ -186,24 +189,25 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
     alerts.clear();
   };
   bool opened = false;
-  const std::size_t rejected = read_events(opt.input, in, err, &opened,
-                                           [&](rules::Event e, const std::string& name, std::size_t lineno) {
-    ++events;
-    if (!last || e.occurred_at > *last) last = e.occurred_at;
-    std::string why;
-    switch (rp.feed(std::move(e), alerts, &why)) {
-      case rules::Replayer::Fed::kDuplicate:
-        ++duplicates;
-        break;
-      case rules::Replayer::Fed::kRefused:
-        ++refused;
-        err << name << ':' << lineno << ": refused: " << why << '\n';
-        break;
-      case rules::Replayer::Fed::kApplied:
-        break;
-    }
-    flush();
-  });
+  const std::size_t rejected =
+      read_events(opt.input, in, err, &opened,
+                  [&](rules::Event e, const std::string& name, std::size_t lineno) {
+                    ++events;
+                    if (!last || e.occurred_at > *last) last = e.occurred_at;
+                    std::string why;
+                    switch (rp.feed(std::move(e), alerts, &why)) {
+                      case rules::Replayer::Fed::kDuplicate:
+                        ++duplicates;
+                        break;
+                      case rules::Replayer::Fed::kRefused:
+                        ++refused;
+                        err << name << ':' << lineno << ": refused: " << why << '\n';
+                        break;
+                      case rules::Replayer::Fed::kApplied:
+                        break;
+                    }
+                    flush();
+                  });
   if (!opened) return 1;
   if (until || last) rp.advance(until ? *until : *last, alerts);
   flush();
@@ -212,8 +216,8 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
     for (const auto& a : s.alerts) open_alerts += a.firing();
   }
   err << "replay: " << events << " events (" << duplicates << " duplicates, " << rejected
-      << " rejected, " << refused << " refused) in " << rp.cases().size() << " cases; " << firing << " alerts fired, "
-      << resolved << " resolved; " << open_alerts << " firing at "
+      << " rejected, " << refused << " refused) in " << rp.cases().size() << " cases; " << firing
+      << " alerts fired, " << resolved << " resolved; " << open_alerts << " firing at "
       << (events > 0 || until ? rules::format_rfc3339(rp.now(), off) : std::string("-")) << '\n';
   return 0;
 }
@@ -245,8 +249,10 @@ int explain(const ExplainOptions& opt, std::istream& in, std::ostream& out, std:
   const auto& cal = *setup->calendar;
   const int off = cal.offset_minutes();
   out << "case " << s.case_id << "   agency " << s.agency << "   item " << s.item << '\n';
-  out << "rules " << setup->rules->id() << "   calendar " << cal.id() << " (" << cal.time_zone() << ")\n";
-  out << "as of " << rules::format_rfc3339(now, off) << (at ? "" : " (the case's last event)") << '\n';
+  out << "rules " << setup->rules->id() << "   calendar " << cal.id() << " (" << cal.time_zone()
+      << ")\n";
+  out << "as of " << rules::format_rfc3339(now, off) << (at ? "" : " (the case's last event)")
+      << '\n';
   out << "\nevents (business-time order)\n";
   for (const auto& e : s.events) {
     out << "  " << rules::format_rfc3339(e.occurred_at, off) << "  " << to_string(e.type) << "  "
@@ -266,8 +272,8 @@ int explain(const ExplainOptions& opt, std::istream& in, std::ostream& out, std:
   out << "\nalerts\n";
   if (transitions.empty()) out << "  (none)\n";
   for (const auto& a : transitions) {
-    out << "  " << (a.firing ? "FIRING   " : "resolved ") << rules::format_rfc3339(a.firing ? a.fired_at : *a.resolved_at, off)
-        << "  " << a.alert_id;
+    out << "  " << (a.firing ? "FIRING   " : "resolved ")
+        << rules::format_rfc3339(a.firing ? a.fired_at : *a.resolved_at, off) << "  " << a.alert_id;
     if (!a.resolution.empty()) out << "  (" << a.resolution << ')';
     if (!a.reason.empty()) out << "  " << a.reason;
     out << '\n';

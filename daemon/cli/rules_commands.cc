@@ -21,12 +21,14 @@ FileKind kind_of(const std::string& text) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     const std::size_t end = text.find('\n', pos);
-    const std::string line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    const std::string line =
+        text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
     pos = end == std::string::npos ? text.size() : end + 1;
     if (line.empty() || line[0] == '#' || line[0] == ' ' || line == "---") continue;
     if (line.rfind("pack:", 0) == 0) return FileKind::kPack;
     if (line.rfind("calendar:", 0) == 0) return FileKind::kCalendar;
-    if (line.rfind("rule_packs:", 0) == 0 || line.rfind("tests:", 0) == 0) return FileKind::kRuleTest;
+    if (line.rfind("rule_packs:", 0) == 0 || line.rfind("tests:", 0) == 0)
+      return FileKind::kRuleTest;
   }
   return FileKind::kUnknown;
 }
@@ -35,7 +37,8 @@ std::vector<fs::path> yaml_files_in(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.is_regular_file() && (e.path().extension() == ".yaml" || e.path().extension() == ".yml")) {
+    if (e.is_regular_file() &&
+        (e.path().extension() == ".yaml" || e.path().extension() == ".yml")) {
       out.push_back(e.path());
     }
   }
@@ -97,7 +100,8 @@ int rules_check(const std::vector<std::string>& paths, std::ostream& out, std::o
         break;
       }
       case FileKind::kUnknown:
-        err << p << ": not a rule pack (pack:), calendar (calendar:) or rule test file (rule_packs:)\n";
+        err << p
+            << ": not a rule pack (pack:), calendar (calendar:) or rule test file (rule_packs:)\n";
         ++errors;
         break;
     }

@@ -17,10 +17,9 @@ struct ZoneOffset {
   int minutes;
 };
 constexpr ZoneOffset kZones[] = {
-    {"Asia/Shanghai", 480}, {"Asia/Chongqing", 480}, {"Asia/Harbin", 480},
-    {"Asia/Urumqi", 360},   {"Asia/Hong_Kong", 480}, {"Asia/Macau", 480},
-    {"Asia/Taipei", 480},   {"Asia/Singapore", 480}, {"Asia/Tokyo", 540},
-    {"Asia/Seoul", 540},    {"UTC", 0},              {"Etc/UTC", 0},
+    {"Asia/Shanghai", 480},  {"Asia/Chongqing", 480}, {"Asia/Harbin", 480}, {"Asia/Urumqi", 360},
+    {"Asia/Hong_Kong", 480}, {"Asia/Macau", 480},     {"Asia/Taipei", 480}, {"Asia/Singapore", 480},
+    {"Asia/Tokyo", 540},     {"Asia/Seoul", 540},     {"UTC", 0},           {"Etc/UTC", 0},
 };
 
 constexpr std::string_view kWeekdays[] = {"monday", "tuesday",  "wednesday", "thursday",
@@ -108,7 +107,8 @@ void Calendar::build_tables() {
   // Provisional fixed-date holidays apply to every year first; published years overwrite below.
   for (int y = kFirstYear; y <= kLastYear; ++y) {
     for (const auto& [m, day] : provisional_fixed_) {
-      if (m == 2 && day == 29 && !(civil_from_date(date_from_civil(y, 3, 1) - 1).day == 29)) continue;
+      if (m == 2 && day == 29 && !(civil_from_date(date_from_civil(y, 3, 1) - 1).day == 29))
+        continue;
       kind_[static_cast<std::size_t>(date_from_civil(y, m, day) - lo_)] = kHoliday;
     }
   }
@@ -133,7 +133,7 @@ void Calendar::build_tables() {
 }
 
 std::variant<std::shared_ptr<const Calendar>, Diagnostics> Calendar::load(std::string_view text,
-                                                                           std::string file_name) {
+                                                                          std::string file_name) {
   Diagnostics diags;
   detail::YamlReader r(std::move(file_name), &diags);
   auto cal = std::shared_ptr<Calendar>(new Calendar());
@@ -141,9 +141,9 @@ std::variant<std::shared_ptr<const Calendar>, Diagnostics> Calendar::load(std::s
   if (!doc) return diags;
   const YAML::Node& root = *doc;
   if (!r.expect_map(root, "calendar file")) return diags;
-  r.check_keys(root, {"calendar", "version", "time_zone", "weekend", "provisional", "years",
-                      "description"},
-               "");
+  r.check_keys(
+      root, {"calendar", "version", "time_zone", "weekend", "provisional", "years", "description"},
+      "");
   cal->name_ = r.string(root, "calendar", "", true).value_or("");
   cal->version_ = r.string(root, "version", "", true).value_or("");
   if (auto tz = r.string(root, "time_zone", "", true)) {
@@ -153,9 +153,9 @@ std::variant<std::shared_ptr<const Calendar>, Diagnostics> Calendar::load(std::s
     if (z == std::end(kZones)) {
       std::string names;
       for (const auto& zo : kZones) names += (names.empty() ? "" : ", ") + std::string(zo.name);
-      r.error(root["time_zone"], "time_zone: '" + *tz +
-                                     "' is not supported; zones without daylight saving are: " +
-                                     names);
+      r.error(
+          root["time_zone"],
+          "time_zone: '" + *tz + "' is not supported; zones without daylight saving are: " + names);
     } else {
       cal->offset_minutes_ = z->minutes;
     }
@@ -167,21 +167,25 @@ std::variant<std::shared_ptr<const Calendar>, Diagnostics> Calendar::load(std::s
         const std::string s = wk[i].IsScalar() ? wk[i].Scalar() : "";
         const auto* it = std::find(std::begin(kWeekdays), std::end(kWeekdays), s);
         if (it == std::end(kWeekdays)) {
-          r.error(wk[i], detail::index_path("weekend", i) + ": '" + s + "' is not a weekday name (monday … sunday)");
+          r.error(wk[i], detail::index_path("weekend", i) + ": '" + s +
+                             "' is not a weekday name (monday … sunday)");
         } else {
           cal->weekend_[it - std::begin(kWeekdays)] = true;
         }
       }
     }
   }
-  if (const YAML::Node prov = root["provisional"]; prov.IsDefined() && r.expect_map(prov, "provisional")) {
+  if (const YAML::Node prov = root["provisional"];
+      prov.IsDefined() && r.expect_map(prov, "provisional")) {
     r.check_keys(prov, {"fixed_holidays", "note"}, "provisional");
-    if (const YAML::Node fh = prov["fixed_holidays"]; fh.IsDefined() && r.expect_sequence(fh, "provisional.fixed_holidays")) {
+    if (const YAML::Node fh = prov["fixed_holidays"];
+        fh.IsDefined() && r.expect_sequence(fh, "provisional.fixed_holidays")) {
       for (std::size_t i = 0; i < fh.size(); ++i) {
         const std::string s = fh[i].IsScalar() ? fh[i].Scalar() : "";
         const auto d = parse_date("2000-" + s);  // 2000 is a leap year, so 02-29 parses
         if (s.size() != 5 || !d) {
-          r.error(fh[i], detail::index_path("provisional.fixed_holidays", i) + ": '" + s + "' is not a MM-DD date");
+          r.error(fh[i], detail::index_path("provisional.fixed_holidays", i) + ": '" + s +
+                             "' is not a MM-DD date");
           continue;
         }
         const Civil c = civil_from_date(*d);
@@ -223,13 +227,15 @@ std::variant<std::shared_ptr<const Calendar>, Diagnostics> Calendar::load(std::s
         }
         return d;
       };
-      if (const YAML::Node hs = yn["holidays"]; hs.IsDefined() && r.expect_sequence(hs, where + ".holidays")) {
+      if (const YAML::Node hs = yn["holidays"];
+          hs.IsDefined() && r.expect_sequence(hs, where + ".holidays")) {
         for (std::size_t i = 0; i < hs.size(); ++i) {
           const std::string hw = detail::index_path(where + ".holidays", i);
           if (!r.expect_map(hs[i], hw)) continue;
           r.check_keys(hs[i], {"name", "from", "to"}, hw);
           const auto name = r.string(hs[i], "name", hw, true);
-          const auto from = hs[i]["from"].IsDefined() ? in_year_date(hs[i]["from"], hw + ".from") : std::nullopt;
+          const auto from =
+              hs[i]["from"].IsDefined() ? in_year_date(hs[i]["from"], hw + ".from") : std::nullopt;
           if (!hs[i]["from"].IsDefined()) r.error(hs[i], hw + ".from: required");
           const auto to = hs[i]["to"].IsDefined() ? in_year_date(hs[i]["to"], hw + ".to") : from;
           if (!name || !from || !to) continue;
@@ -240,7 +246,8 @@ std::variant<std::shared_ptr<const Calendar>, Diagnostics> Calendar::load(std::s
           y.holidays.push_back(Holiday{*name, *from, *to});
         }
       }
-      if (const YAML::Node ws = yn["workdays"]; ws.IsDefined() && r.expect_sequence(ws, where + ".workdays")) {
+      if (const YAML::Node ws = yn["workdays"];
+          ws.IsDefined() && r.expect_sequence(ws, where + ".workdays")) {
         for (std::size_t i = 0; i < ws.size(); ++i) {
           const std::string ww = detail::index_path(where + ".workdays", i);
           if (!r.expect_map(ws[i], ww)) continue;
@@ -252,14 +259,16 @@ std::variant<std::shared_ptr<const Calendar>, Diagnostics> Calendar::load(std::s
           const auto d = in_year_date(ws[i]["date"], ww + ".date");
           if (!d) continue;
           if (!cal->weekend_[weekday_of(*d)]) {
-            r.error(ws[i]["date"], ww + ".date: " + format_date(*d) +
-                                       " is a weekday already; a make-up working day must fall on a weekend");
+            r.error(ws[i]["date"],
+                    ww + ".date: " + format_date(*d) +
+                        " is a weekday already; a make-up working day must fall on a weekend");
             continue;
           }
           bool clash = false;
           for (const Holiday& h : y.holidays) clash = clash || (*d >= h.from && *d <= h.to);
           if (clash) {
-            r.error(ws[i]["date"], ww + ".date: " + format_date(*d) + " is also listed as a holiday");
+            r.error(ws[i]["date"],
+                    ww + ".date: " + format_date(*d) + " is also listed as a holiday");
             continue;
           }
           y.workdays.push_back(MakeUpDay{*d, r.string(ws[i], "for", ww, false).value_or("")});
@@ -269,8 +278,8 @@ std::variant<std::shared_ptr<const Calendar>, Diagnostics> Calendar::load(std::s
       for (std::size_t i = 0; i < y.holidays.size(); ++i) {
         for (std::size_t j = i + 1; j < y.holidays.size(); ++j) {
           if (y.holidays[i].from <= y.holidays[j].to && y.holidays[j].from <= y.holidays[i].to) {
-            r.error(yn["holidays"][j], where + ".holidays: '" + y.holidays[j].name + "' overlaps '" +
-                                           y.holidays[i].name + "'");
+            r.error(yn["holidays"][j], where + ".holidays: '" + y.holidays[j].name +
+                                           "' overlaps '" + y.holidays[i].name + "'");
           }
         }
       }

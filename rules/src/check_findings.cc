@@ -22,7 +22,9 @@ Finding violation(const Rule& rule, const Event& e, std::uint32_t ordinal, std::
   return f;
 }
 
-std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "; " + b; }
+std::string join(const std::string& a, const std::string& b) {
+  return a.empty() ? b : a + "; " + b;
+}
 
 bool glob_match(std::string_view pattern, std::string_view text) {
   // Iterative '*' matching with backtracking to the last star.
@@ -46,7 +48,8 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 }
 
 std::string number_text(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<std::int64_t>(v));
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    return std::to_string(static_cast<std::int64_t>(v));
   return std::to_string(v);
 }
 
@@ -77,7 +80,8 @@ void check_findings(const Rule& rule, const CheckSpec& spec, const std::vector<E
       const Value* v = field_of(e, path, &scratch);
       if (v != nullptr && (v->kind == Value::Kind::kInt || v->kind == Value::Kind::kDouble) &&
           v->real > bound) {
-        reason = join(reason, path + " is " + v->text + ", above the limit of " + number_text(bound));
+        reason =
+            join(reason, path + " is " + v->text + ", above the limit of " + number_text(bound));
       }
     }
     if (!spec.requires_prior.empty()) {
@@ -87,7 +91,8 @@ void check_findings(const Rule& rule, const CheckSpec& spec, const std::vector<E
       }
       if (!found) {
         std::string names;
-        for (const Matcher& m : spec.requires_prior) names += (names.empty() ? "" : " or ") + std::string(to_string(m.type));
+        for (const Matcher& m : spec.requires_prior)
+          names += (names.empty() ? "" : " or ") + std::string(to_string(m.type));
         reason = join(reason, "no earlier " + names + " in this case");
       }
     }
@@ -114,8 +119,8 @@ void fee_findings(const Rule& rule, const FeeSpec& spec, const std::vector<Event
     }
     std::string reason;
     if (!item_listed) {
-      reason = "item " + e.item + " is free of charge: no fee is listed for it (Art. 58), charged " +
-               fen(fen_charged);
+      reason = "item " + e.item +
+               " is free of charge: no fee is listed for it (Art. 58), charged " + fen(fen_charged);
     } else if (best == nullptr) {
       reason = "fee item '" + item_name + "' is not listed as chargeable for item " + e.item +
                ", charged " + fen(fen_charged);
@@ -161,7 +166,8 @@ void benchmark_findings(const Rule& rule, const BenchmarkSpec& spec,
         for (const Tier& t : vio->tiers) {
           if (t.name == tier_name) tier = &t;
         }
-        if (tier == nullptr) reason = "tier '" + tier_name + "' is not defined for violation " + code;
+        if (tier == nullptr)
+          reason = "tier '" + tier_name + "' is not defined for violation " + code;
       }
     }
     if (tier != nullptr) {
@@ -169,8 +175,10 @@ void benchmark_findings(const Rule& rule, const BenchmarkSpec& spec,
       if (tier->shape == Tier::Shape::kProportion) {
         Value scratch;
         const Value* base = field_of(e, tier->base_field, &scratch);
-        if (base == nullptr || (base->kind != Value::Kind::kInt && base->kind != Value::Kind::kDouble)) {
-          reason = "tier '" + tier_name + "' is a proportion of " + tier->base_field + ", which is missing";
+        if (base == nullptr ||
+            (base->kind != Value::Kind::kInt && base->kind != Value::Kind::kDouble)) {
+          reason = "tier '" + tier_name + "' is a proportion of " + tier->base_field +
+                   ", which is missing";
         } else {
           lo = static_cast<std::int64_t>(std::ceil(base->real * tier->min_ratio));
           hi = static_cast<std::int64_t>(std::floor(base->real * tier->max_ratio));

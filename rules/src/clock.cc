@@ -19,19 +19,25 @@ class Axis {
   // Counted units in (a, b].
   std::int64_t count(std::int64_t a, std::int64_t b) const {
     if (b <= a) return 0;
-    if (unit_ == Unit::kWorkingDays) return cal_.working_days_between(static_cast<Date>(a), static_cast<Date>(b));
+    if (unit_ == Unit::kWorkingDays)
+      return cal_.working_days_between(static_cast<Date>(a), static_cast<Date>(b));
     return b - a;
   }
   std::int64_t add(std::int64_t a, std::int64_t n) const {
     if (unit_ == Unit::kWorkingDays) return cal_.add_working_days(static_cast<Date>(a), n);
     return a + n;
   }
-  std::int64_t scale(std::int64_t n) const { return unit_ == Unit::kHours ? n * kMillisPerHour : n; }
-  std::int64_t unscale(std::int64_t n) const { return unit_ == Unit::kHours ? n / kMillisPerHour : n; }
+  std::int64_t scale(std::int64_t n) const {
+    return unit_ == Unit::kHours ? n * kMillisPerHour : n;
+  }
+  std::int64_t unscale(std::int64_t n) const {
+    return unit_ == Unit::kHours ? n / kMillisPerHour : n;
+  }
   // The last instant of a point: 23:59:59 local for a date.
   Timestamp last_instant(std::int64_t p) const {
     if (unit_ == Unit::kHours) return Timestamp{Millis{p}};
-    return start_of_local_date(static_cast<Date>(p + 1), cal_.offset_minutes()) - std::chrono::seconds{1};
+    return start_of_local_date(static_cast<Date>(p + 1), cal_.offset_minutes()) -
+           std::chrono::seconds{1};
   }
   bool days() const { return unit_ != Unit::kHours; }
 
@@ -108,7 +114,8 @@ void derive(const ClockSpec& spec, const Calendar& cal, Cycle& c) {
   }
   for (std::size_t i = 0; i < spec.stages.size(); ++i) {
     const Stage& st = spec.stages[i];
-    const std::int64_t n = st.at_due ? total : std::max<std::int64_t>(0, total - axis.scale(st.before));
+    const std::int64_t n =
+        st.at_due ? total : std::max<std::int64_t>(0, total - axis.scale(st.before));
     const auto p = st.at_due ? due : walk(axis, s, n, spans, nullptr);
     // A stage fires once the supervision clock passes the point's last instant.
     if (p) c.stage_fire[i] = axis.last_instant(*p) + std::chrono::seconds{1};
@@ -159,10 +166,10 @@ Cycles evaluate_clock(const ClockSpec& spec, const std::vector<Event>& events,
       const PauseSpec& ps = *spec.pause;
       if (any_match(ps.start, e)) {
         const std::string key = value_text(e, ps.pair_by);
-        const bool already = std::any_of(c.pauses.begin(), c.pauses.end(), [&](const PauseSpan& p) {
-          return !p.to && p.key == key;
-        });
-        if (!already) c.pauses.push_back(PauseSpan{e.occurred_at, std::nullopt, key, e.event_id, {}, 0});
+        const bool already = std::any_of(c.pauses.begin(), c.pauses.end(),
+                                         [&](const PauseSpan& p) { return !p.to && p.key == key; });
+        if (!already)
+          c.pauses.push_back(PauseSpan{e.occurred_at, std::nullopt, key, e.event_id, {}, 0});
         continue;
       }
       if (any_match(ps.end, e)) {

@@ -39,7 +39,8 @@ void clock_findings(const Rule& rule, const ClockSpec& spec, const std::vector<E
         }
       };
       if (c.stop) {
-        end_at(*c.stop, std::string_view(c.stop_reason) == "restarted" ? "restarted" : "clock_stopped");
+        end_at(*c.stop,
+               std::string_view(c.stop_reason) == "restarted" ? "restarted" : "clock_stopped");
         f.evidence[1] = index_of(c.stop_event);
       }
       if (!st.at_due) {

@@ -40,7 +40,8 @@ Alert Engine::materialise(const Finding& f, const CaseState& s) const {
   for (std::int32_t i : f.evidence) {
     if (i >= 0) a.evidence.push_back(s.events[static_cast<std::size_t>(i)].event_id);
   }
-  if (f.officer_from_evidence && !s.events[static_cast<std::size_t>(f.evidence[0])].officer.empty()) {
+  if (f.officer_from_evidence &&
+      !s.events[static_cast<std::size_t>(f.evidence[0])].officer.empty()) {
     a.officer = s.events[static_cast<std::size_t>(f.evidence[0])].officer;
   } else {
     a.officer = detail::officer_at(s.events, f.since);
@@ -85,8 +86,8 @@ Decision Engine::apply(CaseState state, Event event, Timestamp now) const {
   if (state.events.size() >= options_.max_events_per_case) {
     Decision d;
     d.state = std::move(state);
-    d.refused = "case has reached the limit of " + std::to_string(options_.max_events_per_case) +
-                " events";
+    d.refused =
+        "case has reached the limit of " + std::to_string(options_.max_events_per_case) + " events";
     return d;
   }
   if (state.case_id.empty()) {
@@ -95,9 +96,8 @@ Decision Engine::apply(CaseState state, Event event, Timestamp now) const {
     state.item = event.item;
   }
   // Business-time order; an event equal in time to earlier ones goes after them.
-  const auto pos = std::upper_bound(
-      state.events.begin(), state.events.end(), event.occurred_at,
-      [](Timestamp t, const Event& e) { return t < e.occurred_at; });
+  const auto pos = std::upper_bound(state.events.begin(), state.events.end(), event.occurred_at,
+                                    [](Timestamp t, const Event& e) { return t < e.occurred_at; });
   state.events.insert(pos, std::move(event));
   return settle(std::move(state), now);
 }

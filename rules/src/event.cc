@@ -10,14 +10,15 @@ namespace rules {
 namespace {
 
 constexpr std::array<std::string_view, kEventTypeCount> kTypeNames = {
-    "received",          "correction_requested", "correction_received", "accepted",
-    "acceptance_refused", "step_completed",      "procedure_started",   "procedure_ended",
-    "decided",           "certificate_issued",   "fee_charged",         "penalty_decided",
-    "withdrawn",         "terminated",
+    "received",           "correction_requested", "correction_received",
+    "accepted",           "acceptance_refused",   "step_completed",
+    "procedure_started",  "procedure_ended",      "decided",
+    "certificate_issued", "fee_charged",          "penalty_decided",
+    "withdrawn",          "terminated",
 };
 
-constexpr std::string_view kProcedures[] = {"extension", "hearing",   "tendering",  "auction",
-                                            "inspection", "testing",  "quarantine", "appraisal",
+constexpr std::string_view kProcedures[] = {"extension",     "hearing", "tendering",  "auction",
+                                            "inspection",    "testing", "quarantine", "appraisal",
                                             "expert_review", "other"};
 
 constexpr std::size_t kMaxIdChars = 128;
@@ -122,7 +123,8 @@ bool read_string(const boost::json::object& o, std::string_view key, bool requir
     return false;
   }
   if (max_chars != 0 && utf8_chars(std::string_view(s.data(), s.size())) > max_chars) {
-    *err = DecodeError{std::string(key), "longer than " + std::to_string(max_chars) + " characters"};
+    *err =
+        DecodeError{std::string(key), "longer than " + std::to_string(max_chars) + " characters"};
     return false;
   }
   out->assign(s.data(), s.size());
@@ -162,8 +164,7 @@ bool check_data(const Event& e, DecodeError* err) {
       return required ? fail(std::string(path), std::string("required (") + expected + ")") : true;
     }
     if (v->kind != Value::Kind::kString || !one_of(v->text, set)) {
-      return fail(std::string(path),
-                  "'" + v->text + "' is not one of " + expected);
+      return fail(std::string(path), "'" + v->text + "' is not one of " + expected);
     }
     return true;
   };
@@ -181,7 +182,8 @@ bool check_data(const Event& e, DecodeError* err) {
     case EventType::kTerminated:
       return optional_string("reason");
     case EventType::kStepCompleted:
-      return optional_string("step") && enum_field("action", false, kActions, "pass, return, other");
+      return optional_string("step") &&
+             enum_field("action", false, kActions, "pass, return, other");
     case EventType::kProcedureStarted:
       return enum_field("procedure", true, kProcedures, kProcedureList) &&
              nonneg_int("declared.working_days", false, kMaxDays) && optional_string("reason") &&
@@ -189,7 +191,8 @@ bool check_data(const Event& e, DecodeError* err) {
     case EventType::kProcedureEnded:
       return enum_field("procedure", true, kProcedures, kProcedureList);
     case EventType::kDecided:
-      return enum_field("outcome", true, kOutcomes, "approved, denied") && optional_string("reason");
+      return enum_field("outcome", true, kOutcomes, "approved, denied") &&
+             optional_string("reason");
     case EventType::kFeeCharged:
       return nonneg_int("amount_fen", true, INT64_MAX) && optional_string("fee_item");
     case EventType::kPenaltyDecided:
@@ -251,7 +254,8 @@ std::variant<Event, DecodeError> EventDecoder::decode(std::string_view json) {
   std::string schema;
   if (!read_string(o, "schema", true, 0, &schema, &err)) return err;
   if (schema != "approval.event/v1" && schema.rfind("approval.event/v1.", 0) != 0) {
-    return DecodeError{"schema", "unsupported schema '" + schema + "' (expected approval.event/v1)"};
+    return DecodeError{"schema",
+                       "unsupported schema '" + schema + "' (expected approval.event/v1)"};
   }
   Event e;
   if (!read_string(o, "event_id", true, kMaxIdChars, &e.event_id, &err) ||
@@ -270,7 +274,8 @@ std::variant<Event, DecodeError> EventDecoder::decode(std::string_view json) {
   if (!parsed) return DecodeError{"occurred_at", why + ": '" + when + "'"};
   const int year = civil_from_date(local_date(parsed->at, 0)).year;
   if (year < Calendar::kFirstYear || year > Calendar::kLastYear - 1) {
-    return DecodeError{"occurred_at", "year " + std::to_string(year) + " is outside the supported range"};
+    return DecodeError{"occurred_at",
+                       "year " + std::to_string(year) + " is outside the supported range"};
   }
   e.occurred_at = parsed->at;
   e.offset_minutes = static_cast<std::int16_t>(parsed->offset_minutes);

@@ -110,8 +110,8 @@ std::variant<std::shared_ptr<const RuleSet>, Diagnostics> RuleSet::combine(
     }
     for (const Rule& r : p->rules) {
       if (!ids.insert(r.id).second) {
-        diags.push_back(Diagnostic{p->name, 0, 0,
-                                   "rule id '" + r.id + "' is defined by more than one pack"});
+        diags.push_back(
+            Diagnostic{p->name, 0, 0, "rule id '" + r.id + "' is defined by more than one pack"});
       }
       set->rules_.push_back(&r);
     }

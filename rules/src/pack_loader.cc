@@ -17,7 +17,8 @@ using detail::YamlReader;
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok) return false;
   }
   return id.front() != '-';
@@ -40,8 +41,10 @@ class PackParser {
     }
     const std::string p = n.Scalar();
     if (data_only ? (p.rfind("data.", 0) != 0 || p.size() <= 5) : !valid_field_path(p)) {
-      r_.error(n, where + ": '" + p + "' is not a field path (" +
-                      (data_only ? "data.<key>" : "agency, item, officer, applicant or data.<key>") + ")");
+      r_.error(n,
+               where + ": '" + p + "' is not a field path (" +
+                   (data_only ? "data.<key>" : "agency, item, officer, applicant or data.<key>") +
+                   ")");
       return std::nullopt;
     }
     return p;
@@ -121,11 +124,13 @@ class PackParser {
               if (!b) continue;
               c.op = *b ? Condition::Op::kExists : Condition::Op::kAbsent;
             } else {
-              r_.error(v.begin()->first, cw + ": unknown operator '" + op + "' (expected in, not_in or exists)");
+              r_.error(v.begin()->first,
+                       cw + ": unknown operator '" + op + "' (expected in, not_in or exists)");
               continue;
             }
           } else {
-            r_.error(v, cw + ": must be a value or one of {in: [...]}, {not_in: [...]}, {exists: true|false}");
+            r_.error(v, cw + ": must be a value or one of {in: [...]}, {not_in: [...]}, {exists: "
+                             "true|false}");
             continue;
           }
           m.where.push_back(std::move(c));
@@ -154,7 +159,8 @@ class PackParser {
   }
 
   // {working_days: N} | {calendar_days: N} | {hours: N}
-  std::optional<std::pair<Unit, std::int64_t>> amount(const YAML::Node& n, const std::string& where) {
+  std::optional<std::pair<Unit, std::int64_t>> amount(const YAML::Node& n,
+                                                      const std::string& where) {
     if (!n.IsMap() || n.size() != 1) {
       r_.error(n, where + ": must be one of {working_days: N}, {calendar_days: N}, {hours: N}");
       return std::nullopt;
@@ -168,7 +174,8 @@ class PackParser {
     } else if (unit == "hours") {
       u = Unit::kHours;
     } else {
-      r_.error(n.begin()->first, where + ": unknown unit '" + unit + "' (working_days, calendar_days or hours)");
+      r_.error(n.begin()->first,
+               where + ": unknown unit '" + unit + "' (working_days, calendar_days or hours)");
       return std::nullopt;
     }
     const auto v = r_.integer(n.begin()->second, path(where, unit), 0, 100000);
@@ -256,9 +263,11 @@ class PackParser {
         if (lvl) {
           if (auto l = parse_level(*lvl)) {
             s.level = *l;
-            if (!levels.insert(*l).second) r_.error(st[i]["level"], path(iw, "level") + ": level used by two stages");
+            if (!levels.insert(*l).second)
+              r_.error(st[i]["level"], path(iw, "level") + ": level used by two stages");
           } else {
-            r_.error(st[i]["level"], path(iw, "level") + ": '" + *lvl + "' is not reminder, yellow or red");
+            r_.error(st[i]["level"],
+                     path(iw, "level") + ": '" + *lvl + "' is not reminder, yellow or red");
           }
         }
         s.title = r_.string(st[i], "title", iw, false).value_or("");
@@ -353,7 +362,8 @@ class PackParser {
         r_.check_keys(bs[i], {"id", "title", "violations"}, iw);
         Benchmark bm;
         bm.id = r_.string(bs[i], "id", iw, true).value_or("");
-        if (!bm.id.empty() && !ids.insert(bm.id).second) r_.error(bs[i]["id"], path(iw, "id") + ": duplicate benchmark id");
+        if (!bm.id.empty() && !ids.insert(bm.id).second)
+          r_.error(bs[i]["id"], path(iw, "id") + ": duplicate benchmark id");
         const YAML::Node vs = bs[i]["violations"];
         const std::string vw = path(iw, "violations");
         if (!vs.IsDefined()) {
@@ -388,14 +398,18 @@ class PackParser {
     r_.check_keys(n, {"tier", "title", "fixed_fen", "range_fen", "proportion"}, w);
     Tier t;
     t.name = r_.string(n, "tier", w, true).value_or("");
-    const int shapes = n["fixed_fen"].IsDefined() + n["range_fen"].IsDefined() + n["proportion"].IsDefined();
+    const int shapes =
+        n["fixed_fen"].IsDefined() + n["range_fen"].IsDefined() + n["proportion"].IsDefined();
     if (shapes != 1) {
-      r_.error(n, w + ": give exactly one of fixed_fen, range_fen [min, max], proportion {base, min, max}");
+      r_.error(
+          n,
+          w + ": give exactly one of fixed_fen, range_fen [min, max], proportion {base, min, max}");
       return std::nullopt;
     }
     if (n["fixed_fen"].IsDefined()) {
       t.shape = Tier::Shape::kFixed;
-      t.min_fen = t.max_fen = r_.integer(n["fixed_fen"], path(w, "fixed_fen"), 0, INT64_MAX).value_or(0);
+      t.min_fen = t.max_fen =
+          r_.integer(n["fixed_fen"], path(w, "fixed_fen"), 0, INT64_MAX).value_or(0);
     } else if (const YAML::Node r = n["range_fen"]; r.IsDefined()) {
       t.shape = Tier::Shape::kRange;
       if (!r.IsSequence() || r.size() != 2) {
@@ -431,7 +445,7 @@ class PackParser {
 }  // namespace
 
 std::variant<std::shared_ptr<const RulePack>, Diagnostics> RulePack::load(std::string_view text,
-                                                                            std::string file_name) {
+                                                                          std::string file_name) {
   Diagnostics diags;
   YamlReader r(std::move(file_name), &diags);
   const auto doc = r.parse(text);
@@ -471,18 +485,21 @@ std::variant<std::shared_ptr<const RulePack>, Diagnostics> RulePack::load(std::s
           if (auto l = parse_level(*lvl)) {
             rule.level = *l;
           } else {
-            r.error(n["level"], path(w, "level") + ": '" + *lvl + "' is not reminder, yellow or red");
+            r.error(n["level"],
+                    path(w, "level") + ": '" + *lvl + "' is not reminder, yellow or red");
           }
         }
       }
       if (kind == "clock") {
-        r.check_keys(n, {"id", "title", "description", "kind", "start", "restart", "stop", "pause",
-                         "extension", "limit", "stages"},
+        r.check_keys(n,
+                     {"id", "title", "description", "kind", "start", "restart", "stop", "pause",
+                      "extension", "limit", "stages"},
                      w);
         p.clock(n, w, rule);
       } else if (kind == "check") {
-        r.check_keys(n, {"id", "title", "description", "kind", "level", "on", "max_count",
-                         "require", "max", "requires_prior"},
+        r.check_keys(n,
+                     {"id", "title", "description", "kind", "level", "on", "max_count", "require",
+                      "max", "requires_prior"},
                      w);
         p.check(n, w, rule);
       } else if (kind == "fee") {
@@ -492,7 +509,8 @@ std::variant<std::shared_ptr<const RulePack>, Diagnostics> RulePack::load(std::s
         r.check_keys(n, {"id", "title", "description", "kind", "level", "on", "benchmarks"}, w);
         p.benchmark(n, w, rule);
       } else if (!kind.empty()) {
-        r.error(n["kind"], path(w, "kind") + ": '" + kind + "' is not clock, check, fee or benchmark");
+        r.error(n["kind"],
+                path(w, "kind") + ": '" + kind + "' is not clock, check, fee or benchmark");
       }
       rule.triggers = std::visit(
           [](const auto& spec) -> TypeMask {

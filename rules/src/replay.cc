@@ -33,13 +33,17 @@ void Replayer::advance(Timestamp to, std::vector<Alert>& out) {
   if (to > now_) now_ = to;
 }
 
-Replayer::Fed Replayer::feed(Event e, Timestamp arrival, std::vector<Alert>& out, std::string* why) {
+Replayer::Fed Replayer::feed(Event e, Timestamp arrival, std::vector<Alert>& out,
+                             std::string* why) {
   advance(arrival, out);
-  const auto [it, inserted] = index_.try_emplace(e.case_id, static_cast<std::uint32_t>(cases_.size()));
+  const auto [it, inserted] =
+      index_.try_emplace(e.case_id, static_cast<std::uint32_t>(cases_.size()));
   if (inserted) cases_.emplace_back();
   const std::uint32_t index = it->second;
   Decision d = engine_.apply(std::move(cases_[index]), std::move(e), now_);
-  const Fed result = d.duplicate ? Fed::kDuplicate : d.refused.empty() ? Fed::kApplied : Fed::kRefused;
+  const Fed result = d.duplicate         ? Fed::kDuplicate
+                     : d.refused.empty() ? Fed::kApplied
+                                         : Fed::kRefused;
   if (result == Fed::kRefused && why != nullptr) *why = d.refused;
   apply_decision(index, std::move(d), out);
   return result;

@@ -32,11 +32,13 @@ boost::json::value to_json(const YAML::Node& n) {
   const std::string& s = n.Scalar();
   if (n.Tag() != "!") {
     std::int64_t i = 0;
-    if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i); ec == std::errc() && p == s.data() + s.size()) {
+    if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+        ec == std::errc() && p == s.data() + s.size()) {
       return i;
     }
     double d = 0;
-    if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d); ec == std::errc() && p == s.data() + s.size()) {
+    if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+        ec == std::errc() && p == s.data() + s.size()) {
       return d;
     }
     if (s == "true") return true;
@@ -66,17 +68,23 @@ std::vector<ExpectedAlert> expected_list(YamlReader& r, const YAML::Node& n, con
     const std::string iw = index_path(w, i);
     const YAML::Node e = n[i];
     if (!r.expect_map(e, iw)) continue;
-    r.check_keys(e, {"rule", "level", "case", "cycle", "due_at", "officer", "provisional", "reason", "resolution"}, iw);
+    r.check_keys(e,
+                 {"rule", "level", "case", "cycle", "due_at", "officer", "provisional", "reason",
+                  "resolution"},
+                 iw);
     ExpectedAlert x;
     x.line = e.Mark().line + 1;
     x.rule = r.string(e, "rule", iw, true).value_or("");
     x.level = r.string(e, "level", iw, true).value_or("");
-    if (!x.level.empty() && !parse_level(x.level)) r.error(e["level"], path(iw, "level") + ": not reminder, yellow or red");
+    if (!x.level.empty() && !parse_level(x.level))
+      r.error(e["level"], path(iw, "level") + ": not reminder, yellow or red");
     x.case_id = r.string(e, "case", iw, true).value_or("");
-    if (auto c = r.integer(e, "cycle", iw, false, 1, 1000000)) x.cycle = static_cast<std::uint32_t>(*c);
+    if (auto c = r.integer(e, "cycle", iw, false, 1, 1000000))
+      x.cycle = static_cast<std::uint32_t>(*c);
     if (e["due_at"].IsDefined()) x.due_at = time_of(r, e["due_at"], path(iw, "due_at"));
     if (auto o = r.string(e, "officer", iw, false)) x.officer = *o;
-    if (e["provisional"].IsDefined()) x.provisional = r.boolean(e["provisional"], path(iw, "provisional"));
+    if (e["provisional"].IsDefined())
+      x.provisional = r.boolean(e["provisional"], path(iw, "provisional"));
     if (auto s = r.string(e, "reason", iw, false)) x.reason_contains = *s;
     if (auto s = r.string(e, "resolution", iw, false)) x.resolution = *s;
     out.push_back(std::move(x));
@@ -131,7 +139,8 @@ bool same_set(const std::vector<ExpectedAlert>& want, const std::vector<const Al
 
 }  // namespace
 
-std::variant<RuleTestFile, Diagnostics> RuleTestFile::parse(std::string_view text, std::string file) {
+std::variant<RuleTestFile, Diagnostics> RuleTestFile::parse(std::string_view text,
+                                                            std::string file) {
   Diagnostics diags;
   YamlReader r(file, &diags);
   RuleTestFile out;
@@ -176,12 +185,15 @@ std::variant<RuleTestFile, Diagnostics> RuleTestFile::parse(std::string_view tex
           const std::string ew = index_path(path(tw, "events"), ei);
           const YAML::Node e = evs[ei];
           if (!r.expect_map(e, ew)) continue;
-          r.check_keys(e, {"id", "case", "type", "at", "arrives_at", "agency", "item", "officer",
-                           "applicant", "data"},
+          r.check_keys(e,
+                       {"id", "case", "type", "at", "arrives_at", "agency", "item", "officer",
+                        "applicant", "data"},
                        ew);
           boost::json::object o;
           o["schema"] = "approval.event/v1";
-          o["event_id"] = e["id"].IsDefined() ? e["id"].Scalar() : "t" + std::to_string(ti + 1) + "-e" + std::to_string(ei + 1);
+          o["event_id"] = e["id"].IsDefined()
+                              ? e["id"].Scalar()
+                              : "t" + std::to_string(ti + 1) + "-e" + std::to_string(ei + 1);
           for (const char* key : {"agency", "item", "officer", "applicant"}) {
             if (e[key].IsDefined()) {
               o[key] = e[key].Scalar();
@@ -196,7 +208,8 @@ std::variant<RuleTestFile, Diagnostics> RuleTestFile::parse(std::string_view tex
           TestEvent te;
           te.line = e.Mark().line + 1;
           te.json = boost::json::serialize(o);
-          if (e["arrives_at"].IsDefined()) te.arrives_at = time_of(r, e["arrives_at"], path(ew, "arrives_at"));
+          if (e["arrives_at"].IsDefined())
+            te.arrives_at = time_of(r, e["arrives_at"], path(ew, "arrives_at"));
           tc.events.push_back(std::move(te));
         }
       }

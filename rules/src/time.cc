@@ -21,7 +21,8 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int* out) {
 bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 unsigned days_in_month(int y, unsigned m) {
-  static constexpr std::array<unsigned, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  static constexpr std::array<unsigned, 12> kDays = {31, 28, 31, 30, 31, 30,
+                                                     31, 31, 30, 31, 30, 31};
   return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
 }
 
@@ -57,8 +58,8 @@ Date local_date(Timestamp at, int offset_minutes) {
 }
 
 Timestamp start_of_local_date(Date d, int offset_minutes) {
-  const std::int64_t ms =
-      static_cast<std::int64_t>(d) * kMillisPerDay - static_cast<std::int64_t>(offset_minutes) * 60'000;
+  const std::int64_t ms = static_cast<std::int64_t>(d) * kMillisPerDay -
+                          static_cast<std::int64_t>(offset_minutes) * 60'000;
   return Timestamp{Millis{ms}};
 }
 
@@ -110,7 +111,8 @@ std::optional<ParsedTime> parse_rfc3339(std::string_view s, std::string* why) {
   if (pos != s.size()) return fail("trailing characters after the date-time");
   const Date date = date_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const std::int64_t local_ms = static_cast<std::int64_t>(date) * kMillisPerDay +
-                                (static_cast<std::int64_t>(h) * 3600 + mi * 60 + se) * 1000 + millis;
+                                (static_cast<std::int64_t>(h) * 3600 + mi * 60 + se) * 1000 +
+                                millis;
   return ParsedTime{Timestamp{Millis{local_ms - static_cast<std::int64_t>(offset) * 60'000}},
                     offset};
 }
@@ -119,7 +121,8 @@ std::string format_rfc3339(Timestamp at, int offset_minutes) {
   const std::int64_t local_ms =
       at.time_since_epoch().count() + static_cast<std::int64_t>(offset_minutes) * 60'000;
   const Date d = static_cast<Date>(floor_div(local_ms, kMillisPerDay));
-  const std::int64_t sec_of_day = floor_div(local_ms - static_cast<std::int64_t>(d) * kMillisPerDay, 1000);
+  const std::int64_t sec_of_day =
+      floor_div(local_ms - static_cast<std::int64_t>(d) * kMillisPerDay, 1000);
   const Civil c = civil_from_date(d);
   const int off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
   char buf[40];
@@ -129,9 +132,9 @@ std::string format_rfc3339(Timestamp at, int offset_minutes) {
                   static_cast<int>(sec_of_day % 60));
   } else {
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", c.year, c.month,
-                  c.day, static_cast<int>(sec_of_day / 3600), static_cast<int>(sec_of_day / 60 % 60),
-                  static_cast<int>(sec_of_day % 60), offset_minutes < 0 ? '-' : '+', off / 60,
-                  off % 60);
+                  c.day, static_cast<int>(sec_of_day / 3600),
+                  static_cast<int>(sec_of_day / 60 % 60), static_cast<int>(sec_of_day % 60),
+                  offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
   }
   return buf;
 }
@@ -142,7 +145,8 @@ std::optional<Date> parse_date(std::string_view s) {
       s[7] != '-' || !digits(s, 8, 2, &d)) {
     return std::nullopt;
   }
-  if (m < 1 || m > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, static_cast<unsigned>(m))) {
+  if (m < 1 || m > 12 || d < 1 ||
+      static_cast<unsigned>(d) > days_in_month(y, static_cast<unsigned>(m))) {
     return std::nullopt;
   }
   return date_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));

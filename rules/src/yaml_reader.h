@@ -35,8 +35,8 @@ class YamlReader {
 
   std::optional<std::string> string(const YAML::Node& map, std::string_view key,
                                     std::string_view where, bool required);
-  std::optional<std::int64_t> integer(const YAML::Node& n, std::string_view what,
-                                      std::int64_t min, std::int64_t max);
+  std::optional<std::int64_t> integer(const YAML::Node& n, std::string_view what, std::int64_t min,
+                                      std::int64_t max);
   std::optional<std::int64_t> integer(const YAML::Node& map, std::string_view key,
                                       std::string_view where, bool required, std::int64_t min,
                                       std::int64_t max);

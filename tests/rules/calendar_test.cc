@@ -20,12 +20,20 @@ std::set<rules::Date> range(const char* from, const char* to) {
 
 std::set<rules::Date> official_holidays() {
   std::set<rules::Date> h;
-  for (auto [a, b] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"2025-01-01", "2025-01-01"}, {"2025-01-28", "2025-02-04"}, {"2025-04-04", "2025-04-06"},
-           {"2025-05-01", "2025-05-05"}, {"2025-05-31", "2025-06-02"}, {"2025-10-01", "2025-10-08"},
-           {"2026-01-01", "2026-01-03"}, {"2026-02-15", "2026-02-23"}, {"2026-04-04", "2026-04-06"},
-           {"2026-05-01", "2026-05-05"}, {"2026-06-19", "2026-06-21"}, {"2026-09-25", "2026-09-27"},
-           {"2026-10-01", "2026-10-07"}}) {
+  for (auto [a, b] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"2025-01-01", "2025-01-01"},
+                                                                  {"2025-01-28", "2025-02-04"},
+                                                                  {"2025-04-04", "2025-04-06"},
+                                                                  {"2025-05-01", "2025-05-05"},
+                                                                  {"2025-05-31", "2025-06-02"},
+                                                                  {"2025-10-01", "2025-10-08"},
+                                                                  {"2026-01-01", "2026-01-03"},
+                                                                  {"2026-02-15", "2026-02-23"},
+                                                                  {"2026-04-04", "2026-04-06"},
+                                                                  {"2026-05-01", "2026-05-05"},
+                                                                  {"2026-06-19", "2026-06-21"},
+                                                                  {"2026-09-25", "2026-09-27"},
+                                                                  {"2026-10-01", "2026-10-07"}}) {
     auto r = range(a, b);
     h.insert(r.begin(), r.end());
   }
@@ -34,9 +42,9 @@ std::set<rules::Date> official_holidays() {
 
 std::set<rules::Date> official_makeup_days() {
   std::set<rules::Date> m;
-  for (const char* d : {"2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
-                        "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20",
-                        "2026-10-10"}) {
+  for (const char* d :
+       {"2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11", "2026-01-04",
+        "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"}) {
     m.insert(date(d));
   }
   return m;
@@ -101,7 +109,8 @@ TEST_CASE("working-day counts are additive", "[calendar][property]") {
   }
 }
 
-TEST_CASE("years without a notice are provisional: weekends and fixed holidays only", "[calendar]") {
+TEST_CASE("years without a notice are provisional: weekends and fixed holidays only",
+          "[calendar]") {
   const auto cal = cn_calendar();
   CHECK(cal->is_provisional(date("2027-03-01")));
   CHECK(cal->any_provisional(date("2026-12-20"), date("2027-01-05")));

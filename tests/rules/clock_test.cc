@@ -46,7 +46,8 @@ TEST_CASE("hours run on the wall clock, with pauses cut out exactly", "[clock]")
   const auto set = testing::rules_from(kUnitsPack);
   const auto cal = testing::cn_calendar();
   std::vector<rules::Event> events = {
-      Ev{.type = "received", .when = "2026-10-01T09:00:00+08:00"}.event(),  // a holiday: hours don't care
+      Ev{.type = "received", .when = "2026-10-01T09:00:00+08:00"}
+          .event(),  // a holiday: hours don't care
   };
   auto c = rules::evaluate_clock(clock_of(*set, "hours"), events, *cal);
   REQUIRE(c.size() == 1);
@@ -54,8 +55,14 @@ TEST_CASE("hours run on the wall clock, with pauses cut out exactly", "[clock]")
   CHECK(fmt(c[0].stage_fire[0]) == "2026-10-01T12:00:01+08:00");
   CHECK(fmt(c[0].stage_fire[1]) == "2026-10-01T13:00:01+08:00");
 
-  events.push_back(Ev{.type = "procedure_started", .when = "2026-10-01T10:00:00+08:00", .data = R"({"procedure":"testing"})"}.event());
-  events.push_back(Ev{.type = "procedure_ended", .when = "2026-10-01T11:30:00+08:00", .data = R"({"procedure":"testing"})"}.event());
+  events.push_back(Ev{.type = "procedure_started",
+                      .when = "2026-10-01T10:00:00+08:00",
+                      .data = R"({"procedure":"testing"})"}
+                       .event());
+  events.push_back(Ev{.type = "procedure_ended",
+                      .when = "2026-10-01T11:30:00+08:00",
+                      .data = R"({"procedure":"testing"})"}
+                       .event());
   c = rules::evaluate_clock(clock_of(*set, "hours"), events, *cal);
   CHECK(fmt(c[0].due_at) == "2026-10-01T14:30:00+08:00");
   CHECK(c[0].paused_units == 1);  // whole hours excluded (90 minutes)
@@ -76,29 +83,37 @@ TEST_CASE("pause boundaries follow the contract", "[clock]") {
   auto due_with_pause = [&](const char* from, const char* to) {
     std::vector<rules::Event> ev = {
         Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
-        Ev{.type = "procedure_started", .when = from, .data = R"({"procedure":"testing"})"}.event()};
-    if (to != nullptr) ev.push_back(Ev{.type = "procedure_ended", .when = to, .data = R"({"procedure":"testing"})"}.event());
+        Ev{.type = "procedure_started", .when = from, .data = R"({"procedure":"testing"})"}
+            .event()};
+    if (to != nullptr)
+      ev.push_back(
+          Ev{.type = "procedure_ended", .when = to, .data = R"({"procedure":"testing"})"}.event());
     const auto c = rules::evaluate_clock(spec, ev, *cal);
     return fmt(c.at(0).due_at);
   };
   // Unpaused due date: 2026-03-30.
   SECTION("a pause that starts and ends on the same day excludes nothing") {
-    CHECK(due_with_pause("2026-03-10T09:00:00+08:00", "2026-03-10T17:00:00+08:00") == "2026-03-30T23:59:59+08:00");
+    CHECK(due_with_pause("2026-03-10T09:00:00+08:00", "2026-03-10T17:00:00+08:00") ==
+          "2026-03-30T23:59:59+08:00");
   }
   SECTION("the start day counts, the end day does not") {
     // (03-10, 03-11] excludes exactly 03-11.
-    CHECK(due_with_pause("2026-03-10T17:00:00+08:00", "2026-03-11T09:00:00+08:00") == "2026-03-31T23:59:59+08:00");
+    CHECK(due_with_pause("2026-03-10T17:00:00+08:00", "2026-03-11T09:00:00+08:00") ==
+          "2026-03-31T23:59:59+08:00");
   }
   SECTION("a pause over a weekend excludes no working day") {
-    CHECK(due_with_pause("2026-03-13T17:00:00+08:00", "2026-03-15T09:00:00+08:00") == "2026-03-30T23:59:59+08:00");
+    CHECK(due_with_pause("2026-03-13T17:00:00+08:00", "2026-03-15T09:00:00+08:00") ==
+          "2026-03-30T23:59:59+08:00");
   }
   SECTION("a pause beginning on the due day itself still stops the clock") {
     // Paused during 03-30; resumed 04-01: 03-31 and 04-01 are excluded, nothing remains, so the
     // case is due at the end of the resume day.
-    CHECK(due_with_pause("2026-03-30T10:00:00+08:00", "2026-04-01T09:00:00+08:00") == "2026-04-01T23:59:59+08:00");
+    CHECK(due_with_pause("2026-03-30T10:00:00+08:00", "2026-04-01T09:00:00+08:00") ==
+          "2026-04-01T23:59:59+08:00");
   }
   SECTION("a pause after the deadline passed changes nothing") {
-    CHECK(due_with_pause("2026-04-02T10:00:00+08:00", "2026-04-20T09:00:00+08:00") == "2026-03-30T23:59:59+08:00");
+    CHECK(due_with_pause("2026-04-02T10:00:00+08:00", "2026-04-20T09:00:00+08:00") ==
+          "2026-03-30T23:59:59+08:00");
   }
   SECTION("an open pause leaves no due date") {
     CHECK(due_with_pause("2026-03-10T10:00:00+08:00", nullptr) == "none");
@@ -109,12 +124,25 @@ TEST_CASE("overlapping pauses exclude each day once", "[clock]") {
   const auto set = testing::statutory_rules();
   const std::vector<rules::Event> ev = {
       Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
-      Ev{.type = "procedure_started", .when = "2026-03-10T09:00:00+08:00", .data = R"({"procedure":"testing"})"}.event(),
-      Ev{.type = "procedure_started", .when = "2026-03-12T09:00:00+08:00", .data = R"({"procedure":"hearing"})"}.event(),
-      Ev{.type = "procedure_ended", .when = "2026-03-16T09:00:00+08:00", .data = R"({"procedure":"testing"})"}.event(),
-      Ev{.type = "procedure_ended", .when = "2026-03-18T09:00:00+08:00", .data = R"({"procedure":"hearing"})"}.event(),
+      Ev{.type = "procedure_started",
+         .when = "2026-03-10T09:00:00+08:00",
+         .data = R"({"procedure":"testing"})"}
+          .event(),
+      Ev{.type = "procedure_started",
+         .when = "2026-03-12T09:00:00+08:00",
+         .data = R"({"procedure":"hearing"})"}
+          .event(),
+      Ev{.type = "procedure_ended",
+         .when = "2026-03-16T09:00:00+08:00",
+         .data = R"({"procedure":"testing"})"}
+          .event(),
+      Ev{.type = "procedure_ended",
+         .when = "2026-03-18T09:00:00+08:00",
+         .data = R"({"procedure":"hearing"})"}
+          .event(),
   };
-  const auto c = rules::evaluate_clock(clock_of(*set, "alp-42-decision"), ev, *testing::cn_calendar());
+  const auto c =
+      rules::evaluate_clock(clock_of(*set, "alp-42-decision"), ev, *testing::cn_calendar());
   // Union (03-10, 03-18] = 03-11, 12, 13, 16, 17, 18: six working days after 03-30 -> 04-08.
   CHECK(fmt(c.at(0).due_at) == "2026-04-08T23:59:59+08:00");
   CHECK(c.at(0).paused_units == 6);
@@ -127,10 +155,17 @@ TEST_CASE("a pause ends only with its own procedure", "[clock]") {
   const auto set = testing::statutory_rules();
   const std::vector<rules::Event> ev = {
       Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
-      Ev{.type = "procedure_started", .when = "2026-03-10T09:00:00+08:00", .data = R"({"procedure":"hearing"})"}.event(),
-      Ev{.type = "procedure_ended", .when = "2026-03-11T09:00:00+08:00", .data = R"({"procedure":"testing"})"}.event(),
+      Ev{.type = "procedure_started",
+         .when = "2026-03-10T09:00:00+08:00",
+         .data = R"({"procedure":"hearing"})"}
+          .event(),
+      Ev{.type = "procedure_ended",
+         .when = "2026-03-11T09:00:00+08:00",
+         .data = R"({"procedure":"testing"})"}
+          .event(),
   };
-  const auto c = rules::evaluate_clock(clock_of(*set, "alp-42-decision"), ev, *testing::cn_calendar());
+  const auto c =
+      rules::evaluate_clock(clock_of(*set, "alp-42-decision"), ev, *testing::cn_calendar());
   CHECK(c.at(0).paused_at_end());
   CHECK_FALSE(c.at(0).due_at);
 }
@@ -139,8 +174,15 @@ TEST_CASE("a limit taken from the start event; no value, no clock", "[clock]") {
   const auto set = testing::statutory_rules();
   const auto& spec = clock_of(*set, "promise-deadline");
   const auto cal = testing::cn_calendar();
-  CHECK(rules::evaluate_clock(spec, {Ev{.type = "accepted", .when = "2026-09-18T10:00:00+08:00"}.event()}, *cal).empty());
-  const auto c = rules::evaluate_clock(spec, {Ev{.type = "accepted", .when = "2026-09-18T10:00:00+08:00", .data = R"({"promised":{"working_days":0}})"}.event()}, *cal);
+  CHECK(rules::evaluate_clock(
+            spec, {Ev{.type = "accepted", .when = "2026-09-18T10:00:00+08:00"}.event()}, *cal)
+            .empty());
+  const auto c = rules::evaluate_clock(spec,
+                                       {Ev{.type = "accepted",
+                                           .when = "2026-09-18T10:00:00+08:00",
+                                           .data = R"({"promised":{"working_days":0}})"}
+                                            .event()},
+                                       *cal);
   REQUIRE(c.size() == 1);
   CHECK(fmt(c[0].due_at) == "2026-09-18T23:59:59+08:00");  // promised on the spot: same day
 }

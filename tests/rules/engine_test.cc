@@ -22,17 +22,64 @@ std::string dump(const std::vector<rules::Alert>& alerts) {
 // A case that exercises most rules: late decision after a hearing and an extension, two notices.
 std::vector<rules::Event> busy_case(const std::string& id) {
   return {
-      Ev{.case_id = id, .type = "received", .when = "2026-03-02T09:00:00+08:00", .id = id + "-1"}.event(),
-      Ev{.case_id = id, .type = "correction_requested", .when = "2026-03-03T09:00:00+08:00", .id = id + "-2"}.event(),
-      Ev{.case_id = id, .type = "correction_received", .when = "2026-03-04T09:00:00+08:00", .id = id + "-3"}.event(),
-      Ev{.case_id = id, .type = "correction_requested", .when = "2026-03-05T09:00:00+08:00", .id = id + "-4"}.event(),
-      Ev{.case_id = id, .type = "correction_received", .when = "2026-03-09T09:00:00+08:00", .id = id + "-5"}.event(),
-      Ev{.case_id = id, .type = "accepted", .when = "2026-03-10T09:00:00+08:00", .data = R"({"promised":{"working_days":10}})", .id = id + "-6"}.event(),
-      Ev{.case_id = id, .type = "procedure_started", .when = "2026-03-16T09:00:00+08:00", .data = R"({"procedure":"hearing"})", .id = id + "-7"}.event(),
-      Ev{.case_id = id, .type = "procedure_ended", .when = "2026-03-20T09:00:00+08:00", .data = R"({"procedure":"hearing"})", .id = id + "-8"}.event(),
-      Ev{.case_id = id, .type = "procedure_started", .when = "2026-03-25T09:00:00+08:00", .data = R"({"procedure":"extension","approver":"L1","reason":"r","declared":{"working_days":5}})", .id = id + "-9"}.event(),
-      Ev{.case_id = id, .type = "decided", .when = "2026-04-30T09:00:00+08:00", .data = R"({"outcome":"approved"})", .id = id + "-10"}.event(),
-      Ev{.case_id = id, .type = "certificate_issued", .when = "2026-05-08T09:00:00+08:00", .id = id + "-11"}.event(),
+      Ev{.case_id = id, .type = "received", .when = "2026-03-02T09:00:00+08:00", .id = id + "-1"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "correction_requested",
+         .when = "2026-03-03T09:00:00+08:00",
+         .id = id + "-2"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "correction_received",
+         .when = "2026-03-04T09:00:00+08:00",
+         .id = id + "-3"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "correction_requested",
+         .when = "2026-03-05T09:00:00+08:00",
+         .id = id + "-4"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "correction_received",
+         .when = "2026-03-09T09:00:00+08:00",
+         .id = id + "-5"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "accepted",
+         .when = "2026-03-10T09:00:00+08:00",
+         .data = R"({"promised":{"working_days":10}})",
+         .id = id + "-6"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "procedure_started",
+         .when = "2026-03-16T09:00:00+08:00",
+         .data = R"({"procedure":"hearing"})",
+         .id = id + "-7"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "procedure_ended",
+         .when = "2026-03-20T09:00:00+08:00",
+         .data = R"({"procedure":"hearing"})",
+         .id = id + "-8"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "procedure_started",
+         .when = "2026-03-25T09:00:00+08:00",
+         .data =
+             R"({"procedure":"extension","approver":"L1","reason":"r","declared":{"working_days":5}})",
+         .id = id + "-9"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "decided",
+         .when = "2026-04-30T09:00:00+08:00",
+         .data = R"({"outcome":"approved"})",
+         .id = id + "-10"}
+          .event(),
+      Ev{.case_id = id,
+         .type = "certificate_issued",
+         .when = "2026-05-08T09:00:00+08:00",
+         .id = id + "-11"}
+          .event(),
   };
 }
 
@@ -70,7 +117,8 @@ TEST_CASE("the same inputs give the same alerts, byte for byte", "[engine]") {
 
 TEST_CASE("a repeated event id changes nothing", "[engine]") {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
-  const auto e = Ev{.type = "correction_requested", .when = "2026-03-03T09:00:00+08:00", .id = "same"}.event();
+  const auto e =
+      Ev{.type = "correction_requested", .when = "2026-03-03T09:00:00+08:00", .id = "same"}.event();
   auto d1 = engine.apply({}, e, e.occurred_at);
   const std::string before = d1.state.encode();
   auto d2 = engine.apply(std::move(d1.state), e, e.occurred_at);
@@ -105,13 +153,24 @@ TEST_CASE("a case with no further event gets its deadline from its timer", "[eng
   CHECK_FALSE(t2.set_timer);  // nothing more can happen without an event
 }
 
-TEST_CASE("an evaluation that finds a breach already over emits it firing then resolved", "[engine]") {
+TEST_CASE("an evaluation that finds a breach already over emits it firing then resolved",
+          "[engine]") {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
   rules::CaseState s;
   // Both events applied with a supervision clock that was stuck before the deadline...
   const auto early = at("2026-09-18T10:02:00+08:00");
-  s = engine.apply(std::move(s), Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.event(), early).state;
-  s = engine.apply(std::move(s), Ev{.type = "decided", .when = "2026-10-26T10:00:00+08:00", .data = R"({"outcome":"denied","reason":"r"})"}.event(), early).state;
+  s = engine
+          .apply(std::move(s), Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.event(),
+                 early)
+          .state;
+  s = engine
+          .apply(std::move(s),
+                 Ev{.type = "decided",
+                    .when = "2026-10-26T10:00:00+08:00",
+                    .data = R"({"outcome":"denied","reason":"r"})"}
+                     .event(),
+                 early)
+          .state;
   // ...and then the clock jumps past everything.
   auto d = engine.reevaluate(std::move(s), at("2026-12-01T00:00:00+08:00"));
   std::vector<std::string> got;
@@ -171,14 +230,20 @@ TEST_CASE("arrival order does not change what ends up firing", "[engine][propert
 TEST_CASE("a rule that disappears in a new rule set retracts its firing alerts", "[engine]") {
   const auto cal = testing::cn_calendar();
   const rules::Engine old_engine(testing::statutory_rules(), cal);
-  auto s = old_engine.apply({}, Ev{.type = "decided", .when = "2026-03-03T09:00:00+08:00", .data = R"({"outcome":"approved"})"}.event(), at("2026-03-03T09:00:00+08:00"));
+  auto s = old_engine.apply({},
+                            Ev{.type = "decided",
+                               .when = "2026-03-03T09:00:00+08:00",
+                               .data = R"({"outcome":"approved"})"}
+                                .event(),
+                            at("2026-03-03T09:00:00+08:00"));
   REQUIRE(s.alerts.size() == 1);
   CHECK(s.alerts[0].rule_id == "proc-decision-without-acceptance");
   const rules::Engine new_engine(testing::rules_from(R"(pack: other
 version: "2"
 rules:
   - {id: notice, title: N, kind: check, level: yellow, on: correction_requested, max_count: 1}
-)"), cal);
+)"),
+                                 cal);
   auto d = new_engine.reevaluate(std::move(s.state), at("2026-03-04T00:00:00+08:00"));
   REQUIRE(d.alerts.size() == 1);
   CHECK_FALSE(d.alerts[0].firing);
@@ -188,9 +253,20 @@ rules:
 
 TEST_CASE("findings carry the clock facts a supervisor needs", "[engine]") {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
-  auto d = engine.apply({}, Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(), at("2026-03-02T09:00:00+08:00"));
-  d = engine.apply(std::move(d.state), Ev{.type = "procedure_started", .when = "2026-03-10T09:00:00+08:00", .data = R"({"procedure":"hearing"})"}.event(), at("2026-03-10T09:00:00+08:00"));
-  d = engine.apply(std::move(d.state), Ev{.type = "procedure_ended", .when = "2026-03-17T09:00:00+08:00", .data = R"({"procedure":"hearing"})"}.event(), at("2026-03-17T09:00:00+08:00"));
+  auto d = engine.apply({}, Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
+                        at("2026-03-02T09:00:00+08:00"));
+  d = engine.apply(std::move(d.state),
+                   Ev{.type = "procedure_started",
+                      .when = "2026-03-10T09:00:00+08:00",
+                      .data = R"({"procedure":"hearing"})"}
+                       .event(),
+                   at("2026-03-10T09:00:00+08:00"));
+  d = engine.apply(std::move(d.state),
+                   Ev{.type = "procedure_ended",
+                      .when = "2026-03-17T09:00:00+08:00",
+                      .data = R"({"procedure":"hearing"})"}
+                       .event(),
+                   at("2026-03-17T09:00:00+08:00"));
   const auto fs = engine.findings(d.state);
   const auto red = std::find_if(fs.begin(), fs.end(), [](const rules::Finding& f) {
     return f.rule->id == "alp-42-decision" && f.level == rules::Level::kRed;
@@ -203,14 +279,22 @@ TEST_CASE("findings carry the clock facts a supervisor needs", "[engine]") {
 }
 
 TEST_CASE("a case's history is capped; events past the cap are refused, not applied", "[engine]") {
-  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar(), rules::EngineOptions{3});
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar(),
+                             rules::EngineOptions{3});
   rules::CaseState s;
   for (int i = 0; i < 3; ++i) {
-    auto d = engine.apply(std::move(s), Ev{.type = "step_completed", .when = "2026-03-02T09:00:00+08:00"}.event(), at("2026-03-02T09:00:00+08:00"));
+    auto d = engine.apply(std::move(s),
+                          Ev{.type = "step_completed", .when = "2026-03-02T09:00:00+08:00"}.event(),
+                          at("2026-03-02T09:00:00+08:00"));
     CHECK(d.refused.empty());
     s = std::move(d.state);
   }
-  auto d = engine.apply(std::move(s), Ev{.type = "decided", .when = "2026-03-03T09:00:00+08:00", .data = R"({"outcome":"approved"})"}.event(), at("2026-03-03T09:00:00+08:00"));
+  auto d = engine.apply(std::move(s),
+                        Ev{.type = "decided",
+                           .when = "2026-03-03T09:00:00+08:00",
+                           .data = R"({"outcome":"approved"})"}
+                            .event(),
+                        at("2026-03-03T09:00:00+08:00"));
   CHECK(d.refused == "case has reached the limit of 3 events");
   CHECK(d.alerts.empty());  // the off-system decision was not applied
   CHECK(d.state.events.size() == 3);

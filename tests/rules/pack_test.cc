@@ -73,16 +73,22 @@ rules:
   CHECK_THAT(all, Catch::Contains("p.yaml:1:7: pack: 'Bad Name' must use a-z"));
   CHECK_THAT(all, Catch::Contains("p.yaml:3:1: colour: unknown key"));
   CHECK_THAT(all, Catch::Contains("p.yaml:8:12: rule a.start: unknown event type 'recieved'"));
-  CHECK_THAT(all, Catch::Contains("p.yaml:12:17: rule a.stages[0].level: 'amber' is not reminder, yellow or red"));
-  CHECK_THAT(all, Catch::Contains("rule a.stages[1].before: unit must match the limit's unit (working_days)"));
+  CHECK_THAT(all,
+             Catch::Contains(
+                 "p.yaml:12:17: rule a.stages[0].level: 'amber' is not reminder, yellow or red"));
+  CHECK_THAT(all, Catch::Contains(
+                      "rule a.stages[1].before: unit must match the limit's unit (working_days)"));
   CHECK_THAT(all, Catch::Contains("p.yaml:14:9: rule a: duplicate rule id"));
   CHECK_THAT(all, Catch::Contains("'outcome' is not a field path"));
-  CHECK_THAT(all, Catch::Contains("rule c: a check needs at least one of max_count, require, max, requires_prior"));
+  CHECK_THAT(all,
+             Catch::Contains(
+                 "rule c: a check needs at least one of max_count, require, max, requires_prior"));
   CHECK_THAT(all, Catch::Contains("rule d.stop: 'received' both starts and stops the clock"));
   CHECK_THAT(all, Catch::Contains("rule d.limit: unknown unit 'weeks'"));
   CHECK_THAT(all, Catch::Contains("rule d.stages: at least one stage is needed"));
   CHECK_THAT(all, Catch::Contains("rule e.title: required"));
-  CHECK_THAT(all, Catch::Contains("rule e.kind: 'telepathy' is not clock, check, fee or benchmark"));
+  CHECK_THAT(all,
+             Catch::Contains("rule e.kind: 'telepathy' is not clock, check, fee or benchmark"));
 }
 
 TEST_CASE("fee and benchmark tables are validated row by row", "[pack]") {
@@ -122,15 +128,23 @@ rules:
 }
 
 TEST_CASE("rule ids must be unique across the packs in force", "[pack]") {
-  auto a = std::get<0>(rules::RulePack::load("pack: a\nversion: '1'\nrules:\n  - {id: x, title: t, kind: check, level: red, on: decided, max_count: 1}\n", "a"));
-  auto b = std::get<0>(rules::RulePack::load("pack: b\nversion: '1'\nrules:\n  - {id: x, title: t, kind: check, level: red, on: decided, max_count: 2}\n", "b"));
+  auto a =
+      std::get<0>(rules::RulePack::load("pack: a\nversion: '1'\nrules:\n  - {id: x, title: t, "
+                                        "kind: check, level: red, on: decided, max_count: 1}\n",
+                                        "a"));
+  auto b =
+      std::get<0>(rules::RulePack::load("pack: b\nversion: '1'\nrules:\n  - {id: x, title: t, "
+                                        "kind: check, level: red, on: decided, max_count: 2}\n",
+                                        "b"));
   auto r = rules::RuleSet::combine({a, b});
   REQUIRE(std::holds_alternative<rules::Diagnostics>(r));
-  CHECK_THAT(std::get<rules::Diagnostics>(r).front().message, Catch::Contains("rule id 'x' is defined by more than one pack"));
+  CHECK_THAT(std::get<rules::Diagnostics>(r).front().message,
+             Catch::Contains("rule id 'x' is defined by more than one pack"));
 }
 
 TEST_CASE("conditions compare fields the way an analyst reads them", "[pack]") {
-  testing::Ev ev{.type = "procedure_started", .when = "2026-03-02T09:00:00+08:00",
+  testing::Ev ev{.type = "procedure_started",
+                 .when = "2026-03-02T09:00:00+08:00",
                  .data = R"({"procedure":"hearing","declared":{"working_days":5}})"};
   const rules::Event e = ev.event();
   using Op = rules::Condition::Op;

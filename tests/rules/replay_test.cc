@@ -16,9 +16,16 @@ TEST_CASE("timers due before an event fire before it, in time order", "[replay]"
   CHECK(out.empty());
   CHECK(rp.pending_timers() == 2);
   // An unrelated event long after: both cases' reminders and red cards fire first.
-  rp.feed(Ev{.case_id = "Z", .type = "fee_charged", .when = "2026-03-31T10:00:00+08:00", .data = R"({"amount_fen":0,"fee_item":"x"})"}.event(), out);
+  rp.feed(Ev{.case_id = "Z",
+             .type = "fee_charged",
+             .when = "2026-03-31T10:00:00+08:00",
+             .data = R"({"amount_fen":0,"fee_item":"x"})"}
+              .event(),
+          out);
   std::vector<std::string> got;
-  for (const auto& a : out) got.push_back(rules::format_rfc3339(a.firing ? a.fired_at : *a.resolved_at, 480) + " " + a.alert_id + (a.firing ? "" : " resolved"));
+  for (const auto& a : out)
+    got.push_back(rules::format_rfc3339(a.firing ? a.fired_at : *a.resolved_at, 480) + " " +
+                  a.alert_id + (a.firing ? "" : " resolved"));
   CHECK(got == std::vector<std::string>{
                    "2026-02-26T00:00:00+08:00 A/alp-32-acceptance/reminder/1",
                    "2026-02-27T00:00:00+08:00 A/alp-32-acceptance/reminder/1 resolved",

@@ -57,12 +57,18 @@ TEST_CASE("a failing rule test shows what was expected and what fired", "[rule_t
     alerts:
       - {at: "2026-03-03T00:00:00+08:00", firing: []}
 )");
-  const auto failures = rules::run_rule_tests(tf, testing::statutory_rules(), testing::cn_calendar());
+  const auto failures =
+      rules::run_rule_tests(tf, testing::statutory_rules(), testing::cn_calendar());
   REQUIRE(failures.size() == 3);
   CHECK(failures[0].test == "wrong due date");
-  CHECK_THAT(failures[0].message, Catch::Contains("t.yaml:9: at 2026-02-27T00:00:00+08:00 (rule alp-32-acceptance)"));
-  CHECK_THAT(failures[0].message, Catch::Contains("expected firing:\n      - {rule: alp-32-acceptance, level: red, case: C, due_at: 2026-02-19T23:59:59+08:00}"));
-  CHECK_THAT(failures[0].message, Catch::Contains("got firing:\n      - {rule: alp-32-acceptance, level: red, case: C, cycle: 1, due_at: 2026-02-26T23:59:59+08:00"));
+  CHECK_THAT(failures[0].message,
+             Catch::Contains("t.yaml:9: at 2026-02-27T00:00:00+08:00 (rule alp-32-acceptance)"));
+  CHECK_THAT(failures[0].message,
+             Catch::Contains("expected firing:\n      - {rule: alp-32-acceptance, level: red, "
+                             "case: C, due_at: 2026-02-19T23:59:59+08:00}"));
+  CHECK_THAT(failures[0].message,
+             Catch::Contains("got firing:\n      - {rule: alp-32-acceptance, level: red, case: C, "
+                             "cycle: 1, due_at: 2026-02-26T23:59:59+08:00"));
   CHECK(failures[1].test == "nothing may fire");
   CHECK_THAT(failures[1].message, Catch::Contains("proc-decision-without-acceptance"));
   CHECK(failures[2].test == "bad event");
@@ -77,7 +83,8 @@ tests:
       - {case: C, type: received}
     alerts:
       - {at: "yesterday", firing: [{rule: r, level: purple}]}
-)", "t.yaml");
+)",
+                                      "t.yaml");
   REQUIRE(std::holds_alternative<rules::Diagnostics>(r));
   std::string all;
   for (const auto& d : std::get<rules::Diagnostics>(r)) all += d.str() + "\n";

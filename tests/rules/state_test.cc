@@ -11,11 +11,22 @@ namespace {
 rules::CaseState sample_state() {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
   rules::CaseState s;
-  for (const auto& e : {
-           Ev{.type = "received", .when = "2026-03-02T09:00:00+08:00", .id = "s1"}.event(),
-           Ev{.type = "accepted", .when = "2026-03-03T09:00:00+08:00", .data = R"({"promised":{"working_days":3},"note":"已受理","ratio":1.25,"tags":["a","b"],"flag":true,"nothing":null})", .id = "s2"}.event(),
-           Ev{.type = "decided", .when = "2026-03-20T09:00:00+08:00", .data = R"({"outcome":"approved"})", .id = "s3", .officer = ""}.event(),
-       }) {
+  for (
+      const auto& e : {
+          Ev{.type = "received", .when = "2026-03-02T09:00:00+08:00", .id = "s1"}.event(),
+          Ev{.type = "accepted",
+          .when = "2026-03-03T09:00:00+08:00",
+          .data =
+                 R"({"promised":{"working_days":3},"note":"已受理","ratio":1.25,"tags":["a","b"],"flag":true,"nothing":null})",
+          .id = "s2"}
+              .event(),
+          Ev{.type = "decided",
+          .when = "2026-03-20T09:00:00+08:00",
+          .data = R"({"outcome":"approved"})",
+          .id = "s3",
+          .officer = ""}
+              .event(),
+      }) {
     s = engine.apply(std::move(s), e, testing::at("2026-04-01T00:00:00+08:00")).state;
   }
   return s;

@@ -22,7 +22,8 @@ std::string read_source(const std::string& relative) {
 
 std::shared_ptr<const rules::Calendar> cn_calendar() {
   static const auto cal = [] {
-    auto r = rules::Calendar::load(read_source("config/calendars/cn-mainland.yaml"), "cn-mainland.yaml");
+    auto r =
+        rules::Calendar::load(read_source("config/calendars/cn-mainland.yaml"), "cn-mainland.yaml");
     REQUIRE(std::holds_alternative<std::shared_ptr<const rules::Calendar>>(r));
     return std::get<0>(r);
   }();
@@ -30,7 +31,8 @@ std::shared_ptr<const rules::Calendar> cn_calendar() {
 }
 
 std::shared_ptr<const rules::RuleSet> statutory_rules() {
-  auto r = rules::RulePack::load(read_source("rules/packs/cn-admin-licensing/pack.yaml"), "pack.yaml");
+  auto r =
+      rules::RulePack::load(read_source("rules/packs/cn-admin-licensing/pack.yaml"), "pack.yaml");
   REQUIRE(std::holds_alternative<std::shared_ptr<const rules::RulePack>>(r));
   auto s = rules::RuleSet::combine({std::get<0>(r)});
   REQUIRE(std::holds_alternative<std::shared_ptr<const rules::RuleSet>>(s));
@@ -67,9 +69,8 @@ std::string Ev::json() const {
   static int counter = 0;
   const std::string eid = id.empty() ? "ev-" + std::to_string(++counter) : id;
   return R"({"schema":"approval.event/v1","event_id":")" + eid + R"(","case_id":")" + case_id +
-         R"(","type":")" + type + R"(","occurred_at":")" + when +
-         R"(","agency":"AG1","item":")" + item + R"(","officer":")" + officer +
-         R"(","data":)" + data + "}";
+         R"(","type":")" + type + R"(","occurred_at":")" + when + R"(","agency":"AG1","item":")" +
+         item + R"(","officer":")" + officer + R"(","data":)" + data + "}";
 }
 
 rules::Event Ev::event() const {

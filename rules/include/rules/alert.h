@@ -34,10 +34,11 @@ struct Alert {
   std::optional<Timestamp> due_at;
   Timestamp fired_at{};
   std::optional<Timestamp> resolved_at;
-  std::string resolution;  // why it resolved: clock_stopped, escalated, paused, restarted, retracted
-  std::string reason;      // for violations: what was wrong
+  std::string
+      resolution;      // why it resolved: clock_stopped, escalated, paused, restarted, retracted
+  std::string reason;  // for violations: what was wrong
   std::vector<std::string> evidence;  // event ids
-  bool provisional = false;  // the due date crosses a year without a published schedule
+  bool provisional = false;           // the due date crosses a year without a published schedule
   std::optional<ClockFacts> clock;
 
   // One JSON object, times at the given UTC offset (the calendar's).

@@ -1,5 +1,5 @@
-// An official working-day calendar (工作日历): weekends, published holidays and make-up working days
-// per year. Years without a published schedule are provisional: weekends plus the fixed-date
+// An official working-day calendar (工作日历): weekends, published holidays and make-up working
+// days per year. Years without a published schedule are provisional: weekends plus the fixed-date
 // holidays listed for that purpose, and every deadline that crosses them says so.
 #pragma once
 
@@ -18,7 +18,7 @@ class Calendar {
  public:
   // Parses and validates a calendar file's text. On failure returns every problem found.
   static std::variant<std::shared_ptr<const Calendar>, Diagnostics> load(std::string_view yaml,
-                                                                          std::string file_name);
+                                                                         std::string file_name);
 
   const std::string& name() const { return name_; }
   const std::string& version() const { return version_; }
@@ -72,9 +72,9 @@ class Calendar {
   std::vector<std::pair<unsigned, unsigned>> provisional_fixed_;  // (month, day)
   std::vector<Year> years_;
   Date lo_ = 0;
-  Date hi_ = 0;                        // exclusive
-  std::vector<std::uint8_t> kind_;     // per date: see calendar.cc
-  std::vector<std::int32_t> cum_;      // working days in [lo_, d]
+  Date hi_ = 0;                          // exclusive
+  std::vector<std::uint8_t> kind_;       // per date: see calendar.cc
+  std::vector<std::int32_t> cum_;        // working days in [lo_, d]
   std::vector<std::uint8_t> published_;  // per year since kFirstYear
 };
 

@@ -37,10 +37,10 @@ struct Cycle {
   std::vector<std::string> extension_events;
 
   // Derived. Absent when the clock is paused before reaching the point.
-  std::optional<Timestamp> due_at;     // the last instant in time (23:59:59 local for day units)
-  std::optional<Date> due_date;        // day units only
-  std::int64_t paused_units = 0;       // excluded before the due point
-  bool provisional = false;            // crosses a year without a published schedule
+  std::optional<Timestamp> due_at;  // the last instant in time (23:59:59 local for day units)
+  std::optional<Date> due_date;     // day units only
+  std::int64_t paused_units = 0;    // excluded before the due point
+  bool provisional = false;         // crosses a year without a published schedule
   // Per spec stage, when it fires. Stage levels are unique, so a clock has at most three.
   std::array<std::optional<Timestamp>, 3> stage_fire;
 

@@ -24,11 +24,11 @@ struct Timer {
 
 struct Decision {
   CaseState state;
-  std::vector<Alert> alerts;        // transitions, in a deterministic order
-  std::optional<Timer> set_timer;   // arm this one
-  std::optional<Timer> clear_timer; // and drop this one (the case's previous timer)
-  bool duplicate = false;           // the event id was seen before: nothing changed
-  std::string refused;              // non-empty: the event was not applied, and why
+  std::vector<Alert> alerts;         // transitions, in a deterministic order
+  std::optional<Timer> set_timer;    // arm this one
+  std::optional<Timer> clear_timer;  // and drop this one (the case's previous timer)
+  bool duplicate = false;            // the event id was seen before: nothing changed
+  std::string refused;               // non-empty: the event was not applied, and why
 };
 
 struct EngineOptions {
@@ -48,7 +48,7 @@ struct Finding {
   std::optional<Timestamp> until;  // when it ended, if it has
   const char* resolution = "";     // why it ended
   const std::string* title = nullptr;
-  std::string reason;              // violations only
+  std::string reason;                   // violations only
   std::int32_t evidence[2] = {-1, -1};  // indices into the case's events
   bool officer_from_evidence = false;   // violations: the acting officer of the event
   std::optional<Timestamp> due_at;

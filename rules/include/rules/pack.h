@@ -87,10 +87,10 @@ struct ClockSpec {
 
 struct CheckSpec {
   Matchers on;
-  std::int64_t max_count = -1;              // -1: unlimited
-  std::vector<std::string> require;         // paths that must be non-empty
+  std::int64_t max_count = -1;                      // -1: unlimited
+  std::vector<std::string> require;                 // paths that must be non-empty
   std::vector<std::pair<std::string, double>> max;  // numeric upper bounds
-  Matchers requires_prior;                  // an earlier event must match one of these
+  Matchers requires_prior;                          // an earlier event must match one of these
 };
 
 struct FeeEntry {
@@ -129,7 +129,7 @@ struct BenchmarkSpec {
 struct Rule {
   std::string id;
   std::string title;
-  std::string pack;   // "name@version" of the pack that holds it
+  std::string pack;              // "name@version" of the pack that holds it
   Level level = Level::kYellow;  // non-clock rules
   std::variant<ClockSpec, CheckSpec, FeeSpec, BenchmarkSpec> spec;
   // Event types that can make this rule raise anything; a case with none of them is skipped.
@@ -144,7 +144,7 @@ struct RulePack {
   std::string id() const { return name + '@' + version; }
 
   static std::variant<std::shared_ptr<const RulePack>, Diagnostics> load(std::string_view yaml,
-                                                                          std::string file_name);
+                                                                         std::string file_name);
 };
 
 // The packs in force together; rule ids are unique across them.

@@ -46,7 +46,9 @@ std::string line(const std::string& id, const std::string& case_id, const std::s
 
 TEST_CASE("rules check passes the shipped packs and calendar", "[cli]") {
   std::ostringstream out, err;
-  CHECK(approvald::cli::rules_check({kPack, source_path("rules/packs/example-penalty-benchmark"), kCalendar}, out, err) == 0);
+  CHECK(approvald::cli::rules_check(
+            {kPack, source_path("rules/packs/example-penalty-benchmark"), kCalendar}, out, err) ==
+        0);
   CHECK_THAT(out.str(), Catch::Contains("pack cn-admin-licensing@2026.1, 9 rules"));
   CHECK_THAT(out.str(), Catch::Contains("calendar cn-mainland@2026, 2 published years"));
   CHECK(err.str().empty());
@@ -54,12 +56,16 @@ TEST_CASE("rules check passes the shipped packs and calendar", "[cli]") {
 
 TEST_CASE("rules check lists every error of every file and exits 1", "[cli]") {
   TempDir tmp;
-  const auto pack = tmp.write("bad/pack.yaml", "pack: p\nversion: '1'\nrules:\n  - {id: a, title: t, kind: check, level: blue, on: nothing}\n");
-  const auto cal = tmp.write("cal.yaml", "calendar: c\nversion: '1'\ntime_zone: Mars/Olympus\nyears: {}\n");
+  const auto pack = tmp.write("bad/pack.yaml",
+                              "pack: p\nversion: '1'\nrules:\n  - {id: a, title: t, kind: check, "
+                              "level: blue, on: nothing}\n");
+  const auto cal =
+      tmp.write("cal.yaml", "calendar: c\nversion: '1'\ntime_zone: Mars/Olympus\nyears: {}\n");
   const auto other = tmp.write("other.yaml", "hello: world\n");
   std::ostringstream out, err;
   CHECK(approvald::cli::rules_check({pack.parent_path().string(), cal.string(), other.string(),
-                                     (tmp.path / "missing.yaml").string()}, out, err) == 1);
+                                     (tmp.path / "missing.yaml").string()},
+                                    out, err) == 1);
   const std::string e = err.str();
   INFO(e);
   CHECK_THAT(e, Catch::Contains(pack.string() + ":4:"));
@@ -93,14 +99,13 @@ tests:
 
 TEST_CASE("replay writes alerts in firing order and reports bad lines by number", "[cli]") {
   TempDir tmp;
-  const auto log = tmp.write("events.jsonl",
-      line("e1", "K1", "accepted", "2026-09-18T10:02:00+08:00") +
-      "{oops\n" +
-      line("e2", "K2", "received", "2026-10-20T09:00:00+08:00") +
-      line("e3", "K3", "received", "2026-10-20T09:00:00") +
-      "\n" +
-      line("e2", "K2", "received", "2026-10-20T09:00:00+08:00") +
-      line("e4", "K1", "decided", "2026-10-26T10:00:00+08:00", R"({"outcome":"approved"})"));
+  const auto log = tmp.write(
+      "events.jsonl",
+      line("e1", "K1", "accepted", "2026-09-18T10:02:00+08:00") + "{oops\n" +
+          line("e2", "K2", "received", "2026-10-20T09:00:00+08:00") +
+          line("e3", "K3", "received", "2026-10-20T09:00:00") + "\n" +
+          line("e2", "K2", "received", "2026-10-20T09:00:00+08:00") +
+          line("e4", "K1", "decided", "2026-10-26T10:00:00+08:00", R"({"outcome":"approved"})"));
   approvald::cli::ReplayOptions opt{{kPack}, kCalendar, std::nullopt, log.string()};
   std::istringstream in;
   std::ostringstream out, err;
@@ -109,14 +114,19 @@ TEST_CASE("replay writes alerts in firing order and reports bad lines by number"
   INFO(e);
   CHECK_THAT(e, Catch::Contains("events.jsonl:2: rejected: not valid JSON"));
   CHECK_THAT(e, Catch::Contains("events.jsonl:4: rejected: occurred_at: missing UTC offset"));
-  CHECK_THAT(e, Catch::Contains("replay: 4 events (1 duplicates, 2 rejected, 0 refused) in 2 cases"));
+  CHECK_THAT(e,
+             Catch::Contains("replay: 4 events (1 duplicates, 2 rejected, 0 refused) in 2 cases"));
   std::vector<std::string> lines;
   std::istringstream s(out.str());
   for (std::string l; std::getline(s, l);) lines.push_back(l);
   REQUIRE(lines.size() >= 3);
-  CHECK_THAT(lines[0], Catch::Contains(R"("alert_id":"K1/alp-42-decision/reminder/1","status":"firing")"));
-  CHECK_THAT(out.str(), Catch::Contains(R"("alert_id":"K1/alp-42-decision/red/1","status":"firing")"));
-  CHECK_THAT(out.str(), Catch::Contains(R"("due_at":"2026-10-22T23:59:59+08:00","fired_at":"2026-10-23T00:00:00+08:00")"));
+  CHECK_THAT(lines[0],
+             Catch::Contains(R"("alert_id":"K1/alp-42-decision/reminder/1","status":"firing")"));
+  CHECK_THAT(out.str(),
+             Catch::Contains(R"("alert_id":"K1/alp-42-decision/red/1","status":"firing")"));
+  CHECK_THAT(out.str(),
+             Catch::Contains(
+                 R"("due_at":"2026-10-22T23:59:59+08:00","fired_at":"2026-10-23T00:00:00+08:00")"));
   // K2's acceptance deadline falls after the log ends: the clock stops at the last event.
   CHECK_THAT(out.str(), !Catch::Contains("K2/alp-32-acceptance/red"));
 
@@ -141,17 +151,21 @@ TEST_CASE("replay reads standard input and refuses bad flags", "[cli]") {
   opt.packs = {"/nonexistent/pack"};
   std::ostringstream out3, err3;
   CHECK(approvald::cli::replay(opt, in, out3, err3) == 1);
-  CHECK_THAT(err3.str(), Catch::Contains("/nonexistent/pack: cannot open: No such file or directory"));
+  CHECK_THAT(err3.str(),
+             Catch::Contains("/nonexistent/pack: cannot open: No such file or directory"));
 }
 
 TEST_CASE("explain shows the day-by-day arithmetic of a case", "[cli]") {
   TempDir tmp;
   const auto log = tmp.write("events.jsonl",
-      line("e1", "K1", "accepted", "2026-09-18T10:02:00+08:00") +
-      line("e2", "K1", "procedure_started", "2026-09-21T10:00:00+08:00", R"({"procedure":"hearing"})") +
-      line("e3", "K1", "procedure_ended", "2026-09-23T10:00:00+08:00", R"({"procedure":"hearing"})") +
-      line("x1", "OTHER", "received", "2026-09-18T10:00:00+08:00"));
-  approvald::cli::ExplainOptions opt{{kPack}, kCalendar, "K1", "2026-10-30T00:00:00+08:00", log.string()};
+                             line("e1", "K1", "accepted", "2026-09-18T10:02:00+08:00") +
+                                 line("e2", "K1", "procedure_started", "2026-09-21T10:00:00+08:00",
+                                      R"({"procedure":"hearing"})") +
+                                 line("e3", "K1", "procedure_ended", "2026-09-23T10:00:00+08:00",
+                                      R"({"procedure":"hearing"})") +
+                                 line("x1", "OTHER", "received", "2026-09-18T10:00:00+08:00"));
+  approvald::cli::ExplainOptions opt{
+      {kPack}, kCalendar, "K1", "2026-10-30T00:00:00+08:00", log.string()};
   std::istringstream in;
   std::ostringstream out, err;
   REQUIRE(approvald::cli::explain(opt, in, out, err) == 0);
