@@ -100,7 +100,7 @@ void Calendar::build_tables() {
   hi_ = date_from_civil(kLastYear + 1, 1, 1);
   const auto n = static_cast<std::size_t>(hi_ - lo_);
   kind_.assign(n, kWorking);
-  published_.assign(static_cast<std::size_t>(kLastYear - kFirstYear + 1), 0);
+  published_.assign(static_cast<std::size_t>(kLastYear) - kFirstYear + 1, 0);
   for (Date d = lo_; d < hi_; ++d) {
     if (weekend_[weekday_of(d)]) kind_[static_cast<std::size_t>(d - lo_)] = kWeekend;
   }

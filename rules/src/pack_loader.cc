@@ -39,7 +39,7 @@ class PackParser {
       r_.error(n, where + ": must be a field path such as data.reason");
       return std::nullopt;
     }
-    const std::string p = n.Scalar();
+    const std::string& p = n.Scalar();
     if (data_only ? (p.rfind("data.", 0) != 0 || p.size() <= 5) : !valid_field_path(p)) {
       r_.error(n,
                where + ": '" + p + "' is not a field path (" +

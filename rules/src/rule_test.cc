@@ -140,14 +140,14 @@ bool same_set(const std::vector<ExpectedAlert>& want, const std::vector<const Al
 }  // namespace
 
 std::variant<RuleTestFile, Diagnostics> RuleTestFile::parse(std::string_view text,
-                                                            std::string file) {
+                                                            const std::string& file) {
   Diagnostics diags;
   YamlReader r(file, &diags);
   RuleTestFile out;
   out.file = file;
   const auto doc = r.parse(text);
   if (!doc) return diags;
-  const YAML::Node root = *doc;
+  const YAML::Node& root = *doc;
   if (!r.expect_map(root, "rule test file")) return diags;
   r.check_keys(root, {"rule_packs", "calendar", "defaults", "tests"}, "");
   const YAML::Node packs = root["rule_packs"];
@@ -250,7 +250,7 @@ std::variant<RuleTestFile, Diagnostics> RuleTestFile::parse(std::string_view tex
 
 std::vector<RuleTestFailure> run_rule_tests(const RuleTestFile& file,
                                             std::shared_ptr<const RuleSet> rules,
-                                            std::shared_ptr<const Calendar> calendar) {
+                                            const std::shared_ptr<const Calendar>& calendar) {
   std::vector<RuleTestFailure> failures;
   const Engine engine(std::move(rules), calendar);
   const int offset = calendar->offset_minutes();

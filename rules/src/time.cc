@@ -87,7 +87,7 @@ std::optional<ParsedTime> parse_rfc3339(std::string_view s, std::string* why) {
     const std::size_t begin = pos;
     int scale = 100;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      millis += (s[pos] - '0') * scale;
+      millis += static_cast<std::int64_t>(s[pos] - '0') * scale;
       scale /= 10;
       ++pos;
     }
@@ -110,9 +110,10 @@ std::optional<ParsedTime> parse_rfc3339(std::string_view s, std::string* why) {
   }
   if (pos != s.size()) return fail("trailing characters after the date-time");
   const Date date = date_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  const std::int64_t local_ms = static_cast<std::int64_t>(date) * kMillisPerDay +
-                                (static_cast<std::int64_t>(h) * 3600 + mi * 60 + se) * 1000 +
-                                millis;
+  const std::int64_t local_ms =
+      static_cast<std::int64_t>(date) * kMillisPerDay +
+      (static_cast<std::int64_t>(h) * 3600 + static_cast<std::int64_t>(mi) * 60 + se) * 1000 +
+      millis;
   return ParsedTime{Timestamp{Millis{local_ms - static_cast<std::int64_t>(offset) * 60'000}},
                     offset};
 }

@@ -55,7 +55,8 @@ struct RuleTestFile {
   std::string calendar_path;
   std::vector<RuleTestCase> tests;
 
-  static std::variant<RuleTestFile, Diagnostics> parse(std::string_view yaml, std::string file);
+  static std::variant<RuleTestFile, Diagnostics> parse(std::string_view yaml,
+                                                       const std::string& file);
 };
 
 struct RuleTestFailure {
@@ -66,6 +67,6 @@ struct RuleTestFailure {
 // Runs every test of a file against the given rules and calendar.
 std::vector<RuleTestFailure> run_rule_tests(const RuleTestFile& file,
                                             std::shared_ptr<const RuleSet> rules,
-                                            std::shared_ptr<const Calendar> calendar);
+                                            const std::shared_ptr<const Calendar>& calendar);
 
 }  // namespace rules
