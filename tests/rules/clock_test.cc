@@ -55,14 +55,8 @@ TEST_CASE("hours run on the wall clock, with pauses cut out exactly", "[clock]")
   CHECK(fmt(c[0].stage_fire[0]) == "2026-10-01T12:00:01+08:00");
   CHECK(fmt(c[0].stage_fire[1]) == "2026-10-01T13:00:01+08:00");
 
-  events.push_back(Ev{.type = "procedure_started",
-                      .when = "2026-10-01T10:00:00+08:00",
-                      .data = R"({"procedure":"testing"})"}
-                       .event());
-  events.push_back(Ev{.type = "procedure_ended",
-                      .when = "2026-10-01T11:30:00+08:00",
-                      .data = R"({"procedure":"testing"})"}
-                       .event());
+  events.push_back(testing::procedure("procedure_started", "2026-10-01T10:00:00+08:00", "testing"));
+  events.push_back(testing::procedure("procedure_ended", "2026-10-01T11:30:00+08:00", "testing"));
   c = rules::evaluate_clock(clock_of(*set, "hours"), events, *cal);
   CHECK(fmt(c[0].due_at) == "2026-10-01T14:30:00+08:00");
   CHECK(c[0].paused_units == 1);  // whole hours excluded (90 minutes)
@@ -124,22 +118,10 @@ TEST_CASE("overlapping pauses exclude each day once", "[clock]") {
   const auto set = testing::statutory_rules();
   const std::vector<rules::Event> ev = {
       Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
-      Ev{.type = "procedure_started",
-         .when = "2026-03-10T09:00:00+08:00",
-         .data = R"({"procedure":"testing"})"}
-          .event(),
-      Ev{.type = "procedure_started",
-         .when = "2026-03-12T09:00:00+08:00",
-         .data = R"({"procedure":"hearing"})"}
-          .event(),
-      Ev{.type = "procedure_ended",
-         .when = "2026-03-16T09:00:00+08:00",
-         .data = R"({"procedure":"testing"})"}
-          .event(),
-      Ev{.type = "procedure_ended",
-         .when = "2026-03-18T09:00:00+08:00",
-         .data = R"({"procedure":"hearing"})"}
-          .event(),
+      testing::procedure("procedure_started", "2026-03-10T09:00:00+08:00", "testing"),
+      testing::procedure("procedure_started", "2026-03-12T09:00:00+08:00", "hearing"),
+      testing::procedure("procedure_ended", "2026-03-16T09:00:00+08:00", "testing"),
+      testing::procedure("procedure_ended", "2026-03-18T09:00:00+08:00", "hearing"),
   };
   const auto c =
       rules::evaluate_clock(clock_of(*set, "alp-42-decision"), ev, *testing::cn_calendar());
@@ -155,14 +137,8 @@ TEST_CASE("a pause ends only with its own procedure", "[clock]") {
   const auto set = testing::statutory_rules();
   const std::vector<rules::Event> ev = {
       Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
-      Ev{.type = "procedure_started",
-         .when = "2026-03-10T09:00:00+08:00",
-         .data = R"({"procedure":"hearing"})"}
-          .event(),
-      Ev{.type = "procedure_ended",
-         .when = "2026-03-11T09:00:00+08:00",
-         .data = R"({"procedure":"testing"})"}
-          .event(),
+      testing::procedure("procedure_started", "2026-03-10T09:00:00+08:00", "hearing"),
+      testing::procedure("procedure_ended", "2026-03-11T09:00:00+08:00", "testing"),
   };
   const auto c =
       rules::evaluate_clock(clock_of(*set, "alp-42-decision"), ev, *testing::cn_calendar());

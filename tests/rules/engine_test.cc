@@ -21,66 +21,35 @@ std::string dump(const std::vector<rules::Alert>& alerts) {
 
 // A case that exercises most rules: late decision after a hearing and an extension, two notices.
 std::vector<rules::Event> busy_case(const std::string& id) {
-  return {
-      Ev{.case_id = id, .type = "received", .when = "2026-03-02T09:00:00+08:00", .id = id + "-1"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "correction_requested",
-         .when = "2026-03-03T09:00:00+08:00",
-         .id = id + "-2"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "correction_received",
-         .when = "2026-03-04T09:00:00+08:00",
-         .id = id + "-3"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "correction_requested",
-         .when = "2026-03-05T09:00:00+08:00",
-         .id = id + "-4"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "correction_received",
-         .when = "2026-03-09T09:00:00+08:00",
-         .id = id + "-5"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "accepted",
-         .when = "2026-03-10T09:00:00+08:00",
-         .data = R"({"promised":{"working_days":10}})",
-         .id = id + "-6"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "procedure_started",
-         .when = "2026-03-16T09:00:00+08:00",
-         .data = R"({"procedure":"hearing"})",
-         .id = id + "-7"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "procedure_ended",
-         .when = "2026-03-20T09:00:00+08:00",
-         .data = R"({"procedure":"hearing"})",
-         .id = id + "-8"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "procedure_started",
-         .when = "2026-03-25T09:00:00+08:00",
-         .data =
-             R"({"procedure":"extension","approver":"L1","reason":"r","declared":{"working_days":5}})",
-         .id = id + "-9"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "decided",
-         .when = "2026-04-30T09:00:00+08:00",
-         .data = R"({"outcome":"approved"})",
-         .id = id + "-10"}
-          .event(),
-      Ev{.case_id = id,
-         .type = "certificate_issued",
-         .when = "2026-05-08T09:00:00+08:00",
-         .id = id + "-11"}
-          .event(),
+  struct Row {
+    const char* type;
+    const char* when;
+    const char* data;
   };
+  static constexpr Row kRows[] = {
+      {"received", "2026-03-02T09:00:00+08:00", "{}"},
+      {"correction_requested", "2026-03-03T09:00:00+08:00", "{}"},
+      {"correction_received", "2026-03-04T09:00:00+08:00", "{}"},
+      {"correction_requested", "2026-03-05T09:00:00+08:00", "{}"},
+      {"correction_received", "2026-03-09T09:00:00+08:00", "{}"},
+      {"accepted", "2026-03-10T09:00:00+08:00", R"({"promised":{"working_days":10}})"},
+      {"procedure_started", "2026-03-16T09:00:00+08:00", R"({"procedure":"hearing"})"},
+      {"procedure_ended", "2026-03-20T09:00:00+08:00", R"({"procedure":"hearing"})"},
+      {"procedure_started", "2026-03-25T09:00:00+08:00",
+       R"({"procedure":"extension","approver":"L1","reason":"r","declared":{"working_days":5}})"},
+      {"decided", "2026-04-30T09:00:00+08:00", R"({"outcome":"approved"})"},
+      {"certificate_issued", "2026-05-08T09:00:00+08:00", "{}"},
+  };
+  std::vector<rules::Event> out;
+  for (const Row& r : kRows) {
+    out.push_back(Ev{.case_id = id,
+                     .type = r.type,
+                     .when = r.when,
+                     .data = r.data,
+                     .id = id + "-" + std::to_string(out.size() + 1)}
+                      .event());
+  }
+  return out;
 }
 
 std::set<std::string> firing_ids(const rules::Replayer& rp) {
@@ -256,16 +225,10 @@ TEST_CASE("findings carry the clock facts a supervisor needs", "[engine]") {
   auto d = engine.apply({}, Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
                         at("2026-03-02T09:00:00+08:00"));
   d = engine.apply(std::move(d.state),
-                   Ev{.type = "procedure_started",
-                      .when = "2026-03-10T09:00:00+08:00",
-                      .data = R"({"procedure":"hearing"})"}
-                       .event(),
+                   testing::procedure("procedure_started", "2026-03-10T09:00:00+08:00", "hearing"),
                    at("2026-03-10T09:00:00+08:00"));
   d = engine.apply(std::move(d.state),
-                   Ev{.type = "procedure_ended",
-                      .when = "2026-03-17T09:00:00+08:00",
-                      .data = R"({"procedure":"hearing"})"}
-                       .event(),
+                   testing::procedure("procedure_ended", "2026-03-17T09:00:00+08:00", "hearing"),
                    at("2026-03-17T09:00:00+08:00"));
   const auto fs = engine.findings(d.state);
   const auto red = std::find_if(fs.begin(), fs.end(), [](const rules::Finding& f) {

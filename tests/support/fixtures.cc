@@ -79,6 +79,11 @@ rules::Event Ev::event() const {
   return std::get<rules::Event>(std::move(d));
 }
 
+rules::Event procedure(const std::string& type, const std::string& when,
+                       const std::string& procedure) {
+  return Ev{.type = type, .when = when, .data = R"({"procedure":")" + procedure + R"("})"}.event();
+}
+
 std::vector<rules::Alert> run(const rules::Engine& engine, const std::vector<rules::Event>& events,
                               rules::Timestamp until) {
   rules::Replayer rp(engine);

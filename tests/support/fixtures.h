@@ -38,6 +38,10 @@ struct Ev {
   rules::Event event() const;
 };
 
+// A procedure_started / procedure_ended event of case C1 for `procedure` (hearing, testing, …).
+rules::Event procedure(const std::string& type, const std::string& when,
+                       const std::string& procedure);
+
 // Feeds events in the given order to a fresh replayer and advances to `until`; returns every
 // alert transition.
 std::vector<rules::Alert> run(const rules::Engine& engine, const std::vector<rules::Event>& events,
