@@ -107,8 +107,8 @@ void Calendar::build_tables() {
   // Provisional fixed-date holidays apply to every year first; published years overwrite below.
   for (int y = kFirstYear; y <= kLastYear; ++y) {
     for (const auto& [m, day] : provisional_fixed_) {
-      if (m == 2 && day == 29 && !(civil_from_date(date_from_civil(y, 3, 1) - 1).day == 29))
-        continue;
+      const bool leap = date_from_civil(y, 3, 1) - date_from_civil(y, 2, 28) == 2;
+      if (m == 2 && day == 29 && !leap) continue;
       kind_[static_cast<std::size_t>(date_from_civil(y, m, day) - lo_)] = kHoliday;
     }
   }

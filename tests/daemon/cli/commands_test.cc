@@ -187,3 +187,32 @@ TEST_CASE("explain shows the day-by-day arithmetic of a case", "[cli]") {
   CHECK(approvald::cli::explain(opt, in, out2, err2) == 1);
   CHECK_THAT(err2.str(), Catch::Contains("case NOPE: no events"));
 }
+
+TEST_CASE("the sample log exercises every statutory rule", "[cli]") {
+  approvald::cli::ReplayOptions opt{{kPack, source_path("rules/packs/example-penalty-benchmark")},
+                                    kCalendar,
+                                    "2026-12-01T00:00:00+08:00",
+                                    source_path("config/samples/events.jsonl")};
+  std::istringstream in;
+  std::ostringstream out, err;
+  REQUIRE(approvald::cli::replay(opt, in, out, err) == 0);
+  INFO(err.str());
+  CHECK_THAT(err.str(), Catch::Contains("(1 duplicates, 0 rejected, 0 refused)"));
+  for (const char* rule :
+       {"alp-32-acceptance", "alp-32-one-time-notice", "alp-38-reason", "alp-42-decision",
+        "alp-42-extension", "alp-44-certificate", "alp-58-fee", "promise-deadline",
+        "proc-decision-without-acceptance", "penalty-benchmark"}) {
+    INFO(rule);
+    CHECK_THAT(out.str(), Catch::Contains(std::string(R"("status":"firing","level")")) &&
+                              Catch::Contains(std::string(R"("rule_id":")") + rule + "\""));
+  }
+  // The late-reported hearing retracts a red card that the decision had already resolved.
+  CHECK_THAT(out.str(),
+             Catch::Contains(
+                 R"("alert_id":"440300-2026-000180/alp-42-decision/red/1","status":"resolved")") &&
+                 Catch::Contains(R"("resolution":"retracted")"));
+  // The silent case breaches on its own timer.
+  CHECK_THAT(out.str(),
+             Catch::Contains(
+                 R"("alert_id":"440300-2026-000230/alp-42-decision/red/1","status":"firing")"));
+}
