@@ -7,30 +7,14 @@
 #include <sstream>
 
 #include "support/fixtures.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using testing::source_path;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("approvald-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path p = path / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p;
-  }
-};
+using testing::TempDir;
 
 const std::string kCalendar = source_path("config/calendars/cn-mainland.yaml");
 const std::string kPack = source_path("rules/packs/cn-admin-licensing");

@@ -1,0 +1,60 @@
+// What one commit changes, as plain data: the pipeline builds it, the store applies it as a
+// single atomic write (the only commit point; docs/architecture.md).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace approvald::ports {
+
+// Where a partition stands, stored with the data it describes.
+struct PartitionMark {
+  std::int64_t next_offset = 0;           // the next input offset to consume
+  std::int64_t watermark_ms = INT64_MIN;  // highest occurred_at applied (event-time clock)
+  std::uint64_t next_outbox_seq = 0;      // sequence for the next outbox entry
+};
+
+struct TimerEntry {
+  std::int32_t partition = 0;
+  std::int64_t due_ms = 0;
+  std::string case_id;
+  bool operator==(const TimerEntry&) const = default;
+};
+
+struct OutboxEntry {
+  std::int32_t partition = 0;
+  std::uint64_t seq = 0;
+  std::string key;    // the alert id
+  std::string value;  // approval.alert/v1 JSON
+};
+
+struct WriteSet {
+  struct CaseWrite {
+    std::int32_t partition = 0;
+    std::string case_id;
+    std::string bytes;  // rules::CaseState::encode()
+  };
+  std::vector<CaseWrite> cases;
+  std::vector<TimerEntry> timers_set;
+  std::vector<TimerEntry> timers_cleared;
+  std::vector<OutboxEntry> outbox;
+  std::map<std::int32_t, PartitionMark> marks;
+
+  bool empty() const {
+    return cases.empty() && timers_set.empty() && timers_cleared.empty() && outbox.empty() &&
+           marks.empty();
+  }
+};
+
+// Read access the pipeline needs; the RocksDB store and test fakes implement it.
+class CaseReader {
+ public:
+  virtual ~CaseReader() = default;
+  virtual std::optional<std::string> get_case(std::int32_t partition, std::string_view case_id) = 0;
+};
+
+}  // namespace approvald::ports

@@ -1,0 +1,277 @@
+#include "store/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include "store/keys.h"
+
+namespace approvald::store {
+namespace {
+
+// Column families, in handle order. "default" is required by RocksDB and holds nothing.
+enum Cf : std::size_t {
+  kCases,
+  kTimers,
+  kOutbox,
+  kMarks,
+  kRules,
+  kCalendars,
+  kAlertIndex,
+  kMeta,
+  kDefault
+};
+constexpr const char* kCfNames[] = {"cases",     "timers",      "outbox", "offsets", "rules",
+                                    "calendars", "alert_index", "meta",   "default"};
+constexpr std::size_t kCfCount = std::size(kCfNames);
+
+Error from(const rocksdb::Status& s, const std::string& what) {
+  return Error{what + ": " + s.ToString()};
+}
+
+std::string encode_mark(const ports::PartitionMark& m) {
+  std::string v;
+  put_be64(v, static_cast<std::uint64_t>(m.next_offset));
+  put_be64(v, order_preserving(m.watermark_ms));
+  put_be64(v, m.next_outbox_seq);
+  return v;
+}
+
+std::optional<ports::PartitionMark> decode_mark(std::string_view v) {
+  if (v.size() != 24) return std::nullopt;
+  ports::PartitionMark m;
+  m.next_offset = static_cast<std::int64_t>(get_be64(v.substr(0, 8)));
+  m.watermark_ms = from_order_preserving(get_be64(v.substr(8, 8)));
+  m.next_outbox_seq = get_be64(v.substr(16, 8));
+  return m;
+}
+
+// The first key after every key with this prefix.
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& c = prefix.back();
+    if (static_cast<unsigned char>(c) != 0xFF) {
+      c = static_cast<char>(static_cast<unsigned char>(c) + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+}  // namespace
+
+struct Store::Impl {
+  StoreOptions options;
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  rocksdb::WriteOptions write;
+
+  ~Impl() {
+    for (auto* h : cfs) {
+      if (db != nullptr) db->DestroyColumnFamilyHandle(h);
+    }
+    if (db != nullptr) {
+      db->Close().PermitUncheckedError();
+      delete db;
+    }
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  impl->write_buffers =
+      std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes, impl->cache);
+
+  rocksdb::DBOptions db;
+  db.create_if_missing = true;
+  db.create_missing_column_families = true;
+  db.write_buffer_manager = impl->write_buffers;
+  db.max_background_jobs = 2;
+  db.keep_log_file_num = 5;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = impl->cache;
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kCfNames) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.write_buffer_size = options.write_buffer_bytes / 4;
+    descriptors.emplace_back(name, cf);
+  }
+  rocksdb::Status s = rocksdb::DB::Open(db, options.dir, descriptors, &impl->cfs, &impl->db);
+  if (!s.ok()) return from(s, "opening the store at " + options.dir);
+
+  impl->write.sync = options.sync;
+  impl->write.disableWAL = !options.wal;
+
+  std::string version;
+  s = impl->db->Get(rocksdb::ReadOptions(), impl->cfs[kMeta], "schema_version", &version);
+  if (s.IsNotFound()) {
+    s = impl->db->Put(impl->write, impl->cfs[kMeta], "schema_version",
+                      rocksdb::Slice(kSchemaVersion.data(), kSchemaVersion.size()));
+    if (!s.ok()) return from(s, "writing the schema version");
+  } else if (!s.ok()) {
+    return from(s, "reading the schema version");
+  } else if (version != kSchemaVersion) {
+    return Error{"the store at " + options.dir + " has schema version " + version +
+                 ", this approvald reads version " + std::string(kSchemaVersion)};
+  }
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+std::optional<std::string> Store::get_case(std::int32_t partition, std::string_view case_id) {
+  std::string value;
+  const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kCases],
+                                case_key(partition, case_id), &value);
+  if (!s.ok()) return std::nullopt;
+  return value;
+}
+
+std::optional<ports::PartitionMark> Store::mark(std::int32_t partition) {
+  std::string value;
+  const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kMarks],
+                                partition_prefix(partition), &value);
+  if (!s.ok()) return std::nullopt;
+  return decode_mark(value);
+}
+
+void Store::scan(std::size_t cf, std::int32_t partition,
+                 const std::function<bool(std::string_view, std::string_view)>& fn) {
+  const std::string begin = partition_prefix(partition);
+  const std::string end = prefix_end(begin);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[cf]));
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    if (!fn(std::string_view(it->key().data(), it->key().size()),
+            std::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+}
+
+std::vector<ports::TimerEntry> Store::due_timers(std::int32_t partition, std::int64_t upto_ms,
+                                                 std::size_t limit) {
+  std::vector<ports::TimerEntry> out;
+  const std::string begin = partition_prefix(partition);
+  std::string end = begin;
+  put_be64(end, order_preserving(upto_ms) + 1);  // stop before the first timer not yet due
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[kTimers]));
+  for (it->Seek(begin); it->Valid() && out.size() < limit; it->Next()) {
+    const std::string_view k(it->key().data(), it->key().size());
+    out.push_back(ports::TimerEntry{partition, from_order_preserving(get_be64(k.substr(4, 8))),
+                                    std::string(k.substr(12))});
+  }
+  return out;
+}
+
+std::optional<std::int64_t> Store::earliest_timer(std::int32_t partition) {
+  std::optional<std::int64_t> out;
+  scan(kTimers, partition, [&](std::string_view k, std::string_view) {
+    out = from_order_preserving(get_be64(k.substr(4, 8)));
+    return false;
+  });
+  return out;
+}
+
+std::size_t Store::timer_count(std::int32_t partition) {
+  std::size_t n = 0;
+  scan(kTimers, partition, [&](std::string_view, std::string_view) { return ++n, true; });
+  return n;
+}
+
+std::vector<ports::OutboxEntry> Store::outbox(std::int32_t partition, std::size_t limit) {
+  std::vector<ports::OutboxEntry> out;
+  scan(kOutbox, partition, [&](std::string_view k, std::string_view v) {
+    // value: u32 key length | alert id | alert JSON
+    if (v.size() < 4) return true;
+    const std::uint32_t n = get_be32(v);
+    if (n > v.size() - 4) return true;
+    out.push_back(ports::OutboxEntry{partition, get_be64(k.substr(4, 8)),
+                                     std::string(v.substr(4, n)), std::string(v.substr(4 + n))});
+    return out.size() < limit;
+  });
+  return out;
+}
+
+std::size_t Store::outbox_count(std::int32_t partition) {
+  std::size_t n = 0;
+  scan(kOutbox, partition, [&](std::string_view, std::string_view) { return ++n, true; });
+  return n;
+}
+
+Status Store::delete_outbox(std::int32_t partition, std::uint64_t seq) {
+  const auto s = impl_->db->Delete(impl_->write, impl_->cfs[kOutbox], outbox_key(partition, seq));
+  if (!s.ok()) return from(s, "deleting a delivered alert");
+  return ok_status();
+}
+
+Status Store::commit(const ports::WriteSet& w) {
+  rocksdb::WriteBatch batch;
+  for (const auto& c : w.cases) {
+    batch.Put(impl_->cfs[kCases], case_key(c.partition, c.case_id), c.bytes);
+  }
+  for (const auto& t : w.timers_cleared) {
+    batch.Delete(impl_->cfs[kTimers], timer_key(t.partition, t.due_ms, t.case_id));
+  }
+  for (const auto& t : w.timers_set) {
+    batch.Put(impl_->cfs[kTimers], timer_key(t.partition, t.due_ms, t.case_id), "");
+  }
+  for (const auto& o : w.outbox) {
+    std::string v;
+    put_be32(v, static_cast<std::uint32_t>(o.key.size()));
+    v += o.key;
+    v += o.value;
+    batch.Put(impl_->cfs[kOutbox], outbox_key(o.partition, o.seq), v);
+  }
+  for (const auto& [partition, m] : w.marks) {
+    batch.Put(impl_->cfs[kMarks], partition_prefix(partition), encode_mark(m));
+  }
+  const auto s = impl_->db->Write(impl_->write, &batch);
+  if (!s.ok()) return from(s, "committing a batch");
+  return ok_status();
+}
+
+Status Store::drop_partition(std::int32_t partition) {
+  const std::string begin = partition_prefix(partition);
+  const std::string end = prefix_end(begin);
+  rocksdb::WriteBatch batch;
+  for (std::size_t cf : {kCases, kTimers, kOutbox, kMarks, kAlertIndex}) {
+    batch.DeleteRange(impl_->cfs[cf], begin, end);
+  }
+  const auto s = impl_->db->Write(impl_->write, &batch);
+  if (!s.ok()) return from(s, "dropping partition " + std::to_string(partition));
+  return ok_status();
+}
+
+std::uint64_t Store::property(const std::string& name) {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < kCfCount; ++i) {
+    std::uint64_t v = 0;
+    if (impl_->db->GetIntProperty(impl_->cfs[i], name, &v)) total += v;
+  }
+  return total;
+}
+
+}  // namespace approvald::store

@@ -1,0 +1,84 @@
+// The durable state of approvald in RocksDB: case states, the timer index, the alert outbox and
+// each partition's mark (input offset, event-time watermark, outbox sequence), written together
+// by one atomic commit. Memory is bounded by one shared block cache that also carries the
+// memtables (write-buffer manager), however many cases are open.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "ports/write_set.h"
+
+namespace approvald::store {
+
+struct StoreOptions {
+  std::string dir;
+  std::size_t block_cache_bytes = 128u << 20;
+  std::size_t write_buffer_bytes = 64u << 20;  // charged to the block cache
+  bool sync =
+      true;  // fsync the WAL on every commit (false: survive a process crash, not power loss)
+  bool wal = true;  // never off in production: the WAL is the only durable log of a commit
+};
+
+class Store final : public ports::CaseReader {
+ public:
+  static constexpr std::string_view kSchemaVersion = "1";
+
+  // Opens or creates the store. Refuses a store written with another schema version.
+  static Result<std::unique_ptr<Store>> open(const StoreOptions& options);
+  ~Store() override;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  std::optional<std::string> get_case(std::int32_t partition, std::string_view case_id) override;
+  std::optional<ports::PartitionMark> mark(std::int32_t partition);
+
+  // Timers due at or before `upto_ms`, earliest first, at most `limit`.
+  std::vector<ports::TimerEntry> due_timers(std::int32_t partition, std::int64_t upto_ms,
+                                            std::size_t limit);
+  std::optional<std::int64_t> earliest_timer(std::int32_t partition);
+  std::size_t timer_count(std::int32_t partition);
+
+  // Undelivered alerts, oldest first.
+  std::vector<ports::OutboxEntry> outbox(std::int32_t partition, std::size_t limit);
+  std::size_t outbox_count(std::int32_t partition);
+  Status delete_outbox(std::int32_t partition, std::uint64_t seq);
+
+  // Applies everything in one atomic write.
+  Status commit(const ports::WriteSet& writes);
+
+  // Removes every key of a partition (a partition this instance no longer owns).
+  Status drop_partition(std::int32_t partition);
+
+  // Every case of a partition, for re-evaluation after a rule or calendar change.
+  template <typename F>
+  void for_each_case(std::int32_t partition, F&& fn);
+
+  // A RocksDB integer property summed over the column families (e.g.
+  // "rocksdb.estimate-pending-compaction-bytes", "rocksdb.total-sst-files-size").
+  std::uint64_t property(const std::string& name);
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  void scan(std::size_t cf, std::int32_t partition,
+            const std::function<bool(std::string_view key, std::string_view value)>& fn);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+template <typename F>
+void Store::for_each_case(std::int32_t partition, F&& fn) {
+  scan(0, partition, [&](std::string_view key, std::string_view value) {
+    fn(key.substr(4), value);
+    return true;
+  });
+}
+
+}  // namespace approvald::store

@@ -1,0 +1,161 @@
+#include "store/store.h"
+
+#include <rocksdb/db.h>
+
+#include <catch2/catch.hpp>
+
+#include "store/keys.h"
+#include "support/temp_dir.h"
+
+using approvald::ports::OutboxEntry;
+using approvald::ports::PartitionMark;
+using approvald::ports::TimerEntry;
+using approvald::ports::WriteSet;
+using approvald::store::Store;
+using approvald::store::StoreOptions;
+
+namespace {
+
+std::unique_ptr<Store> open(const testing::TempDir& dir) {
+  auto r = Store::open(StoreOptions{.dir = (dir.path / "db").string(),
+                                    .block_cache_bytes = 8u << 20,
+                                    .write_buffer_bytes = 4u << 20});
+  INFO((r ? std::string() : r.error().message));
+  REQUIRE(r.ok());
+  return r.take();
+}
+
+WriteSet sample_writes() {
+  WriteSet w;
+  w.cases.push_back({0, "C1", "state-of-C1"});
+  w.cases.push_back({1, "C2", "state-of-C2"});
+  w.timers_set.push_back({0, 3000, "C1"});
+  w.timers_set.push_back({0, -5000, "C0"});  // before 1970: ordering must still hold
+  w.timers_set.push_back({0, 1000, "C9"});
+  w.timers_set.push_back({1, 2000, "C2"});
+  w.outbox.push_back({0, 7, "C1/r/red/1", R"({"a":1})"});
+  w.outbox.push_back({0, 8, "C1/r/red/2", R"({"a":2})"});
+  w.marks[0] = PartitionMark{42, 123456, 9};
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("a commit is durable and readable after reopening", "[store]") {
+  testing::TempDir dir;
+  {
+    auto s = open(dir);
+    REQUIRE(s->commit(sample_writes()).ok());
+  }
+  auto s = open(dir);
+  CHECK(s->get_case(0, "C1") == "state-of-C1");
+  CHECK(s->get_case(1, "C2") == "state-of-C2");
+  CHECK_FALSE(s->get_case(1, "C1"));  // partitions do not share cases
+  const auto m = s->mark(0);
+  REQUIRE(m);
+  CHECK(m->next_offset == 42);
+  CHECK(m->watermark_ms == 123456);
+  CHECK(m->next_outbox_seq == 9);
+  CHECK_FALSE(s->mark(3));
+}
+
+TEST_CASE("timers come back earliest first, only those due", "[store]") {
+  testing::TempDir dir;
+  auto s = open(dir);
+  REQUIRE(s->commit(sample_writes()).ok());
+  CHECK(s->due_timers(0, 1000, 10) == std::vector<TimerEntry>{{0, -5000, "C0"}, {0, 1000, "C9"}});
+  CHECK(s->due_timers(0, 999, 10) == std::vector<TimerEntry>{{0, -5000, "C0"}});
+  CHECK(s->due_timers(0, 5000, 2).size() == 2);
+  CHECK(s->earliest_timer(0) == -5000);
+  CHECK(s->earliest_timer(1) == 2000);
+  CHECK_FALSE(s->earliest_timer(2));
+  WriteSet clear;
+  clear.timers_cleared.push_back({0, -5000, "C0"});
+  clear.timers_set.push_back({0, 500, "C0"});
+  REQUIRE(s->commit(clear).ok());
+  CHECK(s->due_timers(0, 1000, 10) == std::vector<TimerEntry>{{0, 500, "C0"}, {0, 1000, "C9"}});
+  CHECK(s->timer_count(0) == 3);
+}
+
+TEST_CASE("the outbox keeps alerts in order until delivered", "[store]") {
+  testing::TempDir dir;
+  auto s = open(dir);
+  REQUIRE(s->commit(sample_writes()).ok());
+  auto out = s->outbox(0, 10);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].seq == 7);
+  CHECK(out[0].key == "C1/r/red/1");
+  CHECK(out[0].value == R"({"a":1})");
+  CHECK(out[1].seq == 8);
+  REQUIRE(s->delete_outbox(0, 7).ok());
+  CHECK(s->outbox_count(0) == 1);
+  CHECK(s->outbox(0, 10).front().seq == 8);
+}
+
+TEST_CASE("dropping a partition removes only its keys", "[store]") {
+  testing::TempDir dir;
+  auto s = open(dir);
+  REQUIRE(s->commit(sample_writes()).ok());
+  REQUIRE(s->drop_partition(0).ok());
+  CHECK_FALSE(s->get_case(0, "C1"));
+  CHECK_FALSE(s->mark(0));
+  CHECK(s->timer_count(0) == 0);
+  CHECK(s->outbox_count(0) == 0);
+  CHECK(s->get_case(1, "C2") == "state-of-C2");
+  CHECK(s->timer_count(1) == 1);
+}
+
+TEST_CASE("every case of a partition can be listed", "[store]") {
+  testing::TempDir dir;
+  auto s = open(dir);
+  WriteSet w;
+  for (int i = 0; i < 50; ++i) w.cases.push_back({2, "K" + std::to_string(i), "x"});
+  w.cases.push_back({3, "other", "y"});
+  REQUIRE(s->commit(w).ok());
+  std::size_t n = 0;
+  s->for_each_case(2, [&](std::string_view id, std::string_view v) {
+    CHECK(id.front() == 'K');
+    CHECK(v == "x");
+    ++n;
+  });
+  CHECK(n == 50);
+}
+
+TEST_CASE("a store of another schema version is refused, naming both versions", "[store]") {
+  testing::TempDir dir;
+  { auto s = open(dir); }
+  {
+    // Rewrite the version as a future approvald would.
+    rocksdb::DB* db = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"cases", "timers", "outbox", "offsets", "rules", "calendars",
+                          "alert_index", "meta", "default"}) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), (dir.path / "db").string(), cfs, &handles, &db)
+                .ok());
+    REQUIRE(db->Put(rocksdb::WriteOptions(), handles[7], "schema_version", "2").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto r = Store::open(StoreOptions{.dir = (dir.path / "db").string()});
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error().message,
+             Catch::Contains("has schema version 2, this approvald reads version 1"));
+}
+
+TEST_CASE("a store that cannot be opened says where and why", "[store]") {
+  testing::TempDir dir;
+  const auto file = dir.write("not-a-dir", "x");
+  auto r = Store::open(StoreOptions{.dir = file.string()});
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error().message, Catch::StartsWith("opening the store at " + file.string()));
+}
+
+TEST_CASE("keys order timers by time across the sign boundary", "[store]") {
+  using approvald::store::timer_key;
+  CHECK(timer_key(0, -1, "a") < timer_key(0, 0, "a"));
+  CHECK(timer_key(0, 0, "a") < timer_key(0, 1, "a"));
+  CHECK(timer_key(0, INT64_MAX, "a") < timer_key(1, INT64_MIN, "a"));
+}
