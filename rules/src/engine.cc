@@ -76,19 +76,12 @@ std::vector<Finding> Engine::findings(const CaseState& s) const {
   return out;
 }
 
-Decision Engine::apply(CaseState state, Event event, Timestamp now) const {
-  if (state.has_event(event.event_id)) {
-    Decision d;
-    d.state = std::move(state);
-    d.duplicate = true;
-    return d;
-  }
+Admission Engine::insert(CaseState& state, Event event, std::string* why) const {
+  if (state.has_event(event.event_id)) return Admission::kDuplicate;
   if (state.events.size() >= options_.max_events_per_case) {
-    Decision d;
-    d.state = std::move(state);
-    d.refused =
+    *why =
         "case has reached the limit of " + std::to_string(options_.max_events_per_case) + " events";
-    return d;
+    return Admission::kRefused;
   }
   if (state.case_id.empty()) {
     state.case_id = event.case_id;
@@ -99,6 +92,46 @@ Decision Engine::apply(CaseState state, Event event, Timestamp now) const {
   const auto pos = std::upper_bound(state.events.begin(), state.events.end(), event.occurred_at,
                                     [](Timestamp t, const Event& e) { return t < e.occurred_at; });
   state.events.insert(pos, std::move(event));
+  return Admission::kApplied;
+}
+
+Decision Engine::apply(CaseState state, Event event, Timestamp now) const {
+  std::string why;
+  switch (insert(state, std::move(event), &why)) {
+    case Admission::kApplied:
+      return settle(std::move(state), now);
+    case Admission::kDuplicate: {
+      Decision d;
+      d.state = std::move(state);
+      d.duplicate = true;
+      return d;
+    }
+    case Admission::kRefused:
+      break;
+  }
+  Decision d;
+  d.state = std::move(state);
+  d.refused = std::move(why);
+  return d;
+}
+
+Decision Engine::apply_batch(CaseState state, std::vector<Event> events, Timestamp now,
+                             std::vector<Admission>* admissions,
+                             std::vector<std::string>* reasons) const {
+  bool changed = false;
+  for (Event& e : events) {
+    std::string why;
+    const Admission a = insert(state, std::move(e), &why);
+    changed = changed || a == Admission::kApplied;
+    if (admissions != nullptr) admissions->push_back(a);
+    if (reasons != nullptr) reasons->push_back(std::move(why));
+  }
+  if (!changed) {
+    Decision d;
+    d.state = std::move(state);
+    d.duplicate = true;
+    return d;
+  }
   return settle(std::move(state), now);
 }
 

@@ -262,3 +262,39 @@ TEST_CASE("a case's history is capped; events past the cap are refused, not appl
   CHECK(d.alerts.empty());  // the off-system decision was not applied
   CHECK(d.state.events.size() == 3);
 }
+
+TEST_CASE("a batch of related late events settles once, without a transient retraction",
+          "[engine]") {
+  // The D11 situation of the pack tests, but the hearing's start and end arrive together.
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  rules::CaseState s;
+  s = engine
+          .apply(std::move(s), Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
+                 at("2026-03-02T09:00:00+08:00"))
+          .state;
+  // Nothing known of the hearing yet: the red card fires at 03-31T00:00 (due 03-30).
+  auto d = engine.reevaluate(std::move(s), at("2026-03-31T12:00:00+08:00"));
+  REQUIRE_FALSE(d.alerts.empty());
+  std::vector<rules::Event> late = {
+      testing::procedure("procedure_started", "2026-03-10T09:00:00+08:00", "hearing"),
+      testing::procedure("procedure_ended", "2026-03-17T18:00:00+08:00", "hearing"),
+      Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00", .id = "dup"}.event(),
+  };
+  late.back().event_id = d.state.events.front().event_id;  // a re-delivery
+  std::vector<rules::Admission> admissions;
+  auto b = engine.apply_batch(std::move(d.state), std::move(late), at("2026-04-01T09:00:00+08:00"),
+                              &admissions);
+  CHECK(admissions == std::vector<rules::Admission>{rules::Admission::kApplied,
+                                                    rules::Admission::kApplied,
+                                                    rules::Admission::kDuplicate});
+  // Due moves to 04-07: reminder and red card are each retracted once; nothing re-fires in
+  // between, and the next wake-up is the new reminder when 04-03 ends (Qingming follows).
+  std::vector<std::string> got;
+  for (const auto& a : b.alerts) {
+    got.push_back(a.alert_id + " " + (a.firing ? "firing" : a.resolution));
+  }
+  CHECK(got == std::vector<std::string>{"C1/alp-42-decision/reminder/1 retracted",
+                                        "C1/alp-42-decision/red/1 retracted"});
+  REQUIRE(b.set_timer);
+  CHECK(rules::format_rfc3339(b.set_timer->at, 480) == "2026-04-04T00:00:00+08:00");
+}

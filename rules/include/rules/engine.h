@@ -31,6 +31,9 @@ struct Decision {
   std::string refused;               // non-empty: the event was not applied, and why
 };
 
+// What became of one event offered to a case.
+enum class Admission : std::uint8_t { kApplied, kDuplicate, kRefused };
+
 struct EngineOptions {
   // A case's history is re-read on every evaluation; a runaway producer must not make one case
   // unbounded. Further events of a full case are refused (the daemon dead-letters them).
@@ -64,6 +67,12 @@ class Engine {
   // Applies one event. The event must belong to the state's case (or the state must be empty).
   // Both are taken by value: move them in on a hot path, the event becomes part of the history.
   Decision apply(CaseState state, Event event, Timestamp now) const;
+  // Applies several events of one case together and settles once, as a poll batch does: the
+  // alerts reflect the history after all of them, not each intermediate step. `admissions` and
+  // `reasons` (when given) receive one entry per event, in order.
+  Decision apply_batch(CaseState state, std::vector<Event> events, Timestamp now,
+                       std::vector<Admission>* admissions = nullptr,
+                       std::vector<std::string>* reasons = nullptr) const;
   // Re-evaluates a case whose timer fell due.
   Decision on_timer(CaseState state, const Timer& timer, Timestamp now) const;
   // Re-evaluates a case without input, e.g. after a rule or calendar change.
@@ -77,6 +86,7 @@ class Engine {
 
  private:
   Decision settle(CaseState state, Timestamp now) const;
+  Admission insert(CaseState& state, Event event, std::string* why) const;
   Alert materialise(const Finding& f, const CaseState& s) const;
 
   std::shared_ptr<const RuleSet> rules_;
