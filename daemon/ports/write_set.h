@@ -25,11 +25,15 @@ struct TimerEntry {
   bool operator==(const TimerEntry&) const = default;
 };
 
+// A message waiting to be produced: an alert, or a dead letter with its headers. Written in the
+// same commit as the state that caused it, deleted only after the broker acknowledged it.
 struct OutboxEntry {
-  std::int32_t partition = 0;
+  std::int32_t partition = 0;  // the input partition that owns it (not the output partition)
   std::uint64_t seq = 0;
-  std::string key;    // the alert id
-  std::string value;  // approval.alert/v1 JSON
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct WriteSet {

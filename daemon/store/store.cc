@@ -49,6 +49,46 @@ std::optional<ports::PartitionMark> decode_mark(std::string_view v) {
   return m;
 }
 
+// Outbox value: topic, key, headers and payload, each length-prefixed (u32).
+void put_chunk(std::string& out, std::string_view s) {
+  put_be32(out, static_cast<std::uint32_t>(s.size()));
+  out.append(s);
+}
+
+bool get_chunk(std::string_view& in, std::string* s) {
+  if (in.size() < 4) return false;
+  const std::uint32_t n = get_be32(in);
+  if (n > in.size() - 4) return false;
+  s->assign(in.substr(4, n));
+  in.remove_prefix(4 + n);
+  return true;
+}
+
+std::string encode_outbox(const ports::OutboxEntry& e) {
+  std::string v;
+  put_chunk(v, e.topic);
+  put_chunk(v, e.key);
+  put_be32(v, static_cast<std::uint32_t>(e.headers.size()));
+  for (const auto& [name, value] : e.headers) {
+    put_chunk(v, name);
+    put_chunk(v, value);
+  }
+  put_chunk(v, e.value);
+  return v;
+}
+
+bool decode_outbox(std::string_view in, ports::OutboxEntry* e) {
+  if (!get_chunk(in, &e->topic) || !get_chunk(in, &e->key) || in.size() < 4) return false;
+  const std::uint32_t headers = get_be32(in);
+  in.remove_prefix(4);
+  for (std::uint32_t i = 0; i < headers; ++i) {
+    std::string name, value;
+    if (!get_chunk(in, &name) || !get_chunk(in, &value)) return false;
+    e->headers.emplace_back(std::move(name), std::move(value));
+  }
+  return get_chunk(in, &e->value) && in.empty();
+}
+
 // The first key after every key with this prefix.
 std::string prefix_end(std::string prefix) {
   while (!prefix.empty()) {
@@ -204,12 +244,10 @@ std::size_t Store::timer_count(std::int32_t partition) {
 std::vector<ports::OutboxEntry> Store::outbox(std::int32_t partition, std::size_t limit) {
   std::vector<ports::OutboxEntry> out;
   scan(kOutbox, partition, [&](std::string_view k, std::string_view v) {
-    // value: u32 key length | alert id | alert JSON
-    if (v.size() < 4) return true;
-    const std::uint32_t n = get_be32(v);
-    if (n > v.size() - 4) return true;
-    out.push_back(ports::OutboxEntry{partition, get_be64(k.substr(4, 8)),
-                                     std::string(v.substr(4, n)), std::string(v.substr(4 + n))});
+    ports::OutboxEntry e;
+    e.partition = partition;
+    e.seq = get_be64(k.substr(4, 8));
+    if (decode_outbox(v, &e)) out.push_back(std::move(e));
     return out.size() < limit;
   });
   return out;
@@ -239,11 +277,7 @@ Status Store::commit(const ports::WriteSet& w) {
     batch.Put(impl_->cfs[kTimers], timer_key(t.partition, t.due_ms, t.case_id), "");
   }
   for (const auto& o : w.outbox) {
-    std::string v;
-    put_be32(v, static_cast<std::uint32_t>(o.key.size()));
-    v += o.key;
-    v += o.value;
-    batch.Put(impl_->cfs[kOutbox], outbox_key(o.partition, o.seq), v);
+    batch.Put(impl_->cfs[kOutbox], outbox_key(o.partition, o.seq), encode_outbox(o));
   }
   for (const auto& [partition, m] : w.marks) {
     batch.Put(impl_->cfs[kMarks], partition_prefix(partition), encode_mark(m));

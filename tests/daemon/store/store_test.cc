@@ -33,8 +33,13 @@ WriteSet sample_writes() {
   w.timers_set.push_back({0, -5000, "C0"});  // before 1970: ordering must still hold
   w.timers_set.push_back({0, 1000, "C9"});
   w.timers_set.push_back({1, 2000, "C2"});
-  w.outbox.push_back({0, 7, "C1/r/red/1", R"({"a":1})"});
-  w.outbox.push_back({0, 8, "C1/r/red/2", R"({"a":2})"});
+  w.outbox.push_back({0, 7, "approval.alerts", "C1/r/red/1", R"({"a":1})", {}});
+  w.outbox.push_back({0,
+                      8,
+                      "approval.events.dlq",
+                      "C1",
+                      "{oops",
+                      {{"approvald.reason", "not valid JSON"}, {"approvald.source.offset", "17"}}});
   w.marks[0] = PartitionMark{42, 123456, 9};
   return w;
 }
@@ -86,7 +91,14 @@ TEST_CASE("the outbox keeps alerts in order until delivered", "[store]") {
   CHECK(out[0].seq == 7);
   CHECK(out[0].key == "C1/r/red/1");
   CHECK(out[0].value == R"({"a":1})");
+  CHECK(out[0].topic == "approval.alerts");
+  CHECK(out[0].headers.empty());
   CHECK(out[1].seq == 8);
+  CHECK(out[1].topic == "approval.events.dlq");
+  CHECK(out[1].value == "{oops");
+  CHECK(out[1].headers ==
+        std::vector<std::pair<std::string, std::string>>{{"approvald.reason", "not valid JSON"},
+                                                         {"approvald.source.offset", "17"}});
   REQUIRE(s->delete_outbox(0, 7).ok());
   CHECK(s->outbox_count(0) == 1);
   CHECK(s->outbox(0, 10).front().seq == 8);

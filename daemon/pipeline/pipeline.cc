@@ -1,0 +1,222 @@
+#include "pipeline/pipeline.h"
+
+#include <algorithm>
+
+namespace approvald::pipeline {
+namespace {
+
+constexpr std::string_view kDeadNames[] = {"invalid", "key_mismatch", "future", "case_full",
+                                           "bad_state"};
+
+std::int64_t ms(rules::Timestamp t) { return t.time_since_epoch().count(); }
+rules::Timestamp ts(std::int64_t v) { return rules::Timestamp{rules::Millis{v}}; }
+
+}  // namespace
+
+std::string_view to_string(DeadReason r) { return kDeadNames[static_cast<std::size_t>(r)]; }
+
+// The state of one batch under construction.
+struct Pipeline::Work {
+  Batch batch;
+  // Cases already loaded in this batch, so that a case met twice is read once.
+  std::map<std::pair<std::int32_t, std::string>, rules::CaseState> loaded;
+};
+
+Pipeline::Pipeline(std::shared_ptr<const rules::Engine> engine, ports::CaseReader& cases,
+                   Options options)
+    : engine_(std::move(engine)), cases_(cases), options_(std::move(options)) {}
+
+void Pipeline::assign(std::int32_t partition, std::optional<ports::PartitionMark> stored) {
+  marks_[partition] = stored.value_or(ports::PartitionMark{});
+}
+
+void Pipeline::revoke(std::int32_t partition) { marks_.erase(partition); }
+
+std::optional<ports::PartitionMark> Pipeline::mark(std::int32_t partition) const {
+  const auto it = marks_.find(partition);
+  if (it == marks_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::int32_t> Pipeline::partitions() const {
+  std::vector<std::int32_t> out;
+  for (const auto& [p, m] : marks_) out.push_back(p);
+  return out;
+}
+
+std::int64_t Pipeline::supervision_ms(std::int32_t partition, std::int64_t wall_ms,
+                                      bool caught_up) const {
+  const auto it = marks_.find(partition);
+  const std::int64_t watermark = it == marks_.end() ? INT64_MIN : it->second.watermark_ms;
+  return caught_up ? std::max(wall_ms, watermark) : watermark;
+}
+
+std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
+                                               const std::string& case_id, std::string* why) {
+  const auto key = std::make_pair(partition, case_id);
+  if (auto it = w.loaded.find(key); it != w.loaded.end()) {
+    rules::CaseState s = std::move(it->second);
+    w.loaded.erase(it);
+    return s;
+  }
+  const auto bytes = cases_.get_case(partition, case_id);
+  if (!bytes) return rules::CaseState{};
+  return rules::CaseState::decode(*bytes, why);
+}
+
+void Pipeline::emit(Work& w, std::int32_t partition, const rules::Decision& d) {
+  ports::WriteSet& ws = w.batch.writes;
+  ports::PartitionMark& m = marks_[partition];
+  if (d.clear_timer)
+    ws.timers_cleared.push_back({partition, ms(d.clear_timer->at), d.clear_timer->case_id});
+  if (d.set_timer) ws.timers_set.push_back({partition, ms(d.set_timer->at), d.set_timer->case_id});
+  const int offset = engine_->calendar().offset_minutes();
+  for (const rules::Alert& a : d.alerts) {
+    ws.outbox.push_back(
+        {partition, m.next_outbox_seq++, options_.alert_topic, a.alert_id, a.to_json(offset), {}});
+    (a.firing ? w.batch.stats.alerts_firing : w.batch.stats.alerts_resolved)++;
+    w.batch.stats.alerts.push_back(a);
+  }
+}
+
+void Pipeline::dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
+                           std::int64_t wall_ms) {
+  ports::PartitionMark& m = marks_[r.partition];
+  w.batch.writes.outbox.push_back({r.partition,
+                                   m.next_outbox_seq++,
+                                   options_.dlq_topic,
+                                   r.key.value_or(""),
+                                   r.value,
+                                   {{"approvald.reason", why},
+                                    {"approvald.reason.class", std::string(to_string(reason))},
+                                    {"approvald.source.topic", options_.source_topic},
+                                    {"approvald.source.partition", std::to_string(r.partition)},
+                                    {"approvald.source.offset", std::to_string(r.offset)},
+                                    {"approvald.time", rules::format_rfc3339(ts(wall_ms), 0)}}});
+  w.batch.stats.dead[static_cast<std::size_t>(reason)]++;
+}
+
+void Pipeline::settle_case(Work& w, std::int32_t partition, const std::string& case_id,
+                           std::vector<const Record*> records, std::vector<rules::Event> events,
+                           std::int64_t now_ms) {
+  std::string why;
+  auto state = load(w, partition, case_id, &why);
+  if (!state) {
+    // A stored state that cannot be read is a disk or version problem; the events wait in the
+    // dead-letter topic rather than overwrite it.
+    for (const Record* r : records) {
+      dead_letter(w, *r, DeadReason::kBadState, "stored case state unreadable: " + why, now_ms);
+    }
+    return;
+  }
+  std::vector<rules::Admission> admissions;
+  std::vector<std::string> reasons;
+  std::vector<rules::EventType> types;
+  std::vector<std::int64_t> lags;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    types.push_back(events[i].type);
+    lags.push_back(records[i]->timestamp_ms - ms(events[i].occurred_at));
+  }
+  rules::Decision d =
+      engine_->apply_batch(std::move(*state), std::move(events), ts(now_ms), &admissions, &reasons);
+  for (std::size_t i = 0; i < admissions.size(); ++i) {
+    switch (admissions[i]) {
+      case rules::Admission::kApplied:
+        w.batch.stats.applied[static_cast<std::size_t>(types[i])]++;
+        w.batch.stats.event_lag_ms.push_back(lags[i]);
+        break;
+      case rules::Admission::kDuplicate:
+        w.batch.stats.duplicates++;
+        break;
+      case rules::Admission::kRefused:
+        dead_letter(w, *records[i], DeadReason::kCaseFull, reasons[i], now_ms);
+        break;
+    }
+  }
+  emit(w, partition, d);
+  w.loaded[{partition, case_id}] = std::move(d.state);
+}
+
+Batch Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms,
+                        const std::function<bool(std::int32_t)>& caught_up) {
+  Work w;
+  rules::EventDecoder decoder;
+  // Valid events grouped by (partition, case), in the order cases first appear.
+  struct Group {
+    std::vector<const Record*> records;
+    std::vector<rules::Event> events;
+  };
+  std::map<std::pair<std::int32_t, std::string>, std::size_t> index;
+  std::vector<std::pair<std::pair<std::int32_t, std::string>, Group>> groups;
+  std::map<std::int32_t, std::int64_t> watermark;
+  for (const Record& r : records) {
+    ports::PartitionMark& m = marks_[r.partition];
+    m.next_offset = std::max(m.next_offset, r.offset + 1);
+    auto decoded = decoder.decode(r.value);
+    if (auto* err = std::get_if<rules::DecodeError>(&decoded)) {
+      dead_letter(w, r, DeadReason::kInvalid, err->str(), wall_ms);
+      continue;
+    }
+    rules::Event e = std::get<rules::Event>(std::move(decoded));
+    if (r.key && *r.key != e.case_id) {
+      dead_letter(w, r, DeadReason::kKeyMismatch,
+                  "the message key '" + *r.key + "' differs from case_id '" + e.case_id + "'",
+                  wall_ms);
+      continue;
+    }
+    if (ms(e.occurred_at) > wall_ms + options_.max_future_skew_ms) {
+      dead_letter(w, r, DeadReason::kFuture,
+                  "occurred_at " + rules::format_rfc3339(e.occurred_at, e.offset_minutes) +
+                      " is more than " + std::to_string(options_.max_future_skew_ms / 1000) +
+                      " s in the future",
+                  wall_ms);
+      continue;
+    }
+    auto& wm = watermark.try_emplace(r.partition, m.watermark_ms).first->second;
+    wm = std::max(wm, ms(e.occurred_at));
+    auto key = std::make_pair(r.partition, e.case_id);
+    auto [it, inserted] = index.try_emplace(key, groups.size());
+    if (inserted) groups.emplace_back(key, Group{});
+    Group& g = groups[it->second].second;
+    g.records.push_back(&r);
+    g.events.push_back(std::move(e));
+  }
+  for (const auto& [p, wm] : watermark) marks_[p].watermark_ms = wm;
+  for (auto& [key, g] : groups) {
+    const std::int64_t now = supervision_ms(key.first, wall_ms, caught_up(key.first));
+    settle_case(w, key.first, key.second, std::move(g.records), std::move(g.events), now);
+  }
+  for (auto& [key, state] : w.loaded) {
+    w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
+  }
+  for (const Record& r : records) w.batch.writes.marks[r.partition] = marks_[r.partition];
+  return std::move(w.batch);
+}
+
+Batch Pipeline::fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
+                     std::int64_t now_ms) {
+  Work w;
+  for (const ports::TimerEntry& t : due) {
+    std::string why;
+    auto state = load(w, partition, t.case_id, &why);
+    if (!state || !state->wakeup || ms(*state->wakeup) != t.due_ms) {
+      // No case, an unreadable one, or the case was re-armed: the index entry is stale.
+      w.batch.writes.timers_cleared.push_back(t);
+      if (state) w.loaded[{partition, t.case_id}] = std::move(*state);
+      continue;
+    }
+    rules::Decision d = engine_->on_timer(std::move(*state), rules::Timer{t.case_id, ts(t.due_ms)},
+                                          ts(std::max(now_ms, t.due_ms)));
+    w.batch.stats.timers_fired++;
+    emit(w, partition, d);
+    w.loaded[{partition, t.case_id}] = std::move(d.state);
+  }
+  for (auto& [key, state] : w.loaded) {
+    if (!state.case_id.empty())
+      w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
+  }
+  if (!w.batch.writes.empty()) w.batch.writes.marks[partition] = marks_[partition];
+  return std::move(w.batch);
+}
+
+}  // namespace approvald::pipeline

@@ -1,0 +1,102 @@
+// From consumed records to one commit: decode, dead-letter what cannot be processed, settle each
+// case once for its events in the batch, fire due timers, and describe every change as a
+// WriteSet (states, timer index, outbox, partition marks). No Kafka, RocksDB or Asio here: the
+// shell feeds records and commits the result, so all of this runs in tests on fakes.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ports/write_set.h"
+#include "rules/engine.h"
+
+namespace approvald::pipeline {
+
+// One consumed message.
+struct Record {
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::optional<std::string> key;
+  std::string value;
+  std::int64_t timestamp_ms = 0;  // the broker's (or producer's) timestamp
+};
+
+struct Options {
+  std::int64_t max_future_skew_ms = 5 * 60 * 1000;  // occurred_at later than this: dead letter
+  std::string source_topic = "approval.events";
+  std::string alert_topic = "approval.alerts";
+  std::string dlq_topic = "approval.events.dlq";
+};
+
+// Why a record went to the dead-letter topic, as a bounded set for metrics.
+enum class DeadReason : std::uint8_t { kInvalid, kKeyMismatch, kFuture, kCaseFull, kBadState };
+inline constexpr std::size_t kDeadReasonCount = 5;
+std::string_view to_string(DeadReason r);
+
+struct Stats {
+  std::array<std::uint64_t, rules::kEventTypeCount> applied{};
+  std::uint64_t duplicates = 0;
+  std::array<std::uint64_t, kDeadReasonCount> dead{};
+  std::uint64_t alerts_firing = 0;
+  std::uint64_t alerts_resolved = 0;
+  std::uint64_t timers_fired = 0;
+  std::vector<rules::Alert> alerts;        // every transition of the batch, for metrics and logs
+  std::vector<std::int64_t> event_lag_ms;  // record timestamp − occurred_at, per applied event
+};
+
+struct Batch {
+  ports::WriteSet writes;
+  Stats stats;
+};
+
+class Pipeline {
+ public:
+  Pipeline(std::shared_ptr<const rules::Engine> engine, ports::CaseReader& cases,
+           Options options = {});
+
+  // Rules or calendar changed: used from the next batch on.
+  void set_engine(std::shared_ptr<const rules::Engine> engine) { engine_ = std::move(engine); }
+  const rules::Engine& engine() const { return *engine_; }
+
+  // Ownership of a partition, with the mark stored for it (none for a new partition).
+  void assign(std::int32_t partition, std::optional<ports::PartitionMark> stored);
+  void revoke(std::int32_t partition);
+  std::optional<ports::PartitionMark> mark(std::int32_t partition) const;
+  std::vector<std::int32_t> partitions() const;
+
+  // The supervision clock of a partition: wall time once caught up, its event-time watermark
+  // while catching up on a backlog (never behind the watermark either way).
+  std::int64_t supervision_ms(std::int32_t partition, std::int64_t wall_ms, bool caught_up) const;
+
+  // Processes one poll batch. `caught_up(partition)` tells whether the partition had no backlog.
+  Batch process(const std::vector<Record>& records, std::int64_t wall_ms,
+                const std::function<bool(std::int32_t)>& caught_up);
+
+  // Fires timers that fell due on a partition at supervision time `now_ms`.
+  Batch fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
+             std::int64_t now_ms);
+
+ private:
+  struct Work;
+  void settle_case(Work& w, std::int32_t partition, const std::string& case_id,
+                   std::vector<const Record*> records, std::vector<rules::Event> events,
+                   std::int64_t now_ms);
+  void emit(Work& w, std::int32_t partition, const rules::Decision& d);
+  void dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
+                   std::int64_t wall_ms);
+  std::optional<rules::CaseState> load(Work& w, std::int32_t partition, const std::string& case_id,
+                                       std::string* why);
+
+  std::shared_ptr<const rules::Engine> engine_;
+  ports::CaseReader& cases_;
+  Options options_;
+  std::map<std::int32_t, ports::PartitionMark> marks_;
+};
+
+}  // namespace approvald::pipeline

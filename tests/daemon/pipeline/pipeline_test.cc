@@ -1,0 +1,211 @@
+#include "pipeline/pipeline.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "rules/replay.h"
+#include "support/fake_store.h"
+#include "support/fixtures.h"
+
+using approvald::pipeline::Pipeline;
+using approvald::pipeline::Record;
+using testing::at;
+using testing::Ev;
+using testing::FakeStore;
+
+namespace {
+
+std::shared_ptr<const rules::Engine> engine() {
+  return std::make_shared<const rules::Engine>(testing::statutory_rules(), testing::cn_calendar());
+}
+
+std::int64_t ms(const std::string& rfc3339) { return at(rfc3339).time_since_epoch().count(); }
+
+Record rec(std::int64_t offset, const std::string& json, std::optional<std::string> key = {},
+           std::int32_t partition = 0) {
+  return Record{partition, offset, std::move(key), json, 0};
+}
+
+const auto kCaughtUp = [](std::int32_t) { return true; };
+const auto kBacklog = [](std::int32_t) { return false; };
+
+std::string header(const approvald::ports::OutboxEntry& o, const std::string& name) {
+  for (const auto& [n, v] : o.headers) {
+    if (n == name) return v;
+  }
+  return "<missing>";
+}
+
+}  // namespace
+
+TEST_CASE("an event becomes a case state, a timer and a partition mark in one write set",
+          "[pipeline]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(0, std::nullopt);
+  const auto b =
+      p.process({rec(41, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json(), "C1")},
+                ms("2026-09-18T10:05:00+08:00"), kCaughtUp);
+  REQUIRE(b.writes.cases.size() == 1);
+  CHECK(b.writes.cases[0].case_id == "C1");
+  REQUIRE(b.writes.timers_set.size() == 1);
+  CHECK(b.writes.timers_set[0].due_ms == ms("2026-10-22T00:00:00+08:00"));  // the reminder
+  CHECK(b.writes.outbox.empty());
+  CHECK(b.writes.marks.at(0).next_offset == 42);
+  CHECK(b.writes.marks.at(0).watermark_ms == ms("2026-09-18T10:02:00+08:00"));
+  CHECK(b.stats.applied[static_cast<std::size_t>(rules::EventType::kAccepted)] == 1);
+}
+
+TEST_CASE("bad records go to the dead-letter outbox with their reason; good ones are processed",
+          "[pipeline]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(3, std::nullopt);
+  const std::int64_t wall = ms("2026-03-10T12:00:00+08:00");
+  const std::vector<Record> records = {
+      rec(10, "{not json", "C1", 3),
+      rec(11, Ev{.case_id = "C2", .type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(),
+          "C9", 3),
+      rec(12, Ev{.case_id = "C3", .type = "received", .when = "2026-03-11T09:00:00+08:00"}.json(),
+          "C3", 3),
+      rec(13,
+          R"({"schema":"approval.event/v1","event_id":"x","case_id":"C4","type":"received","occurred_at":"2026-03-10T09:00:00","agency":"A","item":"I"})",
+          "C4", 3),
+      rec(14, Ev{.case_id = "C5", .type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(),
+          "C5", 3),
+      rec(15, Ev{.case_id = "C6", .type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(),
+          std::nullopt, 3),
+  };
+  store.commit(p.process(records, wall, kCaughtUp).writes);
+  const auto dlq = store.on_topic("approval.events.dlq");
+  REQUIRE(dlq.size() == 4);
+  CHECK(header(dlq[0], "approvald.reason") == "not valid JSON: syntax error");
+  CHECK(header(dlq[0], "approvald.reason.class") == "invalid");
+  CHECK(header(dlq[0], "approvald.source.topic") == "approval.events");
+  CHECK(header(dlq[0], "approvald.source.partition") == "3");
+  CHECK(header(dlq[0], "approvald.source.offset") == "10");
+  CHECK(dlq[0].value == "{not json");  // unchanged
+  CHECK(dlq[0].key == "C1");
+  CHECK(header(dlq[1], "approvald.reason") == "the message key 'C9' differs from case_id 'C2'");
+  CHECK(header(dlq[2], "approvald.reason.class") == "future");
+  CHECK_THAT(header(dlq[3], "approvald.reason"),
+             Catch::StartsWith("occurred_at: missing UTC offset"));
+  // The good records (one keyed, one without a key) were applied, and the offset moved past all.
+  CHECK(store.cases.count({3, "C5"}) == 1);
+  CHECK(store.cases.count({3, "C6"}) == 1);
+  CHECK(store.cases.size() == 2);
+  CHECK(store.marks.at(3).next_offset == 16);
+}
+
+TEST_CASE("a deadline fires from the timer index with no further event", "[pipeline]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(0, std::nullopt);
+  store.commit(
+      p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
+                ms("2026-09-18T10:05:00+08:00"), kCaughtUp)
+          .writes);
+  // The daemon asks for timers due by the supervision clock and fires them.
+  const std::int64_t now = ms("2026-10-23T00:00:05+08:00");
+  for (int round = 0; round < 3; ++round) store.commit(p.fire(0, store.due(0, now), now).writes);
+  const auto alerts = store.on_topic("approval.alerts");
+  REQUIRE(alerts.size() == 3);
+  CHECK(alerts[0].key == "C1/alp-42-decision/reminder/1");
+  CHECK(alerts[2].key == "C1/alp-42-decision/red/1");
+  CHECK_THAT(alerts[2].value, Catch::Contains(R"("status":"firing")") &&
+                                  Catch::Contains(R"("fired_at":"2026-10-23T00:00:00+08:00")"));
+  CHECK(store.timers.empty());  // nothing more can happen without an event
+  // Outbox sequences are unique and increasing within the partition.
+  CHECK(alerts[0].seq < alerts[1].seq);
+  CHECK(alerts[1].seq < alerts[2].seq);
+}
+
+TEST_CASE("while catching up, the supervision clock is event time: no false red card",
+          "[pipeline]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(0, std::nullopt);
+  const std::int64_t months_later = ms("2027-02-01T00:00:00+08:00");
+  // A backlog read long after the fact: accepted, then (next poll) decided in time.
+  auto b1 = p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
+                      months_later, kBacklog);
+  CHECK(p.supervision_ms(0, months_later, false) == ms("2026-09-18T10:02:00+08:00"));
+  store.commit(b1.writes);
+  CHECK(store.due(0, p.supervision_ms(0, months_later, false)).empty());
+  store.commit(p.process({rec(1, Ev{.type = "decided",
+                                    .when = "2026-10-20T10:00:00+08:00",
+                                    .data = R"({"outcome":"approved"})"}
+                                     .json())},
+                         months_later, kBacklog)
+                   .writes);
+  CHECK(store.on_topic("approval.alerts").empty());
+  // Caught up, the same clock is wall time, and the certificate deadline (10 WD after 10-20)
+  // fires on its own.
+  const std::int64_t sup = p.supervision_ms(0, months_later, true);
+  CHECK(sup == months_later);
+  store.commit(p.fire(0, store.due(0, sup), sup).writes);
+  const auto alerts = store.on_topic("approval.alerts");
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].key == "C1/alp-44-certificate/red/1");
+}
+
+TEST_CASE("a re-delivered batch changes nothing but the counts", "[pipeline]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(0, std::nullopt);
+  const std::vector<Record> batch = {
+      rec(0, Ev{.type = "received", .when = "2026-03-02T09:00:00+08:00", .id = "a"}.json()),
+      rec(1, Ev{.type = "correction_requested", .when = "2026-03-03T09:00:00+08:00", .id = "b"}
+                 .json()),
+      rec(2, Ev{.type = "correction_requested", .when = "2026-03-04T09:00:00+08:00", .id = "c"}
+                 .json()),
+  };
+  store.commit(p.process(batch, ms("2026-03-04T10:00:00+08:00"), kCaughtUp).writes);
+  const auto before = store.cases;
+  const auto outbox = store.outbox.size();
+  const auto again = p.process(batch, ms("2026-03-04T10:00:00+08:00"), kCaughtUp);
+  CHECK(again.stats.duplicates == 3);
+  CHECK(again.writes.outbox.empty());
+  store.commit(again.writes);
+  CHECK(store.cases == before);
+  CHECK(store.outbox.size() == outbox);
+}
+
+TEST_CASE("batches of one event reproduce approvald replay exactly on the sample log",
+          "[pipeline]") {
+  // The live path (pipeline + timer index + supervision clock in event time) and the offline
+  // replay must agree alert for alert.
+  std::ifstream in(testing::source_path("config/samples/events.jsonl"));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  REQUIRE(lines.size() > 50);
+  const auto eng = engine();
+
+  rules::Replayer rp(*eng);
+  std::vector<rules::Alert> want_alerts;
+  rules::EventDecoder d;
+  for (const auto& l : lines) rp.feed(std::get<rules::Event>(d.decode(l)), want_alerts);
+  std::vector<std::string> want;
+  for (const auto& a : want_alerts) want.push_back(a.to_json(480));
+
+  FakeStore store;
+  Pipeline p(eng, store);
+  p.assign(0, std::nullopt);
+  std::int64_t offset = 0;
+  for (const auto& l : lines) {
+    // Before each event, fire what fell due by its time on the event-time clock, as replay does.
+    const auto e = std::get<rules::Event>(d.decode(l));
+    const std::int64_t t =
+        std::max(p.supervision_ms(0, 0, false), e.occurred_at.time_since_epoch().count());
+    while (true) {
+      const auto due = store.due(0, t);
+      if (due.empty()) break;
+      // One timer at a time, earliest first, like the replayer's heap.
+      store.commit(p.fire(0, {due.front()}, due.front().due_ms).writes);
+    }
+    store.commit(p.process({rec(offset++, l, e.case_id)}, INT64_MAX / 4, kBacklog).writes);
+  }
+  std::vector<std::string> got;
+  for (const auto& o : store.on_topic("approval.alerts")) got.push_back(o.value);
+  CHECK(got == want);
+}

@@ -1,0 +1,55 @@
+// An in-memory stand-in for the RocksDB store: applies WriteSets exactly as the store does, so
+// pipeline tests run without a disk.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "ports/write_set.h"
+
+namespace testing {
+
+class FakeStore : public approvald::ports::CaseReader {
+ public:
+  std::optional<std::string> get_case(std::int32_t partition, std::string_view case_id) override {
+    const auto it = cases.find({partition, std::string(case_id)});
+    if (it == cases.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void commit(const approvald::ports::WriteSet& w) {
+    ++commits;
+    for (const auto& c : w.cases) cases[{c.partition, c.case_id}] = c.bytes;
+    for (const auto& t : w.timers_cleared) timers.erase({t.partition, t.due_ms, t.case_id});
+    for (const auto& t : w.timers_set) timers.insert({t.partition, t.due_ms, t.case_id});
+    for (const auto& o : w.outbox) outbox.push_back(o);
+    for (const auto& [p, m] : w.marks) marks[p] = m;
+  }
+
+  std::vector<approvald::ports::TimerEntry> due(std::int32_t partition, std::int64_t upto) const {
+    std::vector<approvald::ports::TimerEntry> out;
+    for (const auto& [p, at, id] : timers) {
+      if (p == partition && at <= upto) out.push_back({p, at, id});
+    }
+    return out;
+  }
+
+  std::vector<approvald::ports::OutboxEntry> on_topic(const std::string& topic) const {
+    std::vector<approvald::ports::OutboxEntry> out;
+    for (const auto& o : outbox) {
+      if (o.topic == topic) out.push_back(o);
+    }
+    return out;
+  }
+
+  std::map<std::pair<std::int32_t, std::string>, std::string> cases;
+  std::set<std::tuple<std::int32_t, std::int64_t, std::string>> timers;
+  std::vector<approvald::ports::OutboxEntry> outbox;
+  std::map<std::int32_t, approvald::ports::PartitionMark> marks;
+  int commits = 0;
+};
+
+}  // namespace testing
