@@ -1,12 +1,46 @@
 // approvald: real-time electronic supervision of administrative approvals.
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
+#include "app/run.h"
+#include "cli/loaders.h"
 #include "commands.h"
+#include "config/config.h"
 
 #ifndef APPROVALD_VERSION
 #define APPROVALD_VERSION "0.1.0"
 #endif
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int /*sig*/) { g_stop = true; }
+
+// Loads the configuration file, then the environment, then flags; prints every error.
+std::optional<approvald::config::Config> load_config(const std::string& file) {
+  std::string why;
+  const auto text = approvald::cli::read_file(file, &why);
+  if (!text) {
+    std::cerr << file << ": " << why << '\n';
+    return std::nullopt;
+  }
+  const auto base = std::filesystem::absolute(file).parent_path().string();
+  auto parsed = approvald::config::parse(*text, file, base);
+  if (auto* d = std::get_if<rules::Diagnostics>(&parsed)) {
+    approvald::cli::print(*d, std::cerr);
+    return std::nullopt;
+  }
+  auto c = std::get<approvald::config::Config>(std::move(parsed));
+  approvald::config::apply_environment(c, [](const char* n) { return std::getenv(n); });
+  return c;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"approvald - electronic supervision of administrative approvals (行政审批电子监察)"};
@@ -36,11 +70,41 @@ int main(int argc, char** argv) {
   explain->add_option("--at", eo.at, "Evaluate at this RFC 3339 time (default: the last event)");
   explain->add_option("events", eo.input, "JSONL event log, or - for standard input");
 
+  std::string config_file, data_dir, bootstrap, http_listen;
+  auto* run = app.add_subcommand("run", "Run the daemon: Kafka in, RocksDB state, alerts out");
+  run->add_option("--config", config_file, "Configuration file (see config/approvald.yaml)")
+      ->required();
+  run->add_option("--data-dir", data_dir, "Overrides data_dir");
+  run->add_option("--bootstrap-servers", bootstrap, "Overrides kafka.bootstrap_servers");
+  run->add_option("--http-listen", http_listen, "Overrides http.listen");
+
+  std::string checked_config;
+  auto* config_cmd = app.add_subcommand("config", "Work with the configuration file");
+  config_cmd->require_subcommand(1);
+  auto* config_check = config_cmd->add_subcommand("check", "Validate a configuration file");
+  config_check->add_option("file", checked_config, "Configuration file")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (check->parsed()) return approvald::cli::rules_check(check_paths, std::cout, std::cerr);
   if (test->parsed()) return approvald::cli::rules_test(test_files, std::cout, std::cerr);
   if (replay->parsed()) return approvald::cli::replay(ro, std::cin, std::cout, std::cerr);
   if (explain->parsed()) return approvald::cli::explain(eo, std::cin, std::cout, std::cerr);
+  if (config_check->parsed()) {
+    const auto c = load_config(checked_config);
+    if (!c) return 1;
+    std::cout << "ok    " << checked_config << '\n';
+    return 0;
+  }
+  if (run->parsed()) {
+    auto c = load_config(config_file);
+    if (!c) return 1;
+    if (!data_dir.empty()) c->data_dir = data_dir;
+    if (!bootstrap.empty()) c->kafka.bootstrap_servers = bootstrap;
+    if (!http_listen.empty()) c->http.listen = http_listen;
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    return approvald::app::run(*c, g_stop);
+  }
   return 2;
 }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "yaml_reader.h"
+#include "rules/yaml_reader.h"
 
 namespace rules {
 namespace {

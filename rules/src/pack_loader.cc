@@ -5,7 +5,7 @@
 #include <type_traits>
 
 #include "rules/pack.h"
-#include "yaml_reader.h"
+#include "rules/yaml_reader.h"
 
 namespace rules {
 namespace {

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "rules/replay.h"
-#include "yaml_reader.h"
+#include "rules/yaml_reader.h"
 
 namespace rules {
 namespace {

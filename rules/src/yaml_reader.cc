@@ -1,4 +1,4 @@
-#include "yaml_reader.h"
+#include "rules/yaml_reader.h"
 
 #include <charconv>
 

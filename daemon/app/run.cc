@@ -1,0 +1,213 @@
+#include "app/run.h"
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "base/log.h"
+#include "cli/loaders.h"
+#include "kafka/kafka.h"
+#include "pipeline/pipeline.h"
+#include "store/store.h"
+
+namespace approvald::app {
+namespace {
+
+std::int64_t system_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string diagnostics_text(const rules::Diagnostics& d) {
+  std::string s;
+  for (const auto& x : d) s += x.str() + "\n";
+  return s;
+}
+
+// Undelivered outbox entries: produced once, retried after a failed delivery report.
+class Relay {
+ public:
+  Relay(store::Store& store, kafka::Producer& producer, std::size_t max_in_flight)
+      : store_(store), producer_(producer), max_in_flight_(max_in_flight) {}
+
+  void pump(const std::set<std::int32_t>& partitions) {
+    producer_.poll(0);
+    for (const auto& id : producer_.take_delivered()) {
+      if (!store_.delete_outbox(id.first, id.second)) {
+        log::error("could not delete a delivered outbox entry; it will be sent again");
+      }
+      in_flight_.erase(id);
+    }
+    for (const auto& id : producer_.take_failed()) in_flight_.erase(id);
+    for (std::int32_t p : partitions) {
+      if (in_flight_.size() >= max_in_flight_) break;
+      for (const auto& e : store_.outbox(p, max_in_flight_)) {
+        if (in_flight_.size() >= max_in_flight_) break;
+        const auto id = std::make_pair(e.partition, e.seq);
+        if (in_flight_.count(id) != 0) continue;
+        if (!producer_.produce(e)) break;  // local queue full: try again next turn
+        in_flight_.insert(id);
+      }
+    }
+  }
+
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+  // Delivers what is queued, for a bounded time, deleting what was acknowledged.
+  void drain(int timeout_ms, const std::set<std::int32_t>& partitions) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < until) {
+      pump(partitions);
+      bool pending = in_flight_.size() > 0;
+      for (std::int32_t p : partitions) pending = pending || store_.outbox_count(p) > 0;
+      if (!pending) return;
+      producer_.poll(50);
+    }
+  }
+
+ private:
+  store::Store& store_;
+  kafka::Producer& producer_;
+  std::size_t max_in_flight_;
+  std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
+};
+
+// Commits a write set, retrying with backoff: nothing moves on until it is durable.
+bool commit(store::Store& store, const ports::WriteSet& w, const std::atomic<bool>& stop) {
+  int backoff_ms = 100;
+  while (true) {
+    const auto s = store.commit(w);
+    if (s) return true;
+    log::error("store commit failed; retrying", {{"error", s.error().message}});
+    if (stop) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    backoff_ms = std::min(backoff_ms * 2, 5000);
+  }
+}
+
+}  // namespace
+
+int run(const config::Config& cfg, const std::atomic<bool>& stop, RunHooks hooks) {
+  const auto wall = hooks.wall_ms ? hooks.wall_ms : system_ms;
+
+  std::vector<std::filesystem::path> pack_paths(cfg.rules.packs.begin(), cfg.rules.packs.end());
+  auto rule_set = cli::load_rules(pack_paths);
+  auto calendar = cli::load_calendar(cfg.rules.calendar);
+  if (auto* d = std::get_if<rules::Diagnostics>(&rule_set)) {
+    log::error("rule packs are invalid", {{"errors", diagnostics_text(*d)}});
+    return 1;
+  }
+  if (auto* d = std::get_if<rules::Diagnostics>(&calendar)) {
+    log::error("the calendar is invalid", {{"errors", diagnostics_text(*d)}});
+    return 1;
+  }
+  auto engine = std::make_shared<const rules::Engine>(
+      std::get<0>(rule_set), std::get<0>(calendar),
+      rules::EngineOptions{static_cast<std::size_t>(cfg.engine.max_events_per_case)});
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  auto opened = store::Store::open(store::StoreOptions{
+      .dir = (std::filesystem::path(cfg.data_dir) / "store").string(),
+      .block_cache_bytes = static_cast<std::size_t>(cfg.store.block_cache_mb) << 20,
+      .write_buffer_bytes = static_cast<std::size_t>(cfg.store.write_buffer_mb) << 20,
+      .sync = cfg.store.sync});
+  if (!opened) {
+    log::error("cannot open the store", {{"error", opened.error().message}});
+    return 1;
+  }
+  std::unique_ptr<store::Store> store = opened.take();
+
+  pipeline::Options popts;
+  popts.max_future_skew_ms = static_cast<std::int64_t>(cfg.engine.max_future_skew_seconds) * 1000;
+  popts.source_topic = cfg.kafka.events_topic;
+  popts.alert_topic = cfg.kafka.alerts_topic;
+  popts.dlq_topic = cfg.kafka.dead_letter_topic;
+  pipeline::Pipeline pipe(engine, *store, popts);
+
+  auto producer_r = kafka::Producer::create(cfg.kafka.bootstrap_servers, cfg.kafka.properties);
+  if (!producer_r) {
+    log::error("cannot create the producer", {{"error", producer_r.error().message}});
+    return 1;
+  }
+  auto producer = producer_r.take();
+
+  std::set<std::int32_t> relay_partitions;  // assigned now or before: their outbox is ours
+  kafka::ConsumerConfig cc{cfg.kafka.bootstrap_servers,   cfg.kafka.group_id,
+                           cfg.kafka.instance_id,         cfg.kafka.events_topic,
+                           cfg.kafka.assignment_strategy, cfg.kafka.properties};
+  auto consumer_r = kafka::Consumer::create(
+      cc,
+      [&](const std::vector<std::int32_t>& ps) {
+        std::map<std::int32_t, std::int64_t> offsets;
+        for (std::int32_t p : ps) {
+          const auto m = store->mark(p);
+          pipe.assign(p, m);
+          relay_partitions.insert(p);
+          if (m) offsets[p] = m->next_offset;
+          log::info("partition assigned",
+                    {{"partition", std::to_string(p)},
+                     {"from_offset", m ? std::to_string(m->next_offset) : "beginning"}});
+        }
+        return offsets;
+      },
+      [&](const std::vector<std::int32_t>& ps) {
+        for (std::int32_t p : ps) {
+          pipe.revoke(p);
+          log::info("partition revoked", {{"partition", std::to_string(p)}});
+        }
+      });
+  if (!consumer_r) {
+    log::error("cannot create the consumer", {{"error", consumer_r.error().message}});
+    return 1;
+  }
+  auto consumer = consumer_r.take();
+  Relay relay(*store, *producer, 10000);
+  log::info("approvald running", {{"bootstrap_servers", cfg.kafka.bootstrap_servers},
+                                  {"rules", engine->rules().id()},
+                                  {"calendar", engine->calendar().id()},
+                                  {"data_dir", cfg.data_dir}});
+
+  std::size_t outbox_depth = 0;
+  while (!stop) {
+    // Backpressure: while the broker does not take alerts, stop taking events.
+    outbox_depth = 0;
+    for (std::int32_t p : relay_partitions) outbox_depth += store->outbox_count(p);
+    consumer->pause_all(outbox_depth >= static_cast<std::size_t>(cfg.outbox.max_pending));
+
+    auto records =
+        consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), cfg.kafka.poll_timeout_ms);
+    const std::int64_t now = wall();
+    if (!records.empty()) {
+      auto batch = pipe.process(records, now, [&](std::int32_t p) {
+        const auto m = pipe.mark(p);
+        return consumer->caught_up(p, m ? m->next_offset : 0);
+      });
+      if (!commit(*store, batch.writes, stop)) break;
+      std::map<std::int32_t, std::int64_t> offsets;
+      for (const auto& [p, m] : batch.writes.marks) offsets[p] = m.next_offset;
+      consumer->commit(offsets);
+    }
+    for (std::int32_t p : pipe.partitions()) {
+      const auto m = pipe.mark(p);
+      const std::int64_t sup =
+          pipe.supervision_ms(p, now, consumer->caught_up(p, m ? m->next_offset : 0));
+      auto due = store->due_timers(p, sup, 1000);
+      if (due.empty()) continue;
+      auto batch = pipe.fire(p, due, sup);
+      if (!commit(*store, batch.writes, stop)) break;
+    }
+    relay.pump(relay_partitions);
+  }
+
+  log::info("stopping: delivering pending alerts and leaving the group");
+  relay.drain(10000, relay_partitions);
+  consumer->close();
+  producer->flush(5000);
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace approvald::app

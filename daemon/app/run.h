@@ -1,0 +1,20 @@
+// `approvald run`: the daemon's composition root and main loop.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "config/config.h"
+
+namespace approvald::app {
+
+struct RunHooks {
+  // Wall-clock milliseconds; tests may inject their own.
+  std::function<std::int64_t()> wall_ms;
+};
+
+// Runs until `stop` becomes true; returns the process exit code.
+int run(const config::Config& config, const std::atomic<bool>& stop, RunHooks hooks = {});
+
+}  // namespace approvald::app

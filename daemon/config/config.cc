@@ -1,0 +1,137 @@
+#include "config/config.h"
+
+#include <filesystem>
+#include <set>
+
+#include "rules/yaml_reader.h"
+
+namespace approvald::config {
+namespace {
+
+using rules::detail::path;
+using rules::detail::YamlReader;
+
+std::string resolve(const std::string& base, const std::string& p) {
+  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
+  return (std::filesystem::path(base) / p).lexically_normal().string();
+}
+
+void read_int(YamlReader& r, const YAML::Node& map, const char* key, const std::string& where,
+              std::int64_t min, std::int64_t max, int* out) {
+  if (auto v = r.integer(map, key, where, false, min, max)) *out = static_cast<int>(*v);
+}
+
+void read_string(YamlReader& r, const YAML::Node& map, const char* key, const std::string& where,
+                 std::string* out) {
+  if (auto v = r.string(map, key, where, false)) {
+    if (v->empty()) {
+      r.error(map[key], path(where, key) + ": must not be empty");
+    } else {
+      *out = *v;
+    }
+  }
+}
+
+}  // namespace
+
+std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std::string& file,
+                                               const std::string& base) {
+  rules::Diagnostics diags;
+  YamlReader r(file, &diags);
+  Config c;
+  const auto doc = r.parse(text);
+  if (!doc) return diags;
+  const YAML::Node& root = *doc;
+  if (!r.expect_map(root, "configuration")) return diags;
+  r.check_keys(root, {"data_dir", "kafka", "rules", "engine", "store", "outbox", "http"}, "");
+  read_string(r, root, "data_dir", "", &c.data_dir);
+  c.data_dir = resolve(base, c.data_dir);
+
+  if (const YAML::Node k = root["kafka"]; k.IsDefined() && r.expect_map(k, "kafka")) {
+    r.check_keys(k,
+                 {"bootstrap_servers", "group_id", "instance_id", "assignment_strategy", "topics",
+                  "poll_batch", "poll_timeout_ms", "properties"},
+                 "kafka");
+    read_string(r, k, "bootstrap_servers", "kafka", &c.kafka.bootstrap_servers);
+    read_string(r, k, "group_id", "kafka", &c.kafka.group_id);
+    read_string(r, k, "instance_id", "kafka", &c.kafka.instance_id);
+    read_string(r, k, "assignment_strategy", "kafka", &c.kafka.assignment_strategy);
+    static const std::set<std::string> kStrategies = {"range", "roundrobin", "cooperative-sticky"};
+    if (kStrategies.count(c.kafka.assignment_strategy) == 0) {
+      r.error(k["assignment_strategy"], "kafka.assignment_strategy: '" +
+                                            c.kafka.assignment_strategy +
+                                            "' is not range, roundrobin or cooperative-sticky");
+    }
+    if (const YAML::Node t = k["topics"]; t.IsDefined() && r.expect_map(t, "kafka.topics")) {
+      r.check_keys(t, {"events", "alerts", "dead_letters"}, "kafka.topics");
+      read_string(r, t, "events", "kafka.topics", &c.kafka.events_topic);
+      read_string(r, t, "alerts", "kafka.topics", &c.kafka.alerts_topic);
+      read_string(r, t, "dead_letters", "kafka.topics", &c.kafka.dead_letter_topic);
+    }
+    read_int(r, k, "poll_batch", "kafka", 1, 100000, &c.kafka.poll_batch);
+    read_int(r, k, "poll_timeout_ms", "kafka", 1, 10000, &c.kafka.poll_timeout_ms);
+    if (const YAML::Node p = k["properties"];
+        p.IsDefined() && r.expect_map(p, "kafka.properties")) {
+      for (const auto& kv : p) {
+        if (!kv.second.IsScalar()) {
+          r.error(kv.second, "kafka.properties." + kv.first.Scalar() + ": must be a plain value");
+        } else {
+          c.kafka.properties[kv.first.Scalar()] = kv.second.Scalar();
+        }
+      }
+    }
+  }
+  if (const YAML::Node ru = root["rules"]; !ru.IsDefined()) {
+    r.error(root, "rules: required (packs and calendar)");
+  } else if (r.expect_map(ru, "rules")) {
+    r.check_keys(ru, {"packs", "calendar"}, "rules");
+    const YAML::Node packs = ru["packs"];
+    if (!packs.IsDefined()) {
+      r.error(ru, "rules.packs: required");
+    } else if (r.expect_sequence(packs, "rules.packs")) {
+      for (std::size_t i = 0; i < packs.size(); ++i) {
+        if (packs[i].IsScalar()) {
+          c.rules.packs.push_back(resolve(base, packs[i].Scalar()));
+        } else {
+          r.error(packs[i], rules::detail::index_path("rules.packs", i) + ": must be a path");
+        }
+      }
+      if (packs.size() == 0) r.error(packs, "rules.packs: name at least one pack");
+    }
+    c.rules.calendar = resolve(base, r.string(ru, "calendar", "rules", true).value_or(""));
+  }
+  if (const YAML::Node e = root["engine"]; e.IsDefined() && r.expect_map(e, "engine")) {
+    r.check_keys(e, {"max_events_per_case", "max_future_skew_seconds"}, "engine");
+    read_int(r, e, "max_events_per_case", "engine", 1, 1000000, &c.engine.max_events_per_case);
+    read_int(r, e, "max_future_skew_seconds", "engine", 0, 86400,
+             &c.engine.max_future_skew_seconds);
+  }
+  if (const YAML::Node s = root["store"]; s.IsDefined() && r.expect_map(s, "store")) {
+    r.check_keys(s, {"block_cache_mb", "write_buffer_mb", "sync"}, "store");
+    read_int(r, s, "block_cache_mb", "store", 8, 1 << 20, &c.store.block_cache_mb);
+    read_int(r, s, "write_buffer_mb", "store", 4, 1 << 20, &c.store.write_buffer_mb);
+    if (s["sync"].IsDefined()) c.store.sync = r.boolean(s["sync"], "store.sync").value_or(true);
+  }
+  if (const YAML::Node o = root["outbox"]; o.IsDefined() && r.expect_map(o, "outbox")) {
+    r.check_keys(o, {"max_pending"}, "outbox");
+    read_int(r, o, "max_pending", "outbox", 100, 100000000, &c.outbox.max_pending);
+  }
+  if (const YAML::Node h = root["http"]; h.IsDefined() && r.expect_map(h, "http")) {
+    r.check_keys(h, {"listen"}, "http");
+    read_string(r, h, "listen", "http", &c.http.listen);
+  }
+  if (!r.ok()) return diags;
+  return c;
+}
+
+void apply_environment(Config& c, const std::function<const char*(const char*)>& getenv) {
+  auto take = [&](const char* name, std::string* out) {
+    if (const char* v = getenv(name); v != nullptr && *v != '\0') *out = v;
+  };
+  take("APPROVALD_DATA_DIR", &c.data_dir);
+  take("APPROVALD_BOOTSTRAP_SERVERS", &c.kafka.bootstrap_servers);
+  take("APPROVALD_INSTANCE_ID", &c.kafka.instance_id);
+  take("APPROVALD_HTTP_LISTEN", &c.http.listen);
+}
+
+}  // namespace approvald::config

@@ -1,0 +1,59 @@
+// The daemon's configuration: one YAML file (every key documented in config/approvald.yaml),
+// then environment variables, then command-line flags. Every error is reported at once with its
+// key path; a bad file is refused as a whole.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "rules/diagnostic.h"
+
+namespace approvald::config {
+
+struct Config {
+  std::string data_dir = "/var/lib/approvald";
+  struct Kafka {
+    std::string bootstrap_servers = "127.0.0.1:9092";
+    std::string group_id = "approvald";
+    std::string instance_id;  // empty: dynamic membership
+    std::string assignment_strategy = "range";
+    std::string events_topic = "approval.events";
+    std::string alerts_topic = "approval.alerts";
+    std::string dead_letter_topic = "approval.events.dlq";
+    int poll_batch = 2000;
+    int poll_timeout_ms = 100;
+    std::map<std::string, std::string> properties;
+  } kafka;
+  struct Rules {
+    std::vector<std::string> packs;
+    std::string calendar;
+  } rules;
+  struct Engine {
+    int max_events_per_case = 1000;
+    int max_future_skew_seconds = 300;
+  } engine;
+  struct Store {
+    int block_cache_mb = 128;
+    int write_buffer_mb = 64;
+    bool sync = true;
+  } store;
+  struct Outbox {
+    int max_pending = 100000;  // undelivered messages before the consumer pauses
+  } outbox;
+  struct Http {
+    std::string listen = "127.0.0.1:8080";
+  } http;
+};
+
+// Parses a configuration file's text. Relative paths (packs, calendar, data_dir) are resolved
+// against `base_dir`, the directory of the file.
+std::variant<Config, rules::Diagnostics> parse(std::string_view yaml, const std::string& file_name,
+                                               const std::string& base_dir);
+
+// Applies APPROVALD_* environment variables (see docs/operations.md); `getenv` is injected.
+void apply_environment(Config& c, const std::function<const char*(const char*)>& getenv);
+
+}  // namespace approvald::config

@@ -1,0 +1,302 @@
+#include "kafka/kafka.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace approvald::kafka {
+namespace {
+
+Status set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+    return Error{"kafka property " + key + ": " + err};
+  }
+  return ok_status();
+}
+
+Status set_all(rd_kafka_conf_t* conf, const Properties& props) {
+  for (const auto& [k, v] : props) {
+    if (auto s = set(conf, k, v); !s) return s;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Consumer
+
+struct Consumer::Impl {
+  rd_kafka_t* rk = nullptr;
+  std::string topic;
+  AssignFn on_assign;
+  RevokeFn on_revoke;
+  Consumer* owner = nullptr;
+  bool paused = false;
+
+  ~Impl() {
+    if (rk != nullptr) rd_kafka_destroy(rk);
+  }
+};
+
+struct ConsumerAccess {
+  static void rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* impl = static_cast<Consumer::Impl*>(opaque);
+    Consumer& self = *impl->owner;
+    std::vector<std::int32_t> ps;
+    for (int i = 0; i < parts->cnt; ++i) ps.push_back(parts->elems[i].partition);
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      // Start where the store says, not where the group committed: the store is the truth.
+      const auto offsets = impl->on_assign(ps);
+      for (int i = 0; i < parts->cnt; ++i) {
+        const auto it = offsets.find(parts->elems[i].partition);
+        parts->elems[i].offset = it == offsets.end() ? RD_KAFKA_OFFSET_BEGINNING : it->second;
+        self.assigned_.insert(parts->elems[i].partition);
+      }
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
+      } else {
+        rd_kafka_assign(rk, parts);
+      }
+    } else {
+      impl->on_revoke(ps);
+      for (std::int32_t p : ps) self.assigned_.erase(p);
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts))
+          rd_kafka_error_destroy(e);
+      } else {
+        rd_kafka_assign(rk, nullptr);
+      }
+    }
+    self.broker_up_ = true;
+  }
+};
+
+Consumer::Consumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->owner = this; }
+Consumer::~Consumer() = default;
+
+Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerConfig& c, AssignFn on_assign,
+                                                   RevokeFn on_revoke) {
+  auto impl = std::make_unique<Impl>();
+  impl->topic = c.topic;
+  impl->on_assign = std::move(on_assign);
+  impl->on_revoke = std::move(on_revoke);
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  Properties props = {
+      {"bootstrap.servers", c.bootstrap_servers},
+      {"group.id", c.group_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"partition.assignment.strategy", c.assignment_strategy},
+      {"enable.partition.eof", "false"},
+      {"session.timeout.ms", "30000"},
+  };
+  if (!c.instance_id.empty()) props["group.instance.id"] = c.instance_id;
+  for (const auto& [k, v] : c.properties) props[k] = v;  // the operator's word wins
+  if (auto s = set_all(conf, props); !s) {
+    rd_kafka_conf_destroy(conf);
+    return s.error();
+  }
+  rd_kafka_conf_set_rebalance_cb(conf, &ConsumerAccess::rebalance);
+  rd_kafka_conf_set_opaque(conf, impl.get());
+  char err[512];
+  impl->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (impl->rk == nullptr) return Error{std::string("creating the consumer: ") + err};
+  rd_kafka_poll_set_consumer(impl->rk);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, c.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  const rd_kafka_resp_err_t e = rd_kafka_subscribe(impl->rk, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Error{std::string("subscribing: ") + rd_kafka_err2str(e)};
+  return std::unique_ptr<Consumer>(new Consumer(std::move(impl)));
+}
+
+std::vector<pipeline::Record> Consumer::poll(std::size_t max, int timeout_ms) {
+  std::vector<pipeline::Record> out;
+  int wait = timeout_ms;
+  while (out.size() < max) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(impl_->rk, wait);
+    if (m == nullptr) break;
+    wait = 0;  // the rest of the batch is whatever is already fetched
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      broker_up_ = !(m->err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                     m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN);
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    broker_up_ = true;
+    pipeline::Record r;
+    r.partition = m->partition;
+    r.offset = m->offset;
+    if (m->key != nullptr) r.key = std::string(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload != nullptr) r.value.assign(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_timestamp_type_t tt;
+    r.timestamp_ms = rd_kafka_message_timestamp(m, &tt);
+    rd_kafka_message_destroy(m);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool Consumer::caught_up(std::int32_t partition, std::int64_t next_offset) const {
+  std::int64_t lo = -1, hi = -1;
+  if (rd_kafka_get_watermark_offsets(impl_->rk, impl_->topic.c_str(), partition, &lo, &hi) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      hi < 0) {
+    return false;  // unknown yet: judge by event time, which never raises a false alarm
+  }
+  return next_offset >= hi;
+}
+
+std::int64_t Consumer::lag(std::int32_t partition, std::int64_t next_offset) const {
+  std::int64_t lo = -1, hi = -1;
+  if (rd_kafka_get_watermark_offsets(impl_->rk, impl_->topic.c_str(), partition, &lo, &hi) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      hi < 0) {
+    return 0;
+  }
+  return std::max<std::int64_t>(0, hi - next_offset);
+}
+
+void Consumer::commit(const std::map<std::int32_t, std::int64_t>& next_offsets) {
+  if (next_offsets.empty()) return;
+  rd_kafka_topic_partition_list_t* l =
+      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
+  for (const auto& [p, o] : next_offsets) {
+    if (assigned_.count(p) == 0) continue;
+    rd_kafka_topic_partition_list_add(l, impl_->topic.c_str(), p)->offset = o;
+  }
+  if (l->cnt > 0) rd_kafka_commit(impl_->rk, l, 1);
+  rd_kafka_topic_partition_list_destroy(l);
+}
+
+void Consumer::pause_all(bool paused) {
+  if (paused == impl_->paused) return;
+  rd_kafka_topic_partition_list_t* l = nullptr;
+  if (rd_kafka_assignment(impl_->rk, &l) == RD_KAFKA_RESP_ERR_NO_ERROR && l != nullptr) {
+    if (paused) {
+      rd_kafka_pause_partitions(impl_->rk, l);
+    } else {
+      rd_kafka_resume_partitions(impl_->rk, l);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+  impl_->paused = paused;
+}
+
+void Consumer::close() { rd_kafka_consumer_close(impl_->rk); }
+
+// ---------------------------------------------------------------------------------------------
+// Producer
+
+struct Producer::Impl {
+  rd_kafka_t* rk = nullptr;
+  mutable std::mutex mu;  // delivery reports arrive on the polling thread; guarded anyway
+  std::vector<std::pair<std::int32_t, std::uint64_t>> delivered;
+  std::vector<std::pair<std::int32_t, std::uint64_t>> failed;
+  std::size_t in_flight = 0;
+  std::optional<std::string> last_error;
+
+  ~Impl() {
+    if (rk != nullptr) rd_kafka_destroy(rk);
+  }
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    auto* id = static_cast<std::pair<std::int32_t, std::uint64_t>*>(m->_private);
+    std::lock_guard lock(self->mu);
+    --self->in_flight;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      self->delivered.push_back(*id);
+      self->last_error.reset();
+    } else {
+      self->last_error = rd_kafka_err2str(m->err);  // the entry stays in the outbox: retried later
+      self->failed.push_back(*id);
+    }
+    delete id;
+  }
+};
+
+Producer::Producer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Producer::~Producer() = default;
+
+Result<std::unique_ptr<Producer>> Producer::create(const std::string& bootstrap_servers,
+                                                   const Properties& properties) {
+  auto impl = std::make_unique<Impl>();
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  Properties props = {
+      {"bootstrap.servers", bootstrap_servers},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"linger.ms", "5"},
+      {"message.timeout.ms", "30000"},
+  };
+  for (const auto& [k, v] : properties) props[k] = v;
+  if (auto s = set_all(conf, props); !s) {
+    rd_kafka_conf_destroy(conf);
+    return s.error();
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
+  rd_kafka_conf_set_opaque(conf, impl.get());
+  char err[512];
+  impl->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (impl->rk == nullptr) return Error{std::string("creating the producer: ") + err};
+  return std::unique_ptr<Producer>(new Producer(std::move(impl)));
+}
+
+Status Producer::produce(const ports::OutboxEntry& e) {
+  rd_kafka_headers_t* hdrs = rd_kafka_headers_new(e.headers.size());
+  for (const auto& [name, value] : e.headers) {
+    rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                        static_cast<ssize_t>(value.size()));
+  }
+  auto* id = new std::pair<std::int32_t, std::uint64_t>(e.partition, e.seq);
+  const rd_kafka_resp_err_t err =
+      rd_kafka_producev(impl_->rk, RD_KAFKA_V_TOPIC(e.topic.c_str()),
+                        RD_KAFKA_V_KEY(const_cast<char*>(e.key.data()), e.key.size()),
+                        RD_KAFKA_V_VALUE(const_cast<char*>(e.value.data()), e.value.size()),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+                        RD_KAFKA_V_OPAQUE(id), RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_headers_destroy(hdrs);  // not taken over on failure
+    delete id;
+    return Error{std::string("producing to ") + e.topic + ": " + rd_kafka_err2str(err)};
+  }
+  std::lock_guard lock(impl_->mu);
+  ++impl_->in_flight;
+  return ok_status();
+}
+
+void Producer::poll(int timeout_ms) { rd_kafka_poll(impl_->rk, timeout_ms); }
+
+std::vector<std::pair<std::int32_t, std::uint64_t>> Producer::take_delivered() {
+  std::lock_guard lock(impl_->mu);
+  return std::exchange(impl_->delivered, {});
+}
+
+std::vector<std::pair<std::int32_t, std::uint64_t>> Producer::take_failed() {
+  std::lock_guard lock(impl_->mu);
+  return std::exchange(impl_->failed, {});
+}
+
+std::size_t Producer::in_flight() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->in_flight;
+}
+
+bool Producer::flush(int timeout_ms) {
+  return rd_kafka_flush(impl_->rk, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+std::optional<std::string> Producer::last_error() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->last_error;
+}
+
+}  // namespace approvald::kafka

@@ -1,0 +1,96 @@
+// The Kafka edge: a consumer that starts each assigned partition at the offset stored in
+// RocksDB (never the group's), and an idempotent producer that reports which outbox entries the
+// broker acknowledged. Only this folder includes librdkafka.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "pipeline/pipeline.h"
+#include "ports/write_set.h"
+
+namespace approvald::kafka {
+
+using Properties = std::map<std::string, std::string>;
+
+struct ConsumerConfig {
+  std::string bootstrap_servers;
+  std::string group_id = "approvald";
+  std::string
+      instance_id;  // static membership: a restart within the session timeout keeps the assignment
+  std::string topic = "approval.events";
+  std::string assignment_strategy = "range";  // see docs/adr/0006
+  Properties properties;                      // passed through to librdkafka (TLS, SASL, timeouts)
+};
+
+class Consumer {
+ public:
+  // Called from poll() on a rebalance. `on_assign` returns, per partition, the next offset to
+  // read (absent: from the beginning); `on_revoke` learns which partitions went away.
+  using AssignFn =
+      std::function<std::map<std::int32_t, std::int64_t>(const std::vector<std::int32_t>&)>;
+  using RevokeFn = std::function<void(const std::vector<std::int32_t>&)>;
+
+  static Result<std::unique_ptr<Consumer>> create(const ConsumerConfig& config, AssignFn on_assign,
+                                                  RevokeFn on_revoke);
+  ~Consumer();
+
+  // Up to `max` records, waiting at most `timeout_ms` for the first.
+  std::vector<pipeline::Record> poll(std::size_t max, int timeout_ms);
+  // True when the broker's last known high watermark is at or below `next_offset`.
+  bool caught_up(std::int32_t partition, std::int64_t next_offset) const;
+  // Messages behind the high watermark (0 when unknown).
+  std::int64_t lag(std::int32_t partition, std::int64_t next_offset) const;
+  // Commits offsets to the group, asynchronously, for lag monitoring only.
+  void commit(const std::map<std::int32_t, std::int64_t>& next_offsets);
+  const std::set<std::int32_t>& assigned() const { return assigned_; }
+  // Whether the last poll saw the broker (false after transport errors until a message or
+  // assignment arrives again).
+  bool broker_up() const { return broker_up_; }
+  void pause_all(bool paused);
+  // Leaves the group (static members keep their assignment until the session times out).
+  void close();
+
+ private:
+  struct Impl;
+  explicit Consumer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::set<std::int32_t> assigned_;
+  bool broker_up_ = true;
+  friend struct ConsumerAccess;
+};
+
+class Producer {
+ public:
+  static Result<std::unique_ptr<Producer>> create(const std::string& bootstrap_servers,
+                                                  const Properties& properties);
+  ~Producer();
+
+  // Queues an outbox entry. Fails (without blocking) when the local queue is full.
+  Status produce(const ports::OutboxEntry& entry);
+  // Serves delivery reports.
+  void poll(int timeout_ms);
+  // Entries acknowledged by the broker since the last call: (input partition, outbox sequence).
+  std::vector<std::pair<std::int32_t, std::uint64_t>> take_delivered();
+  // Entries the broker did not take (timed out, refused): produce them again later.
+  std::vector<std::pair<std::int32_t, std::uint64_t>> take_failed();
+  std::size_t in_flight() const;
+  // Waits up to `timeout_ms` for everything queued to be acknowledged.
+  bool flush(int timeout_ms);
+  // The last delivery error, if the most recent report failed.
+  std::optional<std::string> last_error() const;
+
+ private:
+  struct Impl;
+  explicit Producer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace approvald::kafka
