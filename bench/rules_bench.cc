@@ -11,7 +11,7 @@
 #include "rules/calendar.h"
 #include "rules/engine.h"
 #include "rules/replay.h"
-#include "workload.h"
+#include "generate/workload.h"
 
 namespace {
 

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app/run.h"
+#include "app/tools.h"
 #include "cli/loaders.h"
 #include "commands.h"
 #include "config/config.h"
@@ -84,7 +85,26 @@ int main(int argc, char** argv) {
   auto* config_check = config_cmd->add_subcommand("check", "Validate a configuration file");
   config_check->add_option("file", checked_config, "Configuration file")->required();
 
+  std::string dump_dir;
+  auto* store_cmd = app.add_subcommand("store", "Inspect the daemon's store");
+  store_cmd->require_subcommand(1);
+  auto* dump = store_cmd->add_subcommand("dump", "Print every case state, canonically");
+  dump->add_option("--data-dir", dump_dir, "The daemon's data_dir")->required();
+  bool marks_only = false;
+  dump->add_flag("--marks", marks_only, "Only each partition's next input offset");
+
+  std::size_t gen_cases = 1000;
+  std::uint64_t gen_seed = 42;
+  bool gen_keyed = false;
+  auto* gen = app.add_subcommand("generate", "Write synthetic approval events as JSON lines");
+  gen->add_option("--cases", gen_cases, "How many cases (about 4.4 events each)");
+  gen->add_option("--seed", gen_seed, "Seed: the same seed gives the same events");
+  gen->add_flag("--keyed", gen_keyed, "Prefix each line with its case id and a tab (kcat -K)");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (dump->parsed()) return approvald::app::dump_store(dump_dir, marks_only, std::cout, std::cerr);
+  if (gen->parsed()) return approvald::app::generate(gen_cases, gen_seed, gen_keyed, std::cout);
 
   if (check->parsed()) return approvald::cli::rules_check(check_paths, std::cout, std::cerr);
   if (test->parsed()) return approvald::cli::rules_test(test_files, std::cout, std::cerr);

@@ -155,8 +155,12 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     cf.write_buffer_size = options.write_buffer_bytes / 4;
     descriptors.emplace_back(name, cf);
   }
-  rocksdb::Status s = rocksdb::DB::Open(db, options.dir, descriptors, &impl->cfs, &impl->db);
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db, options.dir, descriptors, &impl->cfs, &impl->db)
+          : rocksdb::DB::Open(db, options.dir, descriptors, &impl->cfs, &impl->db);
   if (!s.ok()) return from(s, "opening the store at " + options.dir);
+  if (options.read_only) return std::unique_ptr<Store>(new Store(std::move(impl)));
 
   impl->write.sync = options.sync;
   impl->write.disableWAL = !options.wal;
@@ -297,6 +301,30 @@ Status Store::drop_partition(std::int32_t partition) {
   const auto s = impl_->db->Write(impl_->write, &batch);
   if (!s.ok()) return from(s, "dropping partition " + std::to_string(partition));
   return ok_status();
+}
+
+std::map<std::int32_t, ports::PartitionMark> Store::marks() {
+  std::map<std::int32_t, ports::PartitionMark> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kMarks]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view k(it->key().data(), it->key().size());
+    const auto m = decode_mark(std::string_view(it->value().data(), it->value().size()));
+    if (k.size() == 4 && m) out[static_cast<std::int32_t>(get_be32(k))] = *m;
+  }
+  return out;
+}
+
+void Store::for_all_cases(
+    const std::function<void(std::int32_t, std::string_view, std::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kCases]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view k(it->key().data(), it->key().size());
+    if (k.size() < 4) continue;
+    fn(static_cast<std::int32_t>(get_be32(k)), k.substr(4),
+       std::string_view(it->value().data(), it->value().size()));
+  }
 }
 
 std::uint64_t Store::property(const std::string& name) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,7 +24,8 @@ struct StoreOptions {
   std::size_t write_buffer_bytes = 64u << 20;  // charged to the block cache
   bool sync =
       true;  // fsync the WAL on every commit (false: survive a process crash, not power loss)
-  bool wal = true;  // never off in production: the WAL is the only durable log of a commit
+  bool wal = true;         // never off in production: the WAL is the only durable log of a commit
+  bool read_only = false;  // inspect a store another process has open (a snapshot at open)
 };
 
 class Store final : public ports::CaseReader {
@@ -59,6 +61,13 @@ class Store final : public ports::CaseReader {
   // Every case of a partition, for re-evaluation after a rule or calendar change.
   template <typename F>
   void for_each_case(std::int32_t partition, F&& fn);
+
+  // Every partition's mark.
+  std::map<std::int32_t, ports::PartitionMark> marks();
+
+  // Every case of every partition: fn(partition, case_id, state bytes).
+  void for_all_cases(
+      const std::function<void(std::int32_t, std::string_view, std::string_view)>& fn);
 
   // A RocksDB integer property summed over the column families (e.g.
   // "rocksdb.estimate-pending-compaction-bytes", "rocksdb.total-sst-files-size").

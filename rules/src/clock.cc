@@ -63,7 +63,13 @@ std::optional<std::int64_t> walk(const Axis& axis, std::int64_t s, std::int64_t 
     if (sp.b && *sp.b <= cur) continue;
     const std::int64_t a = std::max(sp.a, cur);
     const std::int64_t w = axis.count(cur, a);
-    if (w > remaining) return axis.add(cur, remaining);
+    if (w >= remaining) {
+      // The units run out at or before the pause's first point. Only a pause that begins on
+      // the due point itself stops the clock; one that begins later (even just after a weekend
+      // that follows the due date) finds the deadline already passed.
+      const std::int64_t due = axis.add(cur, remaining);
+      if (due < a) return due;
+    }
     remaining -= w;
     if (!sp.b) return std::nullopt;
     if (pauses != nullptr) (*pauses)[sp.pause_index].excluded += axis.unscale(axis.count(a, *sp.b));

@@ -162,3 +162,19 @@ TEST_CASE("a limit taken from the start event; no value, no clock", "[clock]") {
   REQUIRE(c.size() == 1);
   CHECK(fmt(c[0].due_at) == "2026-09-18T23:59:59+08:00");  // promised on the spot: same day
 }
+
+TEST_CASE("a pause starting on the weekend right after a Friday due date comes too late",
+          "[clock]") {
+  // Accepted Fri 03-06: 20 working days end Fri 04-03. A procedure from Sat 04-04 (Qingming)
+  // begins after the deadline passed, though no working day lies between.
+  const auto set = testing::statutory_rules();
+  const std::vector<rules::Event> ev = {
+      Ev{.type = "accepted", .when = "2026-03-06T09:00:00+08:00"}.event(),
+      testing::procedure("procedure_started", "2026-04-04T10:00:00+08:00", "testing"),
+      testing::procedure("procedure_ended", "2026-04-10T10:00:00+08:00", "testing"),
+  };
+  const auto c =
+      rules::evaluate_clock(clock_of(*set, "alp-42-decision"), ev, *testing::cn_calendar());
+  CHECK(fmt(c.at(0).due_at) == "2026-04-03T23:59:59+08:00");
+  CHECK(c.at(0).paused_units == 0);
+}

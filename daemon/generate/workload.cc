@@ -1,4 +1,4 @@
-#include "workload.h"
+#include "generate/workload.h"
 
 #include <algorithm>
 #include <random>

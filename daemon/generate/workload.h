@@ -1,5 +1,6 @@
-// A deterministic, realistic stream of approval events for benchmarks: many cases open at once,
-// each following a plausible life (corrections, procedures, extensions, late decisions, fees).
+// A deterministic, realistic stream of approval events for benchmarks and load tests: many cases
+// open at once, each following a plausible life (corrections, procedures, extensions, late
+// decisions, fees).
 #pragma once
 
 #include <cstdint>
