@@ -8,10 +8,10 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "generate/workload.h"
 #include "rules/calendar.h"
 #include "rules/engine.h"
 #include "rules/replay.h"
-#include "generate/workload.h"
 
 namespace {
 

@@ -5,9 +5,12 @@
 #include <set>
 #include <thread>
 
+#include "app/api.h"
 #include "base/log.h"
 #include "cli/loaders.h"
+#include "http/server.h"
 #include "kafka/kafka.h"
+#include "metrics/metrics.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
 
@@ -74,6 +77,28 @@ class Relay {
   std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
 };
 
+// What /healthz and /readyz report: written by the loop, read by the HTTP thread.
+struct Health {
+  std::atomic<std::int64_t> loop_ms{0};  // the last turn of the main loop
+  std::atomic<bool> broker_up{false};
+  std::atomic<std::size_t> assigned{0};
+  std::atomic<double> timer_lateness_s{0};
+};
+
+std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready) {
+  std::string reasons;
+  auto add = [&](const char* r) {
+    reasons += std::string(reasons.empty() ? "" : ",") + "\"" + r + "\"";
+  };
+  if (!h.broker_up) add("broker unreachable");
+  if (h.assigned == 0) add("no partitions assigned");
+  if (h.timer_lateness_s > 60) add("timers lagging");
+  if (now_ms - h.loop_ms > 30000) add("main loop stalled");
+  *ready = reasons.empty();
+  return std::string("{\"ready\":") + (*ready ? "true" : "false") + ",\"reasons\":[" + reasons +
+         "]}";
+}
+
 // Commits a write set, retrying with backoff: nothing moves on until it is durable.
 bool commit(store::Store& store, const ports::WriteSet& w, const std::atomic<bool>& stop) {
   int backoff_ms = 100;
@@ -89,7 +114,7 @@ bool commit(store::Store& store, const ports::WriteSet& w, const std::atomic<boo
 
 }  // namespace
 
-int run(const config::Config& cfg, const std::atomic<bool>& stop, RunHooks hooks) {
+int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks& hooks) {
   const auto wall = hooks.wall_ms ? hooks.wall_ms : system_ms;
 
   std::vector<std::filesystem::path> pack_paths(cfg.rules.packs.begin(), cfg.rules.packs.end());
@@ -165,13 +190,62 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, RunHooks hooks
   }
   auto consumer = consumer_r.take();
   Relay relay(*store, *producer, 10000);
+
+  metrics::Metrics metrics(APPROVALD_VERSION_STRING, engine->rules().id(), engine->calendar().id());
+  Health health;
+  health.loop_ms = wall();
+  // The HTTP thread reads the store (RocksDB reads are thread-safe), the metrics registry and
+  // the health atomics; it never touches the loop's own objects.
+  auto route = [&](const std::string& method, const std::string& target) -> http::Response {
+    if (method != "GET") return {405, "application/json", R"({"error":"only GET is served"})"};
+    const std::string path = target.substr(0, target.find('?'));
+    if (path == "/metrics") {
+      return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()};
+    }
+    if (path == "/healthz") {
+      const bool alive = wall() - health.loop_ms < 30000;
+      return {alive ? 200 : 503, "application/json",
+              alive ? R"({"status":"ok"})" : R"({"status":"main loop stalled"})"};
+    }
+    if (path == "/readyz") {
+      bool ready = false;
+      std::string body = readiness_json(health, wall(), &ready);
+      return {ready ? 200 : 503, "application/json", std::move(body)};
+    }
+    const std::string prefix = "/api/v1/cases/";
+    if (path.rfind(prefix, 0) == 0) {
+      const std::string id = path.substr(prefix.size());
+      if (id.empty() || id.size() > 128 || id.find('/') != std::string::npos) {
+        return {400, "application/json", R"({"error":"case id: 1 to 128 characters, no '/'"})"};
+      }
+      // The owning partition is not known from the id alone: ask each partition with a mark.
+      for (const auto& [p, m] : store->marks()) {
+        const auto bytes = store->get_case(p, id);
+        if (!bytes) continue;
+        std::string why;
+        const auto s = rules::CaseState::decode(*bytes, &why);
+        if (!s) return {500, "application/json", R"({"error":"stored case state unreadable"})"};
+        return {200, "application/json", case_json(*s, *engine, wall())};
+      }
+      return {404, "application/json", R"({"error":"no such case"})"};
+    }
+    return {404, "application/json", R"({"error":"not found"})"};
+  };
+  auto server = http::Server::start(cfg.http.listen, route);
+  if (!server) {
+    log::error("cannot start the HTTP server", {{"error", server.error().message}});
+    return 1;
+  }
   log::info("approvald running", {{"bootstrap_servers", cfg.kafka.bootstrap_servers},
                                   {"rules", engine->rules().id()},
                                   {"calendar", engine->calendar().id()},
-                                  {"data_dir", cfg.data_dir}});
+                                  {"data_dir", cfg.data_dir},
+                                  {"http_port", std::to_string(server.value()->port())}});
 
   std::size_t outbox_depth = 0;
+  std::int64_t next_gauges_ms = 0;
   while (!stop) {
+    health.loop_ms = wall();
     // Backpressure: while the broker does not take alerts, stop taking events.
     outbox_depth = 0;
     for (std::int32_t p : relay_partitions) outbox_depth += store->outbox_count(p);
@@ -180,12 +254,16 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, RunHooks hooks
     auto records =
         consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), cfg.kafka.poll_timeout_ms);
     const std::int64_t now = wall();
+    const auto started = std::chrono::steady_clock::now();
     if (!records.empty()) {
       auto batch = pipe.process(records, now, [&](std::int32_t p) {
         const auto m = pipe.mark(p);
         return consumer->caught_up(p, m ? m->next_offset : 0);
       });
       if (!commit(*store, batch.writes, stop)) break;
+      metrics.record(batch.stats);
+      metrics.batch_seconds(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       std::map<std::int32_t, std::int64_t> offsets;
       for (const auto& [p, m] : batch.writes.marks) offsets[p] = m.next_offset;
       consumer->commit(offsets);
@@ -198,11 +276,37 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, RunHooks hooks
       if (due.empty()) continue;
       auto batch = pipe.fire(p, due, sup);
       if (!commit(*store, batch.writes, stop)) break;
+      metrics.record(batch.stats);
     }
     relay.pump(relay_partitions);
+    if (now >= next_gauges_ms) {
+      // Gauges that need scans or a metadata round trip: every few seconds, not every turn.
+      next_gauges_ms = now + 2000;
+      health.broker_up = consumer->probe_broker(500);
+      health.assigned = consumer->assigned().size();
+      std::size_t timers = 0;
+      double lateness = 0;
+      for (std::int32_t p : pipe.partitions()) {
+        const auto m = pipe.mark(p);
+        const std::int64_t next = m ? m->next_offset : 0;
+        metrics.consumer_lag(p, consumer->lag(p, next));
+        timers += store->timer_count(p);
+        const std::int64_t sup = pipe.supervision_ms(p, now, consumer->caught_up(p, next));
+        if (const auto earliest = store->earliest_timer(p); earliest && *earliest < sup) {
+          lateness = std::max(lateness, static_cast<double>(sup - *earliest) / 1000.0);
+        }
+      }
+      health.timer_lateness_s = lateness;
+      metrics.timer_queue(timers, lateness);
+      metrics.outbox_depth(outbox_depth);
+      metrics.assigned_partitions(consumer->assigned().size());
+      metrics.store(store->property("rocksdb.estimate-live-data-size"),
+                    store->property("rocksdb.estimate-pending-compaction-bytes"));
+    }
   }
 
   log::info("stopping: delivering pending alerts and leaving the group");
+  server.value()->stop();
   relay.drain(10000, relay_partitions);
   consumer->close();
   producer->flush(5000);

@@ -15,6 +15,6 @@ struct RunHooks {
 };
 
 // Runs until `stop` becomes true; returns the process exit code.
-int run(const config::Config& config, const std::atomic<bool>& stop, RunHooks hooks = {});
+int run(const config::Config& config, const std::atomic<bool>& stop, const RunHooks& hooks = {});
 
 }  // namespace approvald::app

@@ -47,6 +47,7 @@ struct ConsumerAccess {
     auto* impl = static_cast<Consumer::Impl*>(opaque);
     Consumer& self = *impl->owner;
     std::vector<std::int32_t> ps;
+    ps.reserve(static_cast<std::size_t>(parts->cnt));
     for (int i = 0; i < parts->cnt; ++i) ps.push_back(parts->elems[i].partition);
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -188,6 +189,14 @@ void Consumer::pause_all(bool paused) {
     rd_kafka_topic_partition_list_destroy(l);
   }
   impl_->paused = paused;
+}
+
+bool Consumer::probe_broker(int timeout_ms) {
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t e = rd_kafka_metadata(impl_->rk, 0, nullptr, &md, timeout_ms);
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  broker_up_ = e == RD_KAFKA_RESP_ERR_NO_ERROR;
+  return broker_up_;
 }
 
 void Consumer::close() { rd_kafka_consumer_close(impl_->rk); }

@@ -55,6 +55,9 @@ class Consumer {
   // assignment arrives again).
   bool broker_up() const { return broker_up_; }
   void pause_all(bool paused);
+  // Asks the cluster for metadata (at most `timeout_ms`): refreshes broker_up() even when no
+  // message is flowing.
+  bool probe_broker(int timeout_ms);
   // Leaves the group (static members keep their assignment until the session times out).
   void close();
 

@@ -28,7 +28,7 @@ struct Record {
 };
 
 struct Options {
-  std::int64_t max_future_skew_ms = 5 * 60 * 1000;  // occurred_at later than this: dead letter
+  std::int64_t max_future_skew_ms = std::int64_t{5} * 60 * 1000;  // later occurred_at: dead letter
   std::string source_topic = "approval.events";
   std::string alert_topic = "approval.alerts";
   std::string dlq_topic = "approval.events.dlq";

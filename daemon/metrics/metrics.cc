@@ -1,0 +1,169 @@
+#include "metrics/metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+namespace approvald::metrics {
+
+using prometheus::Counter;
+using prometheus::Family;
+using prometheus::Gauge;
+using prometheus::Histogram;
+
+struct Metrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  Family<Counter>& events = prometheus::BuildCounter()
+                                .Name("approvald_events_total")
+                                .Help("Events consumed, by type and outcome")
+                                .Register(*registry);
+  Family<Counter>& dead = prometheus::BuildCounter()
+                              .Name("approvald_dead_letters_total")
+                              .Help("Records sent to the dead-letter topic, by reason")
+                              .Register(*registry);
+  Family<Counter>& alerts = prometheus::BuildCounter()
+                                .Name("approvald_alerts_total")
+                                .Help("Alert transitions, by rule, level and status")
+                                .Register(*registry);
+  Family<Counter>& timers = prometheus::BuildCounter()
+                                .Name("approvald_timers_fired_total")
+                                .Help("Case timers fired")
+                                .Register(*registry);
+  Family<Histogram>& batch = prometheus::BuildHistogram()
+                                 .Name("approvald_batch_duration_seconds")
+                                 .Help("Time to process and commit one poll batch")
+                                 .Register(*registry);
+  Family<Histogram>& lag = prometheus::BuildHistogram()
+                               .Name("approvald_event_lag_seconds")
+                               .Help("Ingest time minus occurred_at of applied events")
+                               .Register(*registry);
+  Family<Gauge>& outbox = prometheus::BuildGauge()
+                              .Name("approvald_outbox_depth")
+                              .Help("Alerts and dead letters waiting for the broker")
+                              .Register(*registry);
+  Family<Gauge>& consumer_lag = prometheus::BuildGauge()
+                                    .Name("approvald_consumer_lag_messages")
+                                    .Help("Messages behind the high watermark, per partition")
+                                    .Register(*registry);
+  Family<Gauge>& timer_depth = prometheus::BuildGauge()
+                                   .Name("approvald_timer_queue_depth")
+                                   .Help("Case timers armed")
+                                   .Register(*registry);
+  Family<Gauge>& timer_late = prometheus::BuildGauge()
+                                  .Name("approvald_timer_lateness_seconds")
+                                  .Help("How far the earliest armed timer is past due")
+                                  .Register(*registry);
+  Family<Gauge>& store_size = prometheus::BuildGauge()
+                                  .Name("approvald_store_live_bytes")
+                                  .Help("Estimated live data in RocksDB")
+                                  .Register(*registry);
+  Family<Gauge>& compaction = prometheus::BuildGauge()
+                                  .Name("approvald_store_pending_compaction_bytes")
+                                  .Help("RocksDB estimate of bytes awaiting compaction")
+                                  .Register(*registry);
+  Family<Gauge>& assigned = prometheus::BuildGauge()
+                                .Name("approvald_assigned_partitions")
+                                .Help("Input partitions owned by this instance")
+                                .Register(*registry);
+  Family<Gauge>& rules_info = prometheus::BuildGauge()
+                                  .Name("approvald_rules_info")
+                                  .Help("Rule packs and calendar in force (value 1)")
+                                  .Register(*registry);
+  Family<Gauge>& build_info = prometheus::BuildGauge()
+                                  .Name("approvald_build_info")
+                                  .Help("Build information (value 1)")
+                                  .Register(*registry);
+  Histogram* batch_h = nullptr;
+  Histogram* lag_h = nullptr;
+  mutable std::mutex mu;  // guards the lazily added label sets
+};
+
+Metrics::Metrics(const std::string& version, const std::string& rules_id,
+                 const std::string& calendar_id)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->batch_h = &impl_->batch.Add(
+      {},
+      Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+  impl_->lag_h = &impl_->lag.Add(
+      {}, Histogram::BucketBoundaries{0.1, 1, 10, 60, 600, 3600, 86400, 7 * 86400, 30 * 86400});
+  impl_->rules_info.Add({{"rule_packs", rules_id}, {"calendar", calendar_id}}).Set(1);
+  impl_->build_info.Add({{"version", version}}).Set(1);
+  impl_->outbox.Add({});
+  impl_->timer_depth.Add({});
+  impl_->timer_late.Add({});
+  impl_->store_size.Add({});
+  impl_->compaction.Add({});
+  impl_->assigned.Add({});
+  impl_->timers.Add({});
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::record(const pipeline::Stats& s) {
+  std::lock_guard lock(impl_->mu);
+  for (std::size_t i = 0; i < s.applied.size(); ++i) {
+    if (s.applied[i] == 0) continue;
+    impl_->events
+        .Add({{"type", std::string(rules::to_string(static_cast<rules::EventType>(i)))},
+              {"outcome", "applied"}})
+        .Increment(static_cast<double>(s.applied[i]));
+  }
+  if (s.duplicates > 0) {
+    impl_->events.Add({{"type", "any"}, {"outcome", "duplicate"}})
+        .Increment(static_cast<double>(s.duplicates));
+  }
+  for (std::size_t i = 0; i < s.dead.size(); ++i) {
+    if (s.dead[i] == 0) continue;
+    impl_->dead
+        .Add({{"reason", std::string(pipeline::to_string(static_cast<pipeline::DeadReason>(i)))}})
+        .Increment(static_cast<double>(s.dead[i]));
+  }
+  for (const auto& a : s.alerts) {
+    impl_->alerts
+        .Add({{"rule", a.rule_id},
+              {"level", std::string(rules::to_string(a.level))},
+              {"status", a.firing ? "firing" : "resolved"}})
+        .Increment();
+  }
+  if (s.timers_fired > 0) impl_->timers.Add({}).Increment(static_cast<double>(s.timers_fired));
+  for (std::int64_t ms : s.event_lag_ms) impl_->lag_h->Observe(static_cast<double>(ms) / 1000.0);
+}
+
+void Metrics::batch_seconds(double s) { impl_->batch_h->Observe(s); }
+void Metrics::outbox_depth(std::size_t n) { impl_->outbox.Add({}).Set(static_cast<double>(n)); }
+
+void Metrics::consumer_lag(std::int32_t partition, std::int64_t messages) {
+  std::lock_guard lock(impl_->mu);
+  impl_->consumer_lag.Add({{"partition", std::to_string(partition)}})
+      .Set(static_cast<double>(messages));
+}
+
+void Metrics::timer_queue(std::size_t depth, double lateness_seconds) {
+  impl_->timer_depth.Add({}).Set(static_cast<double>(depth));
+  impl_->timer_late.Add({}).Set(lateness_seconds);
+}
+
+void Metrics::store(std::uint64_t live_bytes, std::uint64_t pending_compaction_bytes) {
+  impl_->store_size.Add({}).Set(static_cast<double>(live_bytes));
+  impl_->compaction.Add({}).Set(static_cast<double>(pending_compaction_bytes));
+}
+
+void Metrics::assigned_partitions(std::size_t n) {
+  impl_->assigned.Add({}).Set(static_cast<double>(n));
+}
+
+std::string Metrics::scrape() const {
+  std::lock_guard lock(impl_->mu);
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());
+  return out.str();
+}
+
+}  // namespace approvald::metrics

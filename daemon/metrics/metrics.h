@@ -1,0 +1,38 @@
+// The daemon's Prometheus metrics: approvald_ prefix, base units, _total counters, bounded
+// labels (event type, dead-letter reason, rule, level, partition) — never a case id.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "pipeline/pipeline.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace approvald::metrics {
+
+class Metrics {
+ public:
+  Metrics(const std::string& version, const std::string& rules_id, const std::string& calendar_id);
+  ~Metrics();
+
+  void record(const pipeline::Stats& stats);
+  void batch_seconds(double s);
+  void outbox_depth(std::size_t n);
+  void consumer_lag(std::int32_t partition, std::int64_t messages);
+  void timer_queue(std::size_t depth, double lateness_seconds);
+  void store(std::uint64_t live_bytes, std::uint64_t pending_compaction_bytes);
+  void assigned_partitions(std::size_t n);
+
+  // The text exposition format (version 0.0.4).
+  std::string scrape() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace approvald::metrics
