@@ -1,0 +1,41 @@
+#include "app/api.h"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "support/fixtures.h"
+
+using testing::at;
+using testing::Ev;
+
+TEST_CASE("the case view shows each clock's arithmetic and the alerts", "[api]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  auto d = engine.apply(
+      {}, Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00", .id = "a1"}.event(),
+      at("2026-03-02T09:00:00+08:00"));
+  d = engine.apply(std::move(d.state),
+                   testing::procedure("procedure_started", "2026-03-10T09:00:00+08:00", "hearing"),
+                   at("2026-03-10T09:00:00+08:00"));
+  d = engine.apply(std::move(d.state),
+                   testing::procedure("procedure_ended", "2026-03-17T18:00:00+08:00", "hearing"),
+                   at("2026-04-09T00:00:00+08:00"));
+  const auto j = boost::json::parse(approvald::app::case_json(
+      d.state, engine, at("2026-04-09T00:00:00+08:00").time_since_epoch().count()));
+  CHECK(j.at("case_id") == "C1");
+  CHECK(j.at("calendar") == "cn-mainland@2026");
+  CHECK(j.at("events").as_array().size() == 3);
+  const auto& clocks = j.at("clocks").as_array();
+  REQUIRE(clocks.size() == 1);  // only alp-42 starts on acceptance without a promise
+  const auto& c = clocks[0];
+  CHECK(c.at("rule_id") == "alp-42-decision");
+  CHECK(c.at("limit") == 20);
+  CHECK(c.at("paused") == 5);
+  CHECK(c.at("due_at") == "2026-04-07T23:59:59+08:00");
+  CHECK(c.at("status") == "overdue");
+  CHECK(c.at("pauses").as_array()[0].at("procedure") == "hearing");
+  CHECK(c.at("stages").as_array()[1].at("fires_at") == "2026-04-08T00:00:00+08:00");
+  const auto& alerts = j.at("alerts").as_array();
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[1].at("alert_id") == "C1/alp-42-decision/red/1");
+  CHECK(alerts[1].at("status") == "firing");
+}
