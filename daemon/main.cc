@@ -19,8 +19,15 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
-void on_signal(int /*sig*/) { g_stop = true; }
+void on_signal(int sig) {
+  if (sig == SIGHUP) {
+    g_reload = true;
+  } else {
+    g_stop = true;
+  }
+}
 
 // Loads the configuration file, then the environment, then flags; prints every error.
 std::optional<approvald::config::Config> load_config(const std::string& file) {
@@ -55,6 +62,16 @@ int main(int argc, char** argv) {
   check->add_option("paths", check_paths, "Pack directories or YAML files")->required();
   auto* test = rules_cmd->add_subcommand("test", "Run rule unit tests");
   test->add_option("files", test_files, "Rule test files or directories of them")->required();
+
+  std::string list_dir, apply_dir, apply_calendar;
+  std::vector<std::string> apply_packs;
+  auto* list = rules_cmd->add_subcommand("list", "Rule versions in a data directory, with history");
+  list->add_option("--data-dir", list_dir, "The daemon's data_dir")->required();
+  auto* apply =
+      rules_cmd->add_subcommand("apply", "Validate and store a new rule version (daemon stopped)");
+  apply->add_option("--data-dir", apply_dir, "The daemon's data_dir")->required();
+  apply->add_option("--pack", apply_packs, "Rule pack directory (repeatable)")->required();
+  apply->add_option("--calendar", apply_calendar, "Calendar YAML file")->required();
 
   approvald::cli::ReplayOptions ro;
   auto* replay = app.add_subcommand("replay", "Audit an event log offline, in event time");
@@ -106,6 +123,11 @@ int main(int argc, char** argv) {
   if (dump->parsed()) return approvald::app::dump_store(dump_dir, marks_only, std::cout, std::cerr);
   if (gen->parsed()) return approvald::app::generate(gen_cases, gen_seed, gen_keyed, std::cout);
 
+  if (list->parsed()) return approvald::app::list_rules(list_dir, std::cout, std::cerr);
+  if (apply->parsed()) {
+    return approvald::app::apply_rules(apply_dir, apply_packs, apply_calendar, std::cout,
+                                       std::cerr);
+  }
   if (check->parsed()) return approvald::cli::rules_check(check_paths, std::cout, std::cerr);
   if (test->parsed()) return approvald::cli::rules_test(test_files, std::cout, std::cerr);
   if (replay->parsed()) return approvald::cli::replay(ro, std::cin, std::cout, std::cerr);
@@ -124,7 +146,10 @@ int main(int argc, char** argv) {
     if (!http_listen.empty()) c->http.listen = http_listen;
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
-    return approvald::app::run(*c, g_stop);
+    std::signal(SIGHUP, on_signal);
+    approvald::app::RunHooks hooks;
+    hooks.reload = &g_reload;
+    return approvald::app::run(*c, g_stop, hooks);
   }
   return 2;
 }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/api.h"
+#include "app/rule_source.h"
 #include "base/log.h"
 #include "cli/loaders.h"
 #include "http/server.h"
@@ -117,21 +118,6 @@ bool commit(store::Store& store, const ports::WriteSet& w, const std::atomic<boo
 int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks& hooks) {
   const auto wall = hooks.wall_ms ? hooks.wall_ms : system_ms;
 
-  std::vector<std::filesystem::path> pack_paths(cfg.rules.packs.begin(), cfg.rules.packs.end());
-  auto rule_set = cli::load_rules(pack_paths);
-  auto calendar = cli::load_calendar(cfg.rules.calendar);
-  if (auto* d = std::get_if<rules::Diagnostics>(&rule_set)) {
-    log::error("rule packs are invalid", {{"errors", diagnostics_text(*d)}});
-    return 1;
-  }
-  if (auto* d = std::get_if<rules::Diagnostics>(&calendar)) {
-    log::error("the calendar is invalid", {{"errors", diagnostics_text(*d)}});
-    return 1;
-  }
-  auto engine = std::make_shared<const rules::Engine>(
-      std::get<0>(rule_set), std::get<0>(calendar),
-      rules::EngineOptions{static_cast<std::size_t>(cfg.engine.max_events_per_case)});
-
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   auto opened = store::Store::open(store::StoreOptions{
@@ -144,6 +130,43 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     return 1;
   }
   std::unique_ptr<store::Store> store = opened.take();
+
+  // The rules in force live in the store; the configured files seed it on the first start and
+  // are applied again on SIGHUP (docs/operations.md).
+  const rules::EngineOptions engine_options{
+      static_cast<std::size_t>(cfg.engine.max_events_per_case)};
+  auto current = store->current_rules();
+  if (!current) {
+    auto files = read_rule_files(cfg);
+    if (auto* d = std::get_if<rules::Diagnostics>(&files)) {
+      log::error("the configured rule packs or calendar are invalid",
+                 {{"errors", diagnostics_text(*d)}});
+      return 1;
+    }
+    auto v = std::get<store::RuleVersion>(std::move(files));
+    v.applied_ms = wall();
+    v.source = "seeded from the configuration";
+    const auto n = store->apply_rules(v);
+    if (!n) {
+      log::error("cannot store the rules", {{"error", n.error().message}});
+      return 1;
+    }
+    current = store->current_rules();
+  } else if (auto files = read_rule_files(cfg);
+             std::holds_alternative<store::RuleVersion>(files) &&
+             !same_sources(std::get<store::RuleVersion>(files), *current)) {
+    log::warn(
+        "the configured rule files differ from the version in force; send SIGHUP to apply them",
+        {{"in_force", current->rules_id + " " + current->calendar_id},
+         {"version", std::to_string(current->number)}});
+  }
+  auto built = build_engine(*current, engine_options);
+  if (auto* d = std::get_if<rules::Diagnostics>(&built)) {
+    log::error("the stored rule version does not load", {{"errors", diagnostics_text(*d)}});
+    return 1;
+  }
+  EngineHolder engines(std::get<0>(built));
+  auto engine = engines.get();
 
   pipeline::Options popts;
   popts.max_future_skew_ms = static_cast<std::int64_t>(cfg.engine.max_future_skew_seconds) * 1000;
@@ -225,7 +248,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         std::string why;
         const auto s = rules::CaseState::decode(*bytes, &why);
         if (!s) return {500, "application/json", R"({"error":"stored case state unreadable"})"};
-        return {200, "application/json", case_json(*s, *engine, wall())};
+        return {200, "application/json", case_json(*s, *engines.get(), wall())};
       }
       return {404, "application/json", R"({"error":"no such case"})"};
     }
@@ -244,8 +267,60 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
 
   std::size_t outbox_depth = 0;
   std::int64_t next_gauges_ms = 0;
+  // Applies the configured rule files as a new version: validated as a whole, stored, switched
+  // between batches, and every open case re-evaluated (a calendar change moves due dates).
+  auto reload = [&] {
+    auto files = read_rule_files(cfg);
+    if (auto* d = std::get_if<rules::Diagnostics>(&files)) {
+      log::error(
+          "reload refused: the rule packs or calendar are invalid; the running version stays",
+          {{"errors", diagnostics_text(*d)}});
+      return;
+    }
+    auto v = std::get<store::RuleVersion>(std::move(files));
+    if (same_sources(v, *store->current_rules())) {
+      log::info("reload: the rule files are unchanged");
+      return;
+    }
+    auto next = build_engine(v, engine_options);
+    v.applied_ms = wall();
+    v.source = "SIGHUP";
+    const auto n = store->apply_rules(v);
+    if (!n) {
+      log::error("reload refused: cannot store the new version", {{"error", n.error().message}});
+      return;
+    }
+    engine = std::get<0>(next);
+    engines.set(engine);
+    pipe.set_engine(engine);
+    metrics.rules(engine->rules().id(), engine->calendar().id());
+    log::info("rules applied", {{"version", std::to_string(n.value())},
+                                {"rules", engine->rules().id()},
+                                {"calendar", engine->calendar().id()}});
+    const std::int64_t now = wall();
+    std::size_t cases = 0;
+    for (std::int32_t p : pipe.partitions()) {
+      std::vector<std::string> ids;
+      store->for_each_case(p, [&](std::string_view id, std::string_view) { ids.emplace_back(id); });
+      const auto m = pipe.mark(p);
+      const std::int64_t sup =
+          pipe.supervision_ms(p, now, consumer->caught_up(p, m ? m->next_offset : 0));
+      for (std::size_t i = 0; i < ids.size(); i += 1000) {
+        const std::vector<std::string> chunk(
+            ids.begin() + static_cast<std::ptrdiff_t>(i),
+            ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
+        auto batch = pipe.reevaluate(p, chunk, sup);
+        if (!commit(*store, batch.writes, stop)) return;
+        metrics.record(batch.stats);
+      }
+      cases += ids.size();
+    }
+    log::info("cases re-evaluated under the new rules", {{"cases", std::to_string(cases)}});
+  };
+
   while (!stop) {
     health.loop_ms = wall();
+    if (hooks.reload != nullptr && hooks.reload->exchange(false)) reload();
     // Backpressure: while the broker does not take alerts, stop taking events.
     outbox_depth = 0;
     for (std::int32_t p : relay_partitions) outbox_depth += store->outbox_count(p);

@@ -1,9 +1,12 @@
 #include "app/tools.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <ostream>
 
+#include "app/rule_source.h"
+#include "cli/loaders.h"
 #include "generate/workload.h"
 #include "rules/alert.h"
 #include "rules/state.h"
@@ -56,6 +59,74 @@ int dump_store(const std::string& data_dir, bool marks_only, std::ostream& out, 
   std::sort(lines.begin(), lines.end());
   for (const auto& l : lines) out << l << '\n';
   return bad == 0 ? 0 : 1;
+}
+
+namespace {
+
+std::unique_ptr<store::Store> open_store(const std::string& data_dir, bool read_only,
+                                         std::ostream& err) {
+  auto opened = store::Store::open(
+      store::StoreOptions{.dir = (std::filesystem::path(data_dir) / "store").string(),
+                          .block_cache_bytes = 16u << 20,
+                          .write_buffer_bytes = 8u << 20,
+                          .read_only = read_only});
+  if (!opened) {
+    err << opened.error().message << '\n';
+    return nullptr;
+  }
+  return opened.take();
+}
+
+}  // namespace
+
+int list_rules(const std::string& data_dir, std::ostream& out, std::ostream& err) {
+  auto store = open_store(data_dir, true, err);
+  if (!store) return 1;
+  const auto current = store->current_rules();
+  for (const auto& v : store->rule_history()) {
+    const bool in_force = current && current->number == v.number;
+    out << (in_force ? "* " : "  ") << "version " << v.number << "  "
+        << rules::format_rfc3339(rules::Timestamp{rules::Millis{v.applied_ms}}, 0) << "  "
+        << v.rules_id << "  " << v.calendar_id << "  (" << v.source << ")\n";
+  }
+  if (!current) out << "no rules applied yet\n";
+  return 0;
+}
+
+int apply_rules(const std::string& data_dir, const std::vector<std::string>& packs,
+                const std::string& calendar, std::ostream& out, std::ostream& err) {
+  config::Config c;
+  c.rules.packs = packs;
+  c.rules.calendar = calendar;
+  auto files = read_rule_files(c);
+  if (auto* d = std::get_if<rules::Diagnostics>(&files)) {
+    cli::print(*d, err);
+    err << "refused: nothing was applied\n";
+    return 1;
+  }
+  std::filesystem::create_directories(std::filesystem::path(data_dir) / "store");
+  auto store = open_store(data_dir, false, err);
+  if (!store) {
+    err << "(is the daemon running? it holds the store: change its configured files and send "
+           "SIGHUP)\n";
+    return 1;
+  }
+  auto v = std::get<store::RuleVersion>(std::move(files));
+  if (const auto cur = store->current_rules(); cur && same_sources(*cur, v)) {
+    out << "unchanged: version " << cur->number << " already holds these files\n";
+    return 0;
+  }
+  v.applied_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  v.source = "approvald rules apply";
+  const auto n = store->apply_rules(v);
+  if (!n) {
+    err << n.error().message << '\n';
+    return 1;
+  }
+  out << "applied version " << n.value() << ": " << v.rules_id << "  " << v.calendar_id << '\n';
+  return 0;
 }
 
 int generate(std::size_t cases, std::uint64_t seed, bool keyed, std::ostream& out) {

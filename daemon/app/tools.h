@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace approvald::app {
 
@@ -13,6 +14,14 @@ namespace approvald::app {
 // With `marks_only`, one line per partition: "mark<TAB>partition<TAB>next offset". Opens the store
 // read-only, so it works while the daemon runs.
 int dump_store(const std::string& data_dir, bool marks_only, std::ostream& out, std::ostream& err);
+
+// `approvald rules list`: the version in force and the history, oldest first.
+int list_rules(const std::string& data_dir, std::ostream& out, std::ostream& err);
+
+// `approvald rules apply` with the daemon stopped: validates the files as a whole and stores them
+// as the version in force. A running daemon holds the store: change its files and send SIGHUP.
+int apply_rules(const std::string& data_dir, const std::vector<std::string>& packs,
+                const std::string& calendar, std::ostream& out, std::ostream& err);
 
 // Synthetic events as JSON lines; with `keyed`, each line is "case_id<TAB>json" for kcat -K.
 int generate(std::size_t cases, std::uint64_t seed, bool keyed, std::ostream& out);

@@ -80,6 +80,7 @@ struct Metrics::Impl {
                                   .Name("approvald_build_info")
                                   .Help("Build information (value 1)")
                                   .Register(*registry);
+  Gauge* rules_g = nullptr;
   Histogram* batch_h = nullptr;
   Histogram* lag_h = nullptr;
   mutable std::mutex mu;  // guards the lazily added label sets
@@ -93,7 +94,7 @@ Metrics::Metrics(const std::string& version, const std::string& rules_id,
       Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
   impl_->lag_h = &impl_->lag.Add(
       {}, Histogram::BucketBoundaries{0.1, 1, 10, 60, 600, 3600, 86400, 7 * 86400, 30 * 86400});
-  impl_->rules_info.Add({{"rule_packs", rules_id}, {"calendar", calendar_id}}).Set(1);
+  rules(rules_id, calendar_id);
   impl_->build_info.Add({{"version", version}}).Set(1);
   impl_->outbox.Add({});
   impl_->timer_depth.Add({});
@@ -134,6 +135,13 @@ void Metrics::record(const pipeline::Stats& s) {
   }
   if (s.timers_fired > 0) impl_->timers.Add({}).Increment(static_cast<double>(s.timers_fired));
   for (std::int64_t ms : s.event_lag_ms) impl_->lag_h->Observe(static_cast<double>(ms) / 1000.0);
+}
+
+void Metrics::rules(const std::string& rules_id, const std::string& calendar_id) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->rules_g != nullptr) impl_->rules_info.Remove(impl_->rules_g);
+  impl_->rules_g = &impl_->rules_info.Add({{"rule_packs", rules_id}, {"calendar", calendar_id}});
+  impl_->rules_g->Set(1);
 }
 
 void Metrics::batch_seconds(double s) { impl_->batch_h->Observe(s); }

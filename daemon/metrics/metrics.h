@@ -26,6 +26,8 @@ class Metrics {
   void timer_queue(std::size_t depth, double lateness_seconds);
   void store(std::uint64_t live_bytes, std::uint64_t pending_compaction_bytes);
   void assigned_partitions(std::size_t n);
+  // The rule packs and calendar in force changed.
+  void rules(const std::string& rules_id, const std::string& calendar_id);
 
   // The text exposition format (version 0.0.4).
   std::string scrape() const;

@@ -193,6 +193,24 @@ Batch Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms
   return std::move(w.batch);
 }
 
+Batch Pipeline::reevaluate(std::int32_t partition, const std::vector<std::string>& case_ids,
+                           std::int64_t now_ms) {
+  Work w;
+  for (const std::string& id : case_ids) {
+    std::string why;
+    auto state = load(w, partition, id, &why);
+    if (!state || state->case_id.empty()) continue;
+    rules::Decision d = engine_->reevaluate(std::move(*state), ts(now_ms));
+    emit(w, partition, d);
+    w.loaded[{partition, id}] = std::move(d.state);
+  }
+  for (auto& [key, state] : w.loaded) {
+    w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
+  }
+  if (!w.batch.writes.empty()) w.batch.writes.marks[partition] = marks_[partition];
+  return std::move(w.batch);
+}
+
 Batch Pipeline::fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
                      std::int64_t now_ms) {
   Work w;

@@ -78,6 +78,11 @@ class Pipeline {
   Batch process(const std::vector<Record>& records, std::int64_t wall_ms,
                 const std::function<bool(std::int32_t)>& caught_up);
 
+  // Re-evaluates cases with the current engine (after a rule or calendar change): due dates are
+  // recomputed, alerts fire, resolve or are retracted as the new rules say, timers move.
+  Batch reevaluate(std::int32_t partition, const std::vector<std::string>& case_ids,
+                   std::int64_t now_ms);
+
   // Fires timers that fell due on a partition at supervision time `now_ms`.
   Batch fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
              std::int64_t now_ms);

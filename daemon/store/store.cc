@@ -303,6 +303,91 @@ Status Store::drop_partition(std::int32_t partition) {
   return ok_status();
 }
 
+namespace {
+
+// A rule version's value: number, time, source, ids, calendar and packs, each length-prefixed.
+std::string encode_rules(const RuleVersion& v) {
+  std::string out;
+  put_be64(out, v.number);
+  put_be64(out, order_preserving(v.applied_ms));
+  put_chunk(out, v.source);
+  put_chunk(out, v.rules_id);
+  put_chunk(out, v.calendar_id);
+  put_chunk(out, v.calendar.first);
+  put_chunk(out, v.calendar.second);
+  put_be32(out, static_cast<std::uint32_t>(v.packs.size()));
+  for (const auto& [name, text] : v.packs) {
+    put_chunk(out, name);
+    put_chunk(out, text);
+  }
+  return out;
+}
+
+std::optional<RuleVersion> decode_rules(std::string_view in) {
+  RuleVersion v;
+  if (in.size() < 16) return std::nullopt;
+  v.number = get_be64(in.substr(0, 8));
+  v.applied_ms = from_order_preserving(get_be64(in.substr(8, 8)));
+  in.remove_prefix(16);
+  if (!get_chunk(in, &v.source) || !get_chunk(in, &v.rules_id) || !get_chunk(in, &v.calendar_id) ||
+      !get_chunk(in, &v.calendar.first) || !get_chunk(in, &v.calendar.second) || in.size() < 4) {
+    return std::nullopt;
+  }
+  const std::uint32_t n = get_be32(in);
+  in.remove_prefix(4);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::string name, text;
+    if (!get_chunk(in, &name) || !get_chunk(in, &text)) return std::nullopt;
+    v.packs.emplace_back(std::move(name), std::move(text));
+  }
+  if (!in.empty()) return std::nullopt;
+  return v;
+}
+
+std::string version_key(std::uint64_t n) {
+  std::string k = "version/";
+  put_be64(k, n);
+  return k;
+}
+
+}  // namespace
+
+std::optional<RuleVersion> Store::current_rules() {
+  std::string current;
+  if (!impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kRules], "current", &current).ok()) {
+    return std::nullopt;
+  }
+  std::string value;
+  if (!impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kRules], current, &value).ok()) {
+    return std::nullopt;
+  }
+  return decode_rules(value);
+}
+
+std::vector<RuleVersion> Store::rule_history() {
+  std::vector<RuleVersion> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kRules]));
+  for (it->Seek("version/"); it->Valid() && it->key().starts_with("version/"); it->Next()) {
+    if (auto v = decode_rules(std::string_view(it->value().data(), it->value().size()))) {
+      out.push_back(std::move(*v));
+    }
+  }
+  return out;
+}
+
+Result<std::uint64_t> Store::apply_rules(RuleVersion v) {
+  const auto history = rule_history();
+  v.number = history.empty() ? 1 : history.back().number + 1;
+  const std::string key = version_key(v.number);
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->cfs[kRules], key, encode_rules(v));
+  batch.Put(impl_->cfs[kRules], "current", key);
+  const auto s = impl_->db->Write(impl_->write, &batch);
+  if (!s.ok()) return from(s, "storing rule version " + std::to_string(v.number));
+  return v.number;
+}
+
 std::map<std::int32_t, ports::PartitionMark> Store::marks() {
   std::map<std::int32_t, ports::PartitionMark> out;
   std::unique_ptr<rocksdb::Iterator> it(

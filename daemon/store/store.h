@@ -28,6 +28,17 @@ struct StoreOptions {
   bool read_only = false;  // inspect a store another process has open (a snapshot at open)
 };
 
+// A version of the rules in force: the pack and calendar sources, exactly as validated.
+struct RuleVersion {
+  std::uint64_t number = 0;  // 1, 2, … in order of application
+  std::int64_t applied_ms = 0;
+  std::string source;  // where it came from: "seeded from configuration", "SIGHUP", …
+  std::vector<std::pair<std::string, std::string>> packs;  // (file name, YAML text)
+  std::pair<std::string, std::string> calendar;            // (file name, YAML text)
+  std::string rules_id;                                    // "cn-admin-licensing@2026.1,…"
+  std::string calendar_id;                                 // "cn-mainland@2026"
+};
+
 class Store final : public ports::CaseReader {
  public:
   static constexpr std::string_view kSchemaVersion = "1";
@@ -61,6 +72,12 @@ class Store final : public ports::CaseReader {
   // Every case of a partition, for re-evaluation after a rule or calendar change.
   template <typename F>
   void for_each_case(std::int32_t partition, F&& fn);
+
+  // Rule versions: the one in force, all of them (the audit history), and applying a new one
+  // (stored and made current in one write).
+  std::optional<RuleVersion> current_rules();
+  std::vector<RuleVersion> rule_history();
+  Result<std::uint64_t> apply_rules(RuleVersion version);
 
   // Every partition's mark.
   std::map<std::int32_t, ports::PartitionMark> marks();

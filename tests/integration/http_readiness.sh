@@ -12,7 +12,6 @@ trap 'stop_own_broker; cleanup' EXIT
 "$ROOT/scripts/kafka" start "$broker_dir" 2>/dev/null
 make_topics 2
 write_config
-echo "http: {listen: '127.0.0.1:0'}" >> "$WORK/approvald.yaml"
 start_daemon
 port_known() { grep -q '"http_port"' "$WORK/daemon.log"; }
 wait_for 30 "the HTTP port" port_known

@@ -49,6 +49,7 @@ write_config() {
     for p in "${packs[@]}"; do echo "    - $p"; done
     echo "  calendar: $ROOT/config/calendars/cn-mainland.yaml"
     echo "store: {sync: false}"
+    echo "http: {listen: '127.0.0.1:0'}"  # any free port: tests run in parallel
   } > "$WORK/approvald.yaml"
 }
 

@@ -209,3 +209,40 @@ TEST_CASE("batches of one event reproduce approvald replay exactly on the sample
   for (const auto& o : store.on_topic("approval.alerts")) got.push_back(o.value);
   CHECK(got == want);
 }
+
+TEST_CASE("after a calendar correction, re-evaluation moves an open case's deadline",
+          "[pipeline]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(0, std::nullopt);
+  store.commit(
+      p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
+                ms("2026-09-18T10:05:00+08:00"), kCaughtUp)
+          .writes);
+  CHECK(store.timers.begin() != store.timers.end());
+  CHECK(std::get<1>(*store.timers.begin()) == ms("2026-10-22T00:00:00+08:00"));
+  // An ad-hoc notice: 10-19 becomes a holiday. The due date moves one working day, to 10-23.
+  std::string text = testing::read_source("config/calendars/cn-mainland.yaml");
+  const std::string anchor = "      - {name: 国庆节, from: 2026-10-01, to: 2026-10-07}\n";
+  REQUIRE(text.find(anchor) != std::string::npos);
+  text.replace(text.find(anchor), anchor.size(),
+               anchor + "      - {name: 临时调整, from: 2026-10-19, to: 2026-10-19}\n");
+  const std::string version = "version: \"2026\"";
+  text.replace(text.find(version), version.size(), "version: \"2026b\"");
+  auto cal = rules::Calendar::load(text, "corrected.yaml");
+  REQUIRE(std::holds_alternative<std::shared_ptr<const rules::Calendar>>(cal));
+  p.set_engine(std::make_shared<const rules::Engine>(testing::statutory_rules(), std::get<0>(cal)));
+  const auto b = p.reevaluate(0, {"C1"}, ms("2026-10-20T12:00:00+08:00"));
+  store.commit(b.writes);
+  REQUIRE(store.timers.size() == 1);
+  CHECK(std::get<1>(*store.timers.begin()) == ms("2026-10-23T00:00:00+08:00"));
+  // No alert yet at 10-20, and the next one will name the corrected calendar.
+  CHECK(store.on_topic("approval.alerts").empty());
+  store.commit(
+      p.fire(0, store.due(0, ms("2026-10-24T00:00:01+08:00")), ms("2026-10-24T00:00:01+08:00"))
+          .writes);
+  const auto alerts = store.on_topic("approval.alerts");
+  REQUIRE_FALSE(alerts.empty());
+  CHECK_THAT(alerts.front().value, Catch::Contains(R"("calendar":"cn-mainland@2026b")") &&
+                                       Catch::Contains(R"("due_at":"2026-10-23T23:59:59+08:00")"));
+}

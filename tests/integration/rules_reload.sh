@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Rules applied while running (SIGHUP): alerts after the switch carry the new version; an invalid
+# pack is refused with its errors and the running version stays; the store keeps the history.
+TEST_NAME=reload
+source "$(dirname "$0")/lib.sh"
+make_topics 1
+mkdir -p "$WORK/pack"
+cp "$ROOT/rules/packs/cn-admin-licensing/pack.yaml" "$WORK/pack/pack.yaml"
+write_config "$WORK/pack"
+start_daemon
+
+decided() {  # id: a decision on a case never accepted -> a red card from proc-decision-without-acceptance
+  produce_raw "$1" "{\"schema\":\"approval.event/v1\",\"event_id\":\"$1\",\"case_id\":\"$1\",\"type\":\"decided\",\"occurred_at\":\"2026-03-03T09:00:00+08:00\",\"agency\":\"A\",\"item\":\"I\",\"data\":{\"outcome\":\"denied\",\"reason\":\"r\"}}"
+}
+pack_of() {  # case -> rule_pack of its off-system alert
+  consume "$ALERTS" | jq -r --arg c "$1" 'select(.case_id == $c and .rule_id == "proc-decision-without-acceptance") | .rule_pack' | head -1
+}
+has_pack() { [ "$(pack_of "$1")" = "$2" ]; }
+logged() { grep -q "$1" "$WORK/daemon.log"; }
+
+decided R1
+wait_for 60 "R1 under version 2026.1" has_pack R1 cn-admin-licensing@2026.1
+
+sed -i 's/^version: "2026.1"/version: "2026.2"/' "$WORK/pack/pack.yaml"
+kill -HUP "$DAEMON_PID"
+wait_for 30 "the new version applied" logged '"msg":"rules applied"'
+decided R2
+wait_for 60 "R2 under version 2026.2" has_pack R2 cn-admin-licensing@2026.2
+
+# An invalid pack: refused, every error logged with its place, the running version stays.
+sed -i 's/^    kind: check$/    kind: chekc/' "$WORK/pack/pack.yaml"
+kill -HUP "$DAEMON_PID"
+wait_for 30 "the refusal" logged 'reload refused'
+grep 'reload refused' "$WORK/daemon.log" | grep -q "pack.yaml:[0-9]*:[0-9]*: rule alp-32-one-time-notice.kind: 'chekc' is not clock" \
+  || { grep 'reload refused' "$WORK/daemon.log" >&2; fail "the refusal does not name the error and its place"; }
+decided R3
+wait_for 60 "R3 still under 2026.2" has_pack R3 cn-admin-licensing@2026.2
+stop_daemon
+
+"$APPROVALD" rules list --data-dir "$WORK/data" > "$WORK/list.txt"
+grep -q '^  version 1 .*cn-admin-licensing@2026.1 .*(seeded from the configuration)' "$WORK/list.txt" || { cat "$WORK/list.txt" >&2; fail "history lacks version 1"; }
+grep -q '^\* version 2 .*cn-admin-licensing@2026.2 .*(SIGHUP)' "$WORK/list.txt" || { cat "$WORK/list.txt" >&2; fail "version 2 is not in force"; }
+[ "$(wc -l < "$WORK/list.txt")" -eq 2 ] || fail "the refused pack was stored"
+echo "ok: switched to 2026.2 on SIGHUP, refused an invalid pack, history kept"
