@@ -14,26 +14,36 @@
 
 namespace approvald::app {
 
-int dump_store(const std::string& data_dir, bool marks_only, std::ostream& out, std::ostream& err) {
+namespace {
+
+std::unique_ptr<store::Store> open_store(const std::string& data_dir, bool read_only,
+                                         std::ostream& err) {
   auto opened = store::Store::open(
       store::StoreOptions{.dir = (std::filesystem::path(data_dir) / "store").string(),
                           .block_cache_bytes = 16u << 20,
                           .write_buffer_bytes = 8u << 20,
-                          .read_only = true});
+                          .read_only = read_only});
   if (!opened) {
     err << opened.error().message << '\n';
-    return 1;
+    return nullptr;
   }
+  return opened.take();
+}
+
+}  // namespace
+
+int dump_store(const std::string& data_dir, bool marks_only, std::ostream& out, std::ostream& err) {
+  auto store = open_store(data_dir, true, err);
+  if (!store) return 1;
   if (marks_only) {
-    for (const auto& [p, m] : opened.value()->marks()) {
+    for (const auto& [p, m] : store->marks()) {
       out << "mark\t" << p << '\t' << m.next_offset << '\n';
     }
     return 0;
   }
   std::vector<std::string> lines;
   int bad = 0;
-  opened.value()->for_all_cases([&](std::int32_t partition, std::string_view id,
-                                    std::string_view bytes) {
+  store->for_all_cases([&](std::int32_t partition, std::string_view id, std::string_view bytes) {
     std::string why;
     const auto s = rules::CaseState::decode(bytes, &why);
     if (!s) {
@@ -60,24 +70,6 @@ int dump_store(const std::string& data_dir, bool marks_only, std::ostream& out, 
   for (const auto& l : lines) out << l << '\n';
   return bad == 0 ? 0 : 1;
 }
-
-namespace {
-
-std::unique_ptr<store::Store> open_store(const std::string& data_dir, bool read_only,
-                                         std::ostream& err) {
-  auto opened = store::Store::open(
-      store::StoreOptions{.dir = (std::filesystem::path(data_dir) / "store").string(),
-                          .block_cache_bytes = 16u << 20,
-                          .write_buffer_bytes = 8u << 20,
-                          .read_only = read_only});
-  if (!opened) {
-    err << opened.error().message << '\n';
-    return nullptr;
-  }
-  return opened.take();
-}
-
-}  // namespace
 
 int list_rules(const std::string& data_dir, std::ostream& out, std::ostream& err) {
   auto store = open_store(data_dir, true, err);

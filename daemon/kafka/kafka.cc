@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <array>
 #include <cstring>
 #include <mutex>
 
@@ -266,16 +267,26 @@ Status Producer::produce(const ports::OutboxEntry& e) {
                         static_cast<ssize_t>(value.size()));
   }
   auto* id = new std::pair<std::int32_t, std::uint64_t>(e.partition, e.seq);
-  const rd_kafka_resp_err_t err =
-      rd_kafka_producev(impl_->rk, RD_KAFKA_V_TOPIC(e.topic.c_str()),
-                        RD_KAFKA_V_KEY(const_cast<char*>(e.key.data()), e.key.size()),
-                        RD_KAFKA_V_VALUE(const_cast<char*>(e.value.data()), e.value.size()),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-                        RD_KAFKA_V_OPAQUE(id), RD_KAFKA_V_END);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  // rd_kafka_produceva with a plain array: the RD_KAFKA_V_* macros are GNU statement expressions.
+  std::array<rd_kafka_vu_t, 6> vu{};
+  vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  vu[0].u.cstr = e.topic.c_str();
+  vu[1].vtype = RD_KAFKA_VTYPE_KEY;
+  vu[1].u.mem = {const_cast<char*>(e.key.data()), e.key.size()};
+  vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
+  vu[2].u.mem = {const_cast<char*>(e.value.data()), e.value.size()};
+  vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  vu[3].u.i = RD_KAFKA_MSG_F_COPY;
+  vu[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+  vu[4].u.headers = hdrs;
+  vu[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  vu[5].u.ptr = id;
+  if (rd_kafka_error_t* err = rd_kafka_produceva(impl_->rk, vu.data(), vu.size())) {
+    std::string why = rd_kafka_error_string(err);
+    rd_kafka_error_destroy(err);
     rd_kafka_headers_destroy(hdrs);  // not taken over on failure
     delete id;
-    return Error{std::string("producing to ") + e.topic + ": " + rd_kafka_err2str(err)};
+    return Error{"producing to " + e.topic + ": " + why};
   }
   std::lock_guard lock(impl_->mu);
   ++impl_->in_flight;

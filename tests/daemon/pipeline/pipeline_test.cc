@@ -27,6 +27,15 @@ Record rec(std::int64_t offset, const std::string& json, std::optional<std::stri
 }
 
 const auto kCaughtUp = [](std::int32_t) { return true; };
+
+// Case C1 accepted on Fri 2026-09-18 (statutory due date 10-22), applied and committed.
+void accept_c1(Pipeline& p, FakeStore& store) {
+  p.assign(0, std::nullopt);
+  store.commit(
+      p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
+                ms("2026-09-18T10:05:00+08:00"), kCaughtUp)
+          .writes);
+}
 const auto kBacklog = [](std::int32_t) { return false; };
 
 std::string header(const approvald::ports::OutboxEntry& o, const std::string& name) {
@@ -100,11 +109,7 @@ TEST_CASE("bad records go to the dead-letter outbox with their reason; good ones
 TEST_CASE("a deadline fires from the timer index with no further event", "[pipeline]") {
   FakeStore store;
   Pipeline p(engine(), store);
-  p.assign(0, std::nullopt);
-  store.commit(
-      p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
-                ms("2026-09-18T10:05:00+08:00"), kCaughtUp)
-          .writes);
+  accept_c1(p, store);
   // The daemon asks for timers due by the supervision clock and fires them.
   const std::int64_t now = ms("2026-10-23T00:00:05+08:00");
   for (int round = 0; round < 3; ++round) store.commit(p.fire(0, store.due(0, now), now).writes);
@@ -214,11 +219,7 @@ TEST_CASE("after a calendar correction, re-evaluation moves an open case's deadl
           "[pipeline]") {
   FakeStore store;
   Pipeline p(engine(), store);
-  p.assign(0, std::nullopt);
-  store.commit(
-      p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
-                ms("2026-09-18T10:05:00+08:00"), kCaughtUp)
-          .writes);
+  accept_c1(p, store);
   CHECK(store.timers.begin() != store.timers.end());
   CHECK(std::get<1>(*store.timers.begin()) == ms("2026-10-22T00:00:00+08:00"));
   // An ad-hoc notice: 10-19 becomes a holiday. The due date moves one working day, to 10-23.
