@@ -117,11 +117,13 @@ int main(int argc, char** argv) {
   gen->add_option("--cases", gen_cases, "How many cases (about 4.4 events each)");
   gen->add_option("--seed", gen_seed, "Seed: the same seed gives the same events");
   gen->add_flag("--keyed", gen_keyed, "Prefix each line with its case id and a tab (kcat -K)");
+  bool gen_open = false;
+  gen->add_flag("--open", gen_open, "Only receipt and acceptance: every case stays open");
 
   CLI11_PARSE(app, argc, argv);
 
   if (dump->parsed()) return approvald::app::dump_store(dump_dir, marks_only, std::cout, std::cerr);
-  if (gen->parsed()) return approvald::app::generate(gen_cases, gen_seed, gen_keyed, std::cout);
+  if (gen->parsed()) return approvald::app::generate(gen_cases, gen_seed, gen_keyed, gen_open, std::cout);
 
   if (list->parsed()) return approvald::app::list_rules(list_dir, std::cout, std::cerr);
   if (apply->parsed()) {

@@ -30,31 +30,42 @@ std::string diagnostics_text(const rules::Diagnostics& d) {
   return s;
 }
 
-// Undelivered outbox entries: produced once, retried after a failed delivery report.
+// Undelivered outbox entries: produced once, retried after a failed delivery report. A cursor
+// per partition remembers what has been produced, so each turn reads only new entries instead of
+// re-reading (and skipping) everything in flight.
 class Relay {
  public:
   Relay(store::Store& store, kafka::Producer& producer, std::size_t max_in_flight)
       : store_(store), producer_(producer), max_in_flight_(max_in_flight) {}
 
-  void pump(const std::set<std::int32_t>& partitions) {
+  // Returns how many entries the broker acknowledged (and were deleted) in this turn.
+  std::size_t pump(const std::set<std::int32_t>& partitions) {
     producer_.poll(0);
-    for (const auto& id : producer_.take_delivered()) {
+    const auto delivered = producer_.take_delivered();
+    for (const auto& id : delivered) {
       if (!store_.delete_outbox(id.first, id.second)) {
         log::error("could not delete a delivered outbox entry; it will be sent again");
       }
       in_flight_.erase(id);
     }
-    for (const auto& id : producer_.take_failed()) in_flight_.erase(id);
+    for (const auto& id : producer_.take_failed()) {
+      in_flight_.erase(id);
+      auto& c = cursor_[id.first];
+      c = std::min(c, id.second);  // read it again from there
+    }
     for (std::int32_t p : partitions) {
       if (in_flight_.size() >= max_in_flight_) break;
-      for (const auto& e : store_.outbox(p, max_in_flight_)) {
-        if (in_flight_.size() >= max_in_flight_) break;
+      auto& cursor = cursor_[p];
+      for (const auto& e : store_.outbox(p, max_in_flight_ - in_flight_.size(), cursor)) {
         const auto id = std::make_pair(e.partition, e.seq);
-        if (in_flight_.count(id) != 0) continue;
-        if (!producer_.produce(e)) break;  // local queue full: try again next turn
-        in_flight_.insert(id);
+        if (in_flight_.count(id) == 0) {
+          if (!producer_.produce(e)) break;  // local queue full: try again next turn
+          in_flight_.insert(id);
+        }
+        cursor = e.seq + 1;
       }
     }
+    return delivered.size();
   }
 
   std::size_t in_flight() const { return in_flight_.size(); }
@@ -64,8 +75,8 @@ class Relay {
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (std::chrono::steady_clock::now() < until) {
       pump(partitions);
-      bool pending = in_flight_.size() > 0;
-      for (std::int32_t p : partitions) pending = pending || store_.outbox_count(p) > 0;
+      bool pending = !in_flight_.empty();
+      for (std::int32_t p : partitions) pending = pending || !store_.outbox(p, 1).empty();
       if (!pending) return;
       producer_.poll(50);
     }
@@ -76,6 +87,7 @@ class Relay {
   kafka::Producer& producer_;
   std::size_t max_in_flight_;
   std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
+  std::map<std::int32_t, std::uint64_t> cursor_;
 };
 
 // What /healthz and /readyz report: written by the loop, read by the HTTP thread.
@@ -265,7 +277,13 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                                   {"data_dir", cfg.data_dir},
                                   {"http_port", std::to_string(server.value()->port())}});
 
+  // Outbox depth: counted once at start, then kept by adding what commits write and subtracting
+  // what the broker acknowledged (a count scan per turn would wade through deleted entries).
   std::size_t outbox_depth = 0;
+  for (std::int32_t p = 0; p < 4096; ++p) {
+    if (!store->mark(p)) continue;
+    outbox_depth += store->outbox_count(p);
+  }
   std::int64_t next_gauges_ms = 0;
   // Applies the configured rule files as a new version: validated as a whole, stored, switched
   // between batches, and every open case re-evaluated (a calendar change moves due dates).
@@ -311,6 +329,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
             ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
         auto batch = pipe.reevaluate(p, chunk, sup);
         if (!commit(*store, batch.writes, stop)) return;
+        outbox_depth += batch.writes.outbox.size();
         metrics.record(batch.stats);
       }
       cases += ids.size();
@@ -322,8 +341,6 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     health.loop_ms = wall();
     if (hooks.reload != nullptr && hooks.reload->exchange(false)) reload();
     // Backpressure: while the broker does not take alerts, stop taking events.
-    outbox_depth = 0;
-    for (std::int32_t p : relay_partitions) outbox_depth += store->outbox_count(p);
     consumer->pause_all(outbox_depth >= static_cast<std::size_t>(cfg.outbox.max_pending));
 
     auto records =
@@ -336,6 +353,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         return consumer->caught_up(p, m ? m->next_offset : 0);
       });
       if (!commit(*store, batch.writes, stop)) break;
+      outbox_depth += batch.writes.outbox.size();
       metrics.record(batch.stats);
       metrics.batch_seconds(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -351,9 +369,11 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       if (due.empty()) continue;
       auto batch = pipe.fire(p, due, sup);
       if (!commit(*store, batch.writes, stop)) break;
+      outbox_depth += batch.writes.outbox.size();
       metrics.record(batch.stats);
     }
-    relay.pump(relay_partitions);
+    const std::size_t acked = relay.pump(relay_partitions);
+    outbox_depth -= std::min(outbox_depth, acked);
     if (now >= next_gauges_ms) {
       // Gauges that need scans or a metadata round trip: every few seconds, not every turn.
       next_gauges_ms = now + 2000;

@@ -121,8 +121,8 @@ int apply_rules(const std::string& data_dir, const std::vector<std::string>& pac
   return 0;
 }
 
-int generate(std::size_t cases, std::uint64_t seed, bool keyed, std::ostream& out) {
-  const auto w = bench::make_workload(cases, seed);
+int generate(std::size_t cases, std::uint64_t seed, bool keyed, bool open_only, std::ostream& out) {
+  const auto w = bench::make_workload(cases, seed, open_only);
   for (const auto& line : w.lines) {
     if (keyed) {
       // The case id is the 4th field of the generator's fixed layout; parse it the safe way.

@@ -24,6 +24,6 @@ int apply_rules(const std::string& data_dir, const std::vector<std::string>& pac
                 const std::string& calendar, std::ostream& out, std::ostream& err);
 
 // Synthetic events as JSON lines; with `keyed`, each line is "case_id<TAB>json" for kcat -K.
-int generate(std::size_t cases, std::uint64_t seed, bool keyed, std::ostream& out);
+int generate(std::size_t cases, std::uint64_t seed, bool keyed, bool open_only, std::ostream& out);
 
 }  // namespace approvald::app

@@ -19,7 +19,7 @@ std::string iso(std::int64_t ms) {
 
 }  // namespace
 
-Workload make_workload(std::size_t cases, std::uint64_t seed) {
+Workload make_workload(std::size_t cases, std::uint64_t seed, bool open_only) {
   std::mt19937_64 rng(seed);
   auto uniform = [&](std::int64_t lo, std::int64_t hi) {
     return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
@@ -58,6 +58,7 @@ Workload make_workload(std::size_t cases, std::uint64_t seed) {
     t += uniform(0, 4) * kDay + kHour;
     const std::int64_t promised = uniform(3, 15);
     add(t, "accepted", R"({"promised":{"working_days":)" + std::to_string(promised) + "}}");
+    if (open_only) continue;
     if (chance(10)) {
       const char* proc = chance(50) ? "inspection" : "expert_review";
       t += uniform(1, 5) * kDay;

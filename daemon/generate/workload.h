@@ -16,6 +16,8 @@ struct Workload {
 };
 
 // `cases` cases received over ten working days of March 2026, so that all are open at once.
-Workload make_workload(std::size_t cases, std::uint64_t seed);
+// With `open_only`, each case is received and accepted and nothing more: every case stays open
+// (for measuring memory against the number of open cases).
+Workload make_workload(std::size_t cases, std::uint64_t seed, bool open_only = false);
 
 }  // namespace bench

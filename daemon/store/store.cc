@@ -111,6 +111,14 @@ struct Store::Impl {
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
   rocksdb::WriteOptions write;
+  // Per partition, a time below which the timer index holds only deleted keys. Seeks start there
+  // instead of at the partition's first key, so they do not wade through the tombstones of fired
+  // timers (RocksDB keeps them until compaction). Lowered by commits that arm earlier timers.
+  std::map<std::int32_t, std::int64_t> timer_floor;
+  std::int64_t floor(std::int32_t p) const {
+    const auto it = timer_floor.find(p);
+    return it == timer_floor.end() ? INT64_MIN : it->second;
+  }
 
   ~Impl() {
     for (auto* h : cfs) {
@@ -215,8 +223,8 @@ void Store::scan(std::size_t cf, std::int32_t partition,
 std::vector<ports::TimerEntry> Store::due_timers(std::int32_t partition, std::int64_t upto_ms,
                                                  std::size_t limit) {
   std::vector<ports::TimerEntry> out;
-  const std::string begin = partition_prefix(partition);
-  std::string end = begin;
+  const std::string begin = timer_key(partition, impl_->floor(partition), "");
+  std::string end = partition_prefix(partition);
   put_be64(end, order_preserving(upto_ms) + 1);  // stop before the first timer not yet due
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
@@ -227,16 +235,24 @@ std::vector<ports::TimerEntry> Store::due_timers(std::int32_t partition, std::in
     out.push_back(ports::TimerEntry{partition, from_order_preserving(get_be64(k.substr(4, 8))),
                                     std::string(k.substr(12))});
   }
+  // Nothing live lies below the first timer found, or below `upto_ms` if none was.
+  if (impl_->floor(partition) < upto_ms || !out.empty()) {
+    impl_->timer_floor[partition] = out.empty() ? upto_ms + 1 : out.front().due_ms;
+  }
   return out;
 }
 
 std::optional<std::int64_t> Store::earliest_timer(std::int32_t partition) {
-  std::optional<std::int64_t> out;
-  scan(kTimers, partition, [&](std::string_view k, std::string_view) {
-    out = from_order_preserving(get_be64(k.substr(4, 8)));
-    return false;
-  });
-  return out;
+  const std::string begin = timer_key(partition, impl_->floor(partition), "");
+  const std::string end = prefix_end(partition_prefix(partition));
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[kTimers]));
+  it->Seek(begin);
+  if (!it->Valid()) return std::nullopt;
+  return from_order_preserving(
+      get_be64(std::string_view(it->key().data(), it->key().size()).substr(4, 8)));
 }
 
 std::size_t Store::timer_count(std::int32_t partition) {
@@ -245,15 +261,24 @@ std::size_t Store::timer_count(std::int32_t partition) {
   return n;
 }
 
-std::vector<ports::OutboxEntry> Store::outbox(std::int32_t partition, std::size_t limit) {
+std::vector<ports::OutboxEntry> Store::outbox(std::int32_t partition, std::size_t limit,
+                                              std::uint64_t from_seq) {
   std::vector<ports::OutboxEntry> out;
-  scan(kOutbox, partition, [&](std::string_view k, std::string_view v) {
+  const std::string begin = outbox_key(partition, from_seq);
+  const std::string end = prefix_end(partition_prefix(partition));
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[kOutbox]));
+  for (it->Seek(begin); it->Valid() && out.size() < limit; it->Next()) {
+    const std::string_view k(it->key().data(), it->key().size());
     ports::OutboxEntry e;
     e.partition = partition;
     e.seq = get_be64(k.substr(4, 8));
-    if (decode_outbox(v, &e)) out.push_back(std::move(e));
-    return out.size() < limit;
-  });
+    if (decode_outbox(std::string_view(it->value().data(), it->value().size()), &e)) {
+      out.push_back(std::move(e));
+    }
+  }
   return out;
 }
 
@@ -280,6 +305,10 @@ Status Store::commit(const ports::WriteSet& w) {
   for (const auto& t : w.timers_set) {
     batch.Put(impl_->cfs[kTimers], timer_key(t.partition, t.due_ms, t.case_id), "");
   }
+  // Lowered before the write: a floor that is too low only costs a longer seek.
+  for (const auto& t : w.timers_set) {
+    if (t.due_ms < impl_->floor(t.partition)) impl_->timer_floor[t.partition] = t.due_ms;
+  }
   for (const auto& o : w.outbox) {
     batch.Put(impl_->cfs[kOutbox], outbox_key(o.partition, o.seq), encode_outbox(o));
   }
@@ -298,6 +327,7 @@ Status Store::drop_partition(std::int32_t partition) {
   for (std::size_t cf : {kCases, kTimers, kOutbox, kMarks, kAlertIndex}) {
     batch.DeleteRange(impl_->cfs[cf], begin, end);
   }
+  impl_->timer_floor.erase(partition);
   const auto s = impl_->db->Write(impl_->write, &batch);
   if (!s.ok()) return from(s, "dropping partition " + std::to_string(partition));
   return ok_status();

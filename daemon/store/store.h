@@ -58,8 +58,9 @@ class Store final : public ports::CaseReader {
   std::optional<std::int64_t> earliest_timer(std::int32_t partition);
   std::size_t timer_count(std::int32_t partition);
 
-  // Undelivered alerts, oldest first.
-  std::vector<ports::OutboxEntry> outbox(std::int32_t partition, std::size_t limit);
+  // Undelivered alerts, oldest first, from sequence `from_seq` on.
+  std::vector<ports::OutboxEntry> outbox(std::int32_t partition, std::size_t limit,
+                                         std::uint64_t from_seq = 0);
   std::size_t outbox_count(std::int32_t partition);
   Status delete_outbox(std::int32_t partition, std::uint64_t seq);
 

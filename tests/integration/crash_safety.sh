@@ -40,7 +40,8 @@ run_once() {  # label kills
     start_daemon
   done
   wait_for 600 "$label to consume every event" all_consumed
-  sleep 2  # let due timers and the relay finish
+  settled_count=-1
+  wait_for 120 "$label's alerts to settle" settled "$ALERTS"
   stop_daemon
   note "$label: done in $((SECONDS - start)) s"
   "$APPROVALD" store dump --data-dir "$WORK/data" > "$WORK/$label.cases"

@@ -96,8 +96,20 @@ wait_for() {
       tail -20 "$WORK/daemon.log" >&2 || true
       fail "timed out after ${seconds}s waiting for $what"
     fi
-    sleep 0.1
+    sleep 0.1  # poll interval
   done
+}
+
+# settled TOPIC: true once the topic's message count has not changed since the last call (poll it
+# with wait_for: the daemon has finished firing and relaying).
+settled_count=-1
+settled() {
+  local n
+  n=$(consume "$1" | wc -l)
+  if [ "$n" -gt 0 ] && [ "$n" -eq "$settled_count" ]; then return 0; fi
+  settled_count=$n
+  sleep 1  # poll interval: one second without new messages counts as settled
+  return 1
 }
 
 # Standing alerts: the last word per alert id, retracted ones left out, sorted.

@@ -8,17 +8,8 @@ write_config
 produce "$ROOT/config/samples/events.jsonl"
 start_daemon
 expected_events=$(wc -l < "$ROOT/config/samples/events.jsonl")
-# Wait until every case is settled: the alert count stops changing for a while.
-last=-1
-stable() {
-  local n
-  n=$(consume "$ALERTS" | wc -l)
-  if [ "$n" -gt 0 ] && [ "$n" -eq "$last" ]; then return 0; fi
-  last=$n
-  sleep 1
-  return 1
-}
-wait_for 60 "alerts to settle" stable
+# Wait until every case is settled: the alert count stops changing.
+wait_for 60 "alerts to settle" settled "$ALERTS"
 stop_daemon
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 "$APPROVALD" replay --pack "$ROOT/rules/packs/cn-admin-licensing" \

@@ -171,3 +171,31 @@ TEST_CASE("keys order timers by time across the sign boundary", "[store]") {
   CHECK(timer_key(0, 0, "a") < timer_key(0, 1, "a"));
   CHECK(timer_key(0, INT64_MAX, "a") < timer_key(1, INT64_MIN, "a"));
 }
+
+TEST_CASE("timers armed below the scan floor are still found", "[store]") {
+  testing::TempDir dir;
+  auto s = open(dir);
+  WriteSet w;
+  for (int i = 0; i < 100; ++i) w.timers_set.push_back({0, 1000 + i, "K" + std::to_string(i)});
+  REQUIRE(s->commit(w).ok());
+  // Fire and clear the first 90: the floor moves up past their tombstones.
+  WriteSet fired;
+  for (const auto& t : s->due_timers(0, 1089, 1000)) fired.timers_cleared.push_back(t);
+  REQUIRE(fired.timers_cleared.size() == 90);
+  REQUIRE(s->commit(fired).ok());
+  CHECK(s->due_timers(0, 1095, 100).size() == 6);
+  CHECK(s->due_timers(0, 5000, 100).front().due_ms == 1090);
+  // A case re-armed earlier than anything left, and one before time zero.
+  WriteSet early;
+  early.timers_set.push_back({0, 10, "early"});
+  early.timers_set.push_back({0, -10, "negative"});
+  REQUIRE(s->commit(early).ok());
+  CHECK(s->earliest_timer(0) == -10);
+  const auto due = s->due_timers(0, 1091, 100);
+  REQUIRE(due.size() == 4);
+  CHECK(due[0].case_id == "negative");
+  CHECK(due[1].case_id == "early");
+  // A later scan with nothing due leaves everything findable.
+  CHECK(s->due_timers(0, -100, 10).empty());
+  CHECK(s->due_timers(0, 20, 10).size() == 2);
+}
