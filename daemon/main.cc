@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (dump->parsed()) return approvald::app::dump_store(dump_dir, marks_only, std::cout, std::cerr);
-  if (gen->parsed()) return approvald::app::generate(gen_cases, gen_seed, gen_keyed, gen_open, std::cout);
+  if (gen->parsed())
+    return approvald::app::generate(gen_cases, gen_seed, gen_keyed, gen_open, std::cout);
 
   if (list->parsed()) return approvald::app::list_rules(list_dir, std::cout, std::cerr);
   if (apply->parsed()) {
