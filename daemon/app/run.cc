@@ -347,19 +347,23 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), cfg.kafka.poll_timeout_ms);
     const std::int64_t now = wall();
     const auto started = std::chrono::steady_clock::now();
+    // Everything of one turn — the batch's events and the timers that fell due — is one commit.
+    ports::WriteSet turn;
+    std::map<std::int32_t, std::int64_t> offsets;
     if (!records.empty()) {
       auto batch = pipe.process(records, now, [&](std::int32_t p) {
         const auto m = pipe.mark(p);
         return consumer->caught_up(p, m ? m->next_offset : 0);
       });
-      if (!commit(*store, batch.writes, stop)) break;
-      outbox_depth += batch.writes.outbox.size();
-      metrics.record(batch.stats);
-      metrics.batch_seconds(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      std::map<std::int32_t, std::int64_t> offsets;
       for (const auto& [p, m] : batch.writes.marks) offsets[p] = m.next_offset;
-      consumer->commit(offsets);
+      metrics.record(batch.stats);
+      turn.merge(std::move(batch.writes));
+    }
+    if (!turn.empty()) {
+      // Timers read from the store must see this batch's writes: commit before looking.
+      if (!commit(*store, turn, stop)) break;
+      outbox_depth += turn.outbox.size();
+      turn = {};
     }
     for (std::int32_t p : pipe.partitions()) {
       const auto m = pipe.mark(p);
@@ -368,9 +372,17 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       auto due = store->due_timers(p, sup, 1000);
       if (due.empty()) continue;
       auto batch = pipe.fire(p, due, sup);
-      if (!commit(*store, batch.writes, stop)) break;
-      outbox_depth += batch.writes.outbox.size();
       metrics.record(batch.stats);
+      turn.merge(std::move(batch.writes));
+    }
+    if (!turn.empty()) {
+      if (!commit(*store, turn, stop)) break;
+      outbox_depth += turn.outbox.size();
+    }
+    if (!records.empty()) {
+      metrics.batch_seconds(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      consumer->commit(offsets);
     }
     const std::size_t acked = relay.pump(relay_partitions);
     outbox_depth -= std::min(outbox_depth, acked);

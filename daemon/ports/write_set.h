@@ -48,6 +48,15 @@ struct WriteSet {
   std::vector<OutboxEntry> outbox;
   std::map<std::int32_t, PartitionMark> marks;
 
+  // Appends another write set's changes (later ones win for the same key, as in one WriteBatch).
+  void merge(WriteSet&& o) {
+    for (auto& c : o.cases) cases.push_back(std::move(c));
+    for (auto& t : o.timers_set) timers_set.push_back(std::move(t));
+    for (auto& t : o.timers_cleared) timers_cleared.push_back(std::move(t));
+    for (auto& e : o.outbox) outbox.push_back(std::move(e));
+    for (auto& [p, m] : o.marks) marks[p] = m;
+  }
+
   bool empty() const {
     return cases.empty() && timers_set.empty() && timers_cleared.empty() && outbox.empty() &&
            marks.empty();
