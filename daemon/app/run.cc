@@ -280,9 +280,9 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   // Outbox depth: counted once at start, then kept by adding what commits write and subtracting
   // what the broker acknowledged (a count scan per turn would wade through deleted entries).
   std::size_t outbox_depth = 0;
-  for (std::int32_t p = 0; p < 4096; ++p) {
-    if (!store->mark(p)) continue;
+  for (const auto& [p, m] : store->marks()) {
     outbox_depth += store->outbox_count(p);
+    relay_partitions.insert(p);  // what this store holds undelivered is ours to deliver
   }
   std::int64_t next_gauges_ms = 0;
   // Applies the configured rule files as a new version: validated as a whole, stored, switched
