@@ -391,20 +391,18 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       next_gauges_ms = now + 2000;
       health.broker_up = consumer->probe_broker(500);
       health.assigned = consumer->assigned().size();
-      std::size_t timers = 0;
       double lateness = 0;
       for (std::int32_t p : pipe.partitions()) {
         const auto m = pipe.mark(p);
         const std::int64_t next = m ? m->next_offset : 0;
         metrics.consumer_lag(p, consumer->lag(p, next));
-        timers += store->timer_count(p);
         const std::int64_t sup = pipe.supervision_ms(p, now, consumer->caught_up(p, next));
         if (const auto earliest = store->earliest_timer(p); earliest && *earliest < sup) {
           lateness = std::max(lateness, static_cast<double>(sup - *earliest) / 1000.0);
         }
       }
       health.timer_lateness_s = lateness;
-      metrics.timer_queue(timers, lateness);
+      metrics.timer_queue(store->estimated_timers(), lateness);
       metrics.outbox_depth(outbox_depth);
       metrics.assigned_partitions(consumer->assigned().size());
       metrics.store(store->property("rocksdb.estimate-live-data-size"),

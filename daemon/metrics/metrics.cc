@@ -54,7 +54,7 @@ struct Metrics::Impl {
                                     .Register(*registry);
   Family<Gauge>& timer_depth = prometheus::BuildGauge()
                                    .Name("approvald_timer_queue_depth")
-                                   .Help("Case timers armed")
+                                   .Help("Case timers armed (RocksDB's estimate)")
                                    .Register(*registry);
   Family<Gauge>& timer_late = prometheus::BuildGauge()
                                   .Name("approvald_timer_lateness_seconds")

@@ -64,6 +64,16 @@ std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
   return rules::CaseState::decode(*bytes, why);
 }
 
+// Every case the batch touched goes into its write set, once (an empty state is a stale timer's
+// case that does not exist).
+void Pipeline::write_states(Work& w) {
+  for (auto& [key, state] : w.loaded) {
+    if (!state.case_id.empty()) {
+      w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
+    }
+  }
+}
+
 void Pipeline::emit(Work& w, std::int32_t partition, const rules::Decision& d) {
   ports::WriteSet& ws = w.batch.writes;
   ports::PartitionMark& m = marks_[partition];
@@ -186,9 +196,7 @@ Batch Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms
     const std::int64_t now = supervision_ms(key.first, wall_ms, caught_up(key.first));
     settle_case(w, key.first, key.second, std::move(g.records), std::move(g.events), now);
   }
-  for (auto& [key, state] : w.loaded) {
-    w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
-  }
+  write_states(w);
   for (const Record& r : records) w.batch.writes.marks[r.partition] = marks_[r.partition];
   return std::move(w.batch);
 }
@@ -204,9 +212,7 @@ Batch Pipeline::reevaluate(std::int32_t partition, const std::vector<std::string
     emit(w, partition, d);
     w.loaded[{partition, id}] = std::move(d.state);
   }
-  for (auto& [key, state] : w.loaded) {
-    w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
-  }
+  write_states(w);
   if (!w.batch.writes.empty()) w.batch.writes.marks[partition] = marks_[partition];
   return std::move(w.batch);
 }
@@ -229,10 +235,7 @@ Batch Pipeline::fire(std::int32_t partition, const std::vector<ports::TimerEntry
     emit(w, partition, d);
     w.loaded[{partition, t.case_id}] = std::move(d.state);
   }
-  for (auto& [key, state] : w.loaded) {
-    if (!state.case_id.empty())
-      w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
-  }
+  write_states(w);
   if (!w.batch.writes.empty()) w.batch.writes.marks[partition] = marks_[partition];
   return std::move(w.batch);
 }

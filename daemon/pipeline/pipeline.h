@@ -93,6 +93,7 @@ class Pipeline {
                    std::vector<const Record*> records, std::vector<rules::Event> events,
                    std::int64_t now_ms);
   void emit(Work& w, std::int32_t partition, const rules::Decision& d);
+  void write_states(Work& w);
   void dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
                    std::int64_t wall_ms);
   std::optional<rules::CaseState> load(Work& w, std::int32_t partition, const std::string& case_id,

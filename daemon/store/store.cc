@@ -282,6 +282,12 @@ std::vector<ports::OutboxEntry> Store::outbox(std::int32_t partition, std::size_
   return out;
 }
 
+std::uint64_t Store::estimated_timers() {
+  std::uint64_t n = 0;
+  impl_->db->GetIntProperty(impl_->cfs[kTimers], "rocksdb.estimate-num-keys", &n);
+  return n;
+}
+
 std::size_t Store::outbox_count(std::int32_t partition) {
   std::size_t n = 0;
   scan(kOutbox, partition, [&](std::string_view, std::string_view) { return ++n, true; });

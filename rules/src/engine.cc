@@ -22,18 +22,25 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calen
       calendar_id_(calendar_->id()),
       options_(options) {}
 
-Alert Engine::materialise(const Finding& f, const CaseState& s) const {
+// An alert's identity and case fields, shared by a finding's alert and a bare retraction.
+Alert Engine::identity(const CaseState& s, const std::string& rule_id, Level level,
+                       std::uint32_t cycle) const {
   Alert a;
-  a.alert_id = alert_id(s.case_id, f.rule->id, f.level, f.cycle);
-  a.level = f.level;
-  a.rule_id = f.rule->id;
-  a.rule_pack = f.rule->pack;
+  a.alert_id = alert_id(s.case_id, rule_id, level, cycle);
+  a.level = level;
+  a.rule_id = rule_id;
   a.calendar = calendar_id_;
   a.case_id = s.case_id;
   a.agency = s.agency;
   a.item = s.item;
+  a.cycle = cycle;
+  return a;
+}
+
+Alert Engine::materialise(const Finding& f, const CaseState& s) const {
+  Alert a = identity(s, f.rule->id, f.level, f.cycle);
+  a.rule_pack = f.rule->pack;
   a.title = *f.title;
-  a.cycle = f.cycle;
   a.due_at = f.due_at;
   a.fired_at = f.since;
   a.reason = f.reason;
@@ -206,18 +213,10 @@ Decision Engine::settle(CaseState state, Timestamp now) const {
     AlertRecord& rec = state.alerts[i];
     if (matched[i] || rec.status == Status::kRetracted) continue;
     rec.status = Status::kRetracted;
-    Alert a;
-    a.alert_id = alert_id(state.case_id, rec.rule_id, rec.level, rec.cycle);
-    a.level = rec.level;
-    a.rule_id = rec.rule_id;
+    Alert a = identity(state, rec.rule_id, rec.level, rec.cycle);
     const Rule* r = rules_->find(rec.rule_id);
     a.rule_pack = r != nullptr ? r->pack : std::string();
     a.title = r != nullptr ? r->title : rec.rule_id;
-    a.calendar = calendar_id_;
-    a.case_id = state.case_id;
-    a.agency = state.agency;
-    a.item = state.item;
-    a.cycle = rec.cycle;
     a.fired_at = rec.fired_at;
     resolved(std::move(a), now, "retracted");
   }

@@ -21,30 +21,11 @@ std::optional<Level> parse_level(std::string_view s) {
   return std::nullopt;
 }
 
-const Value* field_of(const Event& e, std::string_view path, Value* scratch) {
-  // Top-level strings are not stored as Values; materialise one in the caller's scratch slot.
-  auto top = [scratch](const std::string& s) -> const Value* {
-    if (s.empty()) return nullptr;
-    scratch->kind = Value::Kind::kString;
-    scratch->text = s;
-    return scratch;
-  };
-  if (path.rfind("data.", 0) == 0) return e.data_field(path.substr(5));
-  if (path == "agency") return top(e.agency);
-  if (path == "item") return top(e.item);
-  if (path == "officer") return top(e.officer);
-  if (path == "applicant") return top(e.applicant);
-  return nullptr;
-}
-
 namespace {
 
-// The text of a field without building a Value: data leaves are looked up in place.
-const std::string* text_of(const Event& e, std::string_view path) {
-  if (path.rfind("data.", 0) == 0) {
-    const Value* v = e.data_field(path.substr(5));
-    return v == nullptr || v->kind == Value::Kind::kNull ? nullptr : &v->text;
-  }
+// A top-level string field ("agency", "item", "officer", "applicant"); nullptr when the path
+// names none of them or the field is empty.
+const std::string* top_level_field(const Event& e, std::string_view path) {
   const std::string* s = nullptr;
   if (path == "agency") {
     s = &e.agency;
@@ -58,7 +39,26 @@ const std::string* text_of(const Event& e, std::string_view path) {
   return s == nullptr || s->empty() ? nullptr : s;
 }
 
+// The text of a field without building a Value: data leaves are looked up in place.
+const std::string* text_of(const Event& e, std::string_view path) {
+  if (path.rfind("data.", 0) == 0) {
+    const Value* v = e.data_field(path.substr(5));
+    return v == nullptr || v->kind == Value::Kind::kNull ? nullptr : &v->text;
+  }
+  return top_level_field(e, path);
+}
+
 }  // namespace
+
+const Value* field_of(const Event& e, std::string_view path, Value* scratch) {
+  if (path.rfind("data.", 0) == 0) return e.data_field(path.substr(5));
+  // Top-level strings are not stored as Values; materialise one in the caller's scratch slot.
+  const std::string* s = top_level_field(e, path);
+  if (s == nullptr) return nullptr;
+  scratch->kind = Value::Kind::kString;
+  scratch->text = *s;
+  return scratch;
+}
 
 bool Condition::holds(const Event& e) const {
   const std::string* v = text_of(e, path);

@@ -88,6 +88,8 @@ class Engine {
   Decision settle(CaseState state, Timestamp now) const;
   Admission insert(CaseState& state, Event event, std::string* why) const;
   Alert materialise(const Finding& f, const CaseState& s) const;
+  Alert identity(const CaseState& s, const std::string& rule_id, Level level,
+                 std::uint32_t cycle) const;
 
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const Calendar> calendar_;
