@@ -12,11 +12,21 @@ std::string officer_at(const std::vector<Event>& events, Timestamp at) {
 }
 
 void clock_findings(const Rule& rule, const ClockSpec& spec, const std::vector<Event>& events,
-                    const Calendar& cal, std::vector<Finding>& out) {
+                    const Calendar& cal, std::vector<Finding>& out, ClockTally& tally) {
   const auto index_of = [&events](const Event* e) {
     return e == nullptr ? -1 : static_cast<std::int32_t>(e - events.data());
   };
   for (const Cycle& c : evaluate_clock(spec, events, cal)) {
+    if (!c.stop) {
+      if (c.paused_at_end()) {
+        tally.paused = true;
+      } else {
+        tally.running = true;
+        if (c.due_at && (!tally.running_due || *c.due_at < *tally.running_due)) {
+          tally.running_due = c.due_at;
+        }
+      }
+    }
     for (std::size_t i = 0; i < spec.stages.size(); ++i) {
       const Stage& st = spec.stages[i];
       const auto& fire = c.stage_fire[i];

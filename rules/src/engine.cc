@@ -59,6 +59,11 @@ Alert Engine::materialise(const Finding& f, const CaseState& s) const {
 }
 
 std::vector<Finding> Engine::findings(const CaseState& s) const {
+  detail::ClockTally tally;
+  return findings(s, tally);
+}
+
+std::vector<Finding> Engine::findings(const CaseState& s, detail::ClockTally& tally) const {
   std::vector<Finding> out;
   out.reserve(16);
   TypeMask present = 0;
@@ -69,7 +74,7 @@ std::vector<Finding> Engine::findings(const CaseState& s) const {
         [&](const auto& spec) {
           using T = std::decay_t<decltype(spec)>;
           if constexpr (std::is_same_v<T, ClockSpec>) {
-            detail::clock_findings(*r, spec, s.events, *calendar_, out);
+            detail::clock_findings(*r, spec, s.events, *calendar_, out, tally);
           } else if constexpr (std::is_same_v<T, CheckSpec>) {
             detail::check_findings(*r, spec, s.events, out);
           } else if constexpr (std::is_same_v<T, FeeSpec>) {
@@ -151,13 +156,27 @@ Decision Engine::reevaluate(CaseState state, Timestamp now) const {
 }
 
 Decision Engine::settle(CaseState state, Timestamp now) const {
-  std::vector<Finding> fs = findings(state);
+  detail::ClockTally tally;
+  std::vector<Finding> fs = findings(state, tally);
   std::vector<Transition> out;
   std::vector<bool> matched(state.alerts.size(), false);
   std::optional<Timestamp> wake;
   auto consider_wake = [&](Timestamp t) {
     if (t > now && (!wake || t < *wake)) wake = t;
   };
+  // The status flips to overdue at the due point even for a clock with no stage there.
+  state.status = 0;
+  if (tally.running || tally.paused) state.status |= kCaseOpen;
+  if (tally.paused && !tally.running) state.status |= kCasePaused;
+  if (tally.running_due) {
+    // Overdue from the first second after the due point, when an `at: due` stage fires.
+    const Timestamp overdue_at = *tally.running_due + std::chrono::seconds{1};
+    if (overdue_at <= now) {
+      state.status |= kCaseOverdue;
+    } else {
+      consider_wake(overdue_at);
+    }
+  }
   auto resolved = [&](Alert a, Timestamp at, std::string why) {
     a.firing = false;
     a.resolved_at = at;

@@ -1,6 +1,7 @@
 // Per-kind evaluation: what each rule's alerts should be, given a case's whole history.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "rules/calendar.h"
@@ -8,8 +9,15 @@
 
 namespace rules::detail {
 
+// What the clocks of a case say about the case as a whole (CaseStatusBit).
+struct ClockTally {
+  bool running = false;
+  bool paused = false;
+  std::optional<Timestamp> running_due;  // the earliest due point of a running clock
+};
+
 void clock_findings(const Rule& rule, const ClockSpec& spec, const std::vector<Event>& events,
-                    const Calendar& cal, std::vector<Finding>& out);
+                    const Calendar& cal, std::vector<Finding>& out, ClockTally& tally);
 void check_findings(const Rule& rule, const CheckSpec& spec, const std::vector<Event>& events,
                     std::vector<Finding>& out);
 void fee_findings(const Rule& rule, const FeeSpec& spec, const std::vector<Event>& events,

@@ -8,7 +8,8 @@ namespace {
 // Format version 1: 'A' 0x01, then varint-framed fields. Bump on any layout change and keep a
 // decoder for each older version the store may still hold.
 constexpr char kMagic = 'A';
-constexpr std::uint8_t kVersion = 1;
+// 2 added the status byte; version 1 states decode with status 0 until their next evaluation.
+constexpr std::uint8_t kVersion = 2;
 
 void put_varint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -132,6 +133,7 @@ std::string CaseState::encode() const {
   put_str(out, item);
   put_signed(out, wakeup ? wakeup->time_since_epoch().count() : 0);
   out.push_back(wakeup ? 1 : 0);
+  out.push_back(static_cast<char>(status));
   put_varint(out, events.size());
   for (const Event& e : events) {
     put_str(out, e.event_id);
@@ -171,14 +173,15 @@ std::optional<CaseState> CaseState::decode(std::string_view bytes, std::string* 
     return std::nullopt;
   };
   if (bytes.size() < 2 || bytes[0] != kMagic) return fail("not a case state (bad magic byte)");
-  if (static_cast<std::uint8_t>(bytes[1]) != kVersion) return fail("unknown case state version");
+  const auto version = static_cast<std::uint8_t>(bytes[1]);
+  if (version != kVersion && version != 1) return fail("unknown case state version");
   Reader r(bytes.substr(2));
   CaseState s;
   std::int64_t wake = 0;
   std::uint8_t has_wake = 0;
   std::uint64_t n = 0;
   if (!r.str(&s.case_id) || !r.str(&s.agency) || !r.str(&s.item) || !r.sint(&wake) ||
-      !r.byte(&has_wake) || !r.count(&n, 5)) {
+      !r.byte(&has_wake) || (version >= 2 && !r.byte(&s.status)) || !r.count(&n, 5)) {
     return fail("truncated case state header");
   }
   if (has_wake != 0) s.wakeup = Timestamp{Millis{wake}};

@@ -298,3 +298,59 @@ TEST_CASE("a batch of related late events settles once, without a transient retr
   REQUIRE(b.set_timer);
   CHECK(rules::format_rfc3339(b.set_timer->at, 480) == "2026-04-04T00:00:00+08:00");
 }
+
+TEST_CASE("a case's status follows its clocks: open, overdue, paused, closed", "[engine]") {
+  // No stage at the due point: the engine must still wake up when the case becomes overdue.
+  const rules::Engine engine(testing::rules_from(R"(
+pack: t
+version: "1"
+rules:
+  - id: t-decision
+    title: decide in 3 working days
+    kind: clock
+    start: accepted
+    stop: [decided]
+    pause: {start: procedure_started, end: procedure_ended, pair_by: data.procedure}
+    limit: {working_days: 3}
+    stages:
+      - {level: reminder, before: {working_days: 1}}
+)"),
+                             testing::cn_calendar());
+  auto accepted = Ev{.type = "accepted", .when = "2026-03-10T09:00:00+08:00", .id = "a"}.event();
+  auto d = engine.apply({}, accepted, at("2026-03-10T10:00:00+08:00"));
+  CHECK(d.state.status == rules::kCaseOpen);
+  const auto fs = engine.findings(d.state);
+  REQUIRE(fs.size() == 1);
+  REQUIRE(fs[0].due_at);
+  const auto overdue_at = *fs[0].due_at + std::chrono::seconds{1};
+
+  // The reminder's timer, then one at the due point although no stage fires there.
+  REQUIRE(d.state.wakeup);
+  REQUIRE(*d.state.wakeup < overdue_at);
+  d = engine.on_timer(std::move(d.state), {"C1", *d.state.wakeup}, *d.state.wakeup);
+  CHECK(d.state.status == rules::kCaseOpen);
+  REQUIRE(d.state.wakeup == overdue_at);
+  d = engine.on_timer(std::move(d.state), {"C1", overdue_at}, overdue_at);
+  CHECK(d.state.status == (rules::kCaseOpen | rules::kCaseOverdue));
+
+  // A hearing reported late pauses the clock: no longer overdue, paused.
+  d = engine.apply(std::move(d.state),
+                   testing::procedure("procedure_started", "2026-03-11T09:00:00+08:00", "hearing"),
+                   overdue_at);
+  CHECK(d.state.status == (rules::kCaseOpen | rules::kCasePaused));
+
+  // Decided: nothing runs any more.
+  d = engine.apply(std::move(d.state),
+                   Ev{.type = "decided", .when = "2026-03-12T09:00:00+08:00",
+                      .data = R"({"outcome":"approved"})", .id = "d"}
+                       .event(),
+                   overdue_at);
+  CHECK(d.state.status == 0);
+
+  // The status survives the store's encoding.
+  d.state.status = rules::kCaseOpen | rules::kCaseOverdue;
+  std::string why;
+  const auto back = rules::CaseState::decode(d.state.encode(), &why);
+  REQUIRE(back);
+  CHECK(back->status == d.state.status);
+}

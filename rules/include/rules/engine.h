@@ -14,6 +14,9 @@
 #include "rules/state.h"
 
 namespace rules {
+namespace detail {
+struct ClockTally;
+}
 
 // A case's next wake-up: the shell calls Engine::on_timer for it once `at` has passed.
 struct Timer {
@@ -86,6 +89,7 @@ class Engine {
 
  private:
   Decision settle(CaseState state, Timestamp now) const;
+  std::vector<Finding> findings(const CaseState& state, detail::ClockTally& tally) const;
   Admission insert(CaseState& state, Event event, std::string* why) const;
   Alert materialise(const Finding& f, const CaseState& s) const;
   Alert identity(const CaseState& s, const std::string& rule_id, Level level,

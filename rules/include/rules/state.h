@@ -28,6 +28,12 @@ struct AlertRecord {
   bool firing() const { return status == Status::kFiring; }
 };
 
+// Where a case stands for supervision, as of its last evaluation: open while any clock runs or
+// is paused; paused when no clock runs but one is paused; overdue when a running clock is past
+// its due point. Kept in the state so the daemon can maintain per-agency counts by difference,
+// without re-evaluating the clocks of the previous state.
+enum CaseStatusBit : std::uint8_t { kCaseOpen = 1, kCasePaused = 2, kCaseOverdue = 4 };
+
 struct CaseState {
   std::string case_id;
   std::string agency;  // of the first event received
@@ -35,6 +41,7 @@ struct CaseState {
   std::vector<Event> events;  // sorted by occurred_at; equal times keep arrival order
   std::vector<AlertRecord> alerts;
   std::optional<Timestamp> wakeup;  // the engine's next timer for this case
+  std::uint8_t status = 0;          // CaseStatusBit flags
 
   bool has_event(std::string_view event_id) const;
 
