@@ -341,8 +341,10 @@ rules:
 
   // Decided: nothing runs any more.
   d = engine.apply(std::move(d.state),
-                   Ev{.type = "decided", .when = "2026-03-12T09:00:00+08:00",
-                      .data = R"({"outcome":"approved"})", .id = "d"}
+                   Ev{.type = "decided",
+                      .when = "2026-03-12T09:00:00+08:00",
+                      .data = R"({"outcome":"approved"})",
+                      .id = "d"}
                        .event(),
                    overdue_at);
   CHECK(d.state.status == 0);
