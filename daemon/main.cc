@@ -109,6 +109,10 @@ int main(int argc, char** argv) {
   dump->add_option("--data-dir", dump_dir, "The daemon's data_dir")->required();
   bool marks_only = false;
   dump->add_flag("--marks", marks_only, "Only each partition's next input offset");
+  bool tallies_only = false;
+  dump->add_flag("--tallies", tallies_only,
+                 "Only the open, paused and overdue case counts per partition and agency")
+      ->excludes("--marks");
 
   std::size_t gen_cases = 1000;
   std::uint64_t gen_seed = 42;
@@ -122,7 +126,13 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (dump->parsed()) return approvald::app::dump_store(dump_dir, marks_only, std::cout, std::cerr);
+  if (dump->parsed()) {
+    using approvald::app::DumpWhat;
+    const DumpWhat what = marks_only     ? DumpWhat::kMarks
+                          : tallies_only ? DumpWhat::kTallies
+                                         : DumpWhat::kCases;
+    return approvald::app::dump_store(dump_dir, what, std::cout, std::cerr);
+  }
   if (gen->parsed())
     return approvald::app::generate(gen_cases, gen_seed, gen_keyed, gen_open, std::cout);
 

@@ -5,7 +5,9 @@
 #include <set>
 #include <thread>
 
-#include "app/api.h"
+#include "app/health.h"
+#include "app/routes.h"
+#include "app/rule_mailbox.h"
 #include "app/rule_source.h"
 #include "base/log.h"
 #include "cli/loaders.h"
@@ -89,28 +91,6 @@ class Relay {
   std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
   std::map<std::int32_t, std::uint64_t> cursor_;
 };
-
-// What /healthz and /readyz report: written by the loop, read by the HTTP thread.
-struct Health {
-  std::atomic<std::int64_t> loop_ms{0};  // the last turn of the main loop
-  std::atomic<bool> broker_up{false};
-  std::atomic<std::size_t> assigned{0};
-  std::atomic<double> timer_lateness_s{0};
-};
-
-std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready) {
-  std::string reasons;
-  auto add = [&](const char* r) {
-    reasons += std::string(reasons.empty() ? "" : ",") + "\"" + r + "\"";
-  };
-  if (!h.broker_up) add("broker unreachable");
-  if (h.assigned == 0) add("no partitions assigned");
-  if (h.timer_lateness_s > 60) add("timers lagging");
-  if (now_ms - h.loop_ms > 30000) add("main loop stalled");
-  *ready = reasons.empty();
-  return std::string("{\"ready\":") + (*ready ? "true" : "false") + ",\"reasons\":[" + reasons +
-         "]}";
-}
 
 // Commits a write set, retrying with backoff: nothing moves on until it is durable.
 bool commit(store::Store& store, const ports::WriteSet& w, const std::atomic<bool>& stop) {
@@ -229,44 +209,11 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   metrics::Metrics metrics(APPROVALD_VERSION_STRING, engine->rules().id(), engine->calendar().id());
   Health health;
   health.loop_ms = wall();
-  // The HTTP thread reads the store (RocksDB reads are thread-safe), the metrics registry and
-  // the health atomics; it never touches the loop's own objects.
-  auto route = [&](const std::string& method, const std::string& target) -> http::Response {
-    if (method != "GET") return {405, "application/json", R"({"error":"only GET is served"})"};
-    const std::string path = target.substr(0, target.find('?'));
-    if (path == "/metrics") {
-      return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()};
-    }
-    if (path == "/healthz") {
-      const bool alive = wall() - health.loop_ms < 30000;
-      return {alive ? 200 : 503, "application/json",
-              alive ? R"({"status":"ok"})" : R"({"status":"main loop stalled"})"};
-    }
-    if (path == "/readyz") {
-      bool ready = false;
-      std::string body = readiness_json(health, wall(), &ready);
-      return {ready ? 200 : 503, "application/json", std::move(body)};
-    }
-    const std::string prefix = "/api/v1/cases/";
-    if (path.rfind(prefix, 0) == 0) {
-      const std::string id = path.substr(prefix.size());
-      if (id.empty() || id.size() > 128 || id.find('/') != std::string::npos) {
-        return {400, "application/json", R"({"error":"case id: 1 to 128 characters, no '/'"})"};
-      }
-      // The owning partition is not known from the id alone: ask each partition with a mark.
-      for (const auto& [p, m] : store->marks()) {
-        const auto bytes = store->get_case(p, id);
-        if (!bytes) continue;
-        std::string why;
-        const auto s = rules::CaseState::decode(*bytes, &why);
-        if (!s) return {500, "application/json", R"({"error":"stored case state unreadable"})"};
-        return {200, "application/json", case_json(*s, *engines.get(), wall())};
-      }
-      return {404, "application/json", R"({"error":"no such case"})"};
-    }
-    return {404, "application/json", R"({"error":"not found"})"};
-  };
-  auto server = http::Server::start(cfg.http.listen, route);
+  RuleMailbox mailbox;  // before the server: PUT /api/v1/rules waits on it
+  const ApiContext api{
+      *store, engines, metrics, health, mailbox, wall, cfg.http.rules_token_file, engine_options};
+  auto server = http::Server::start(cfg.http.listen,
+                                    [&api](const http::Request& r) { return route(api, r); });
   if (!server) {
     log::error("cannot start the HTTP server", {{"error", server.error().message}});
     return 1;
@@ -285,34 +232,20 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     relay_partitions.insert(p);  // what this store holds undelivered is ours to deliver
   }
   std::int64_t next_gauges_ms = 0;
-  // Applies the configured rule files as a new version: validated as a whole, stored, switched
-  // between batches, and every open case re-evaluated (a calendar change moves due dates).
-  auto reload = [&] {
-    auto files = read_rule_files(cfg);
-    if (auto* d = std::get_if<rules::Diagnostics>(&files)) {
-      log::error(
-          "reload refused: the rule packs or calendar are invalid; the running version stays",
-          {{"errors", diagnostics_text(*d)}});
-      return;
-    }
-    auto v = std::get<store::RuleVersion>(std::move(files));
-    if (same_sources(v, *store->current_rules())) {
-      log::info("reload: the rule files are unchanged");
-      return;
-    }
+  // Makes a validated version the one in force: stored, switched between batches, and every
+  // open case re-evaluated (a calendar change moves due dates).
+  auto apply_version = [&](store::RuleVersion v) -> Result<std::uint64_t> {
     auto next = build_engine(v, engine_options);
+    if (auto* d = std::get_if<rules::Diagnostics>(&next)) return Error{diagnostics_text(*d)};
     v.applied_ms = wall();
-    v.source = "SIGHUP";
-    const auto n = store->apply_rules(v);
-    if (!n) {
-      log::error("reload refused: cannot store the new version", {{"error", n.error().message}});
-      return;
-    }
+    auto n = store->apply_rules(v);
+    if (!n) return n.error();
     engine = std::get<0>(next);
     engines.set(engine);
     pipe.set_engine(engine);
     metrics.rules(engine->rules().id(), engine->calendar().id());
     log::info("rules applied", {{"version", std::to_string(n.value())},
+                                {"source", v.source},
                                 {"rules", engine->rules().id()},
                                 {"calendar", engine->calendar().id()}});
     const std::int64_t now = wall();
@@ -328,18 +261,40 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
             ids.begin() + static_cast<std::ptrdiff_t>(i),
             ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
         auto batch = pipe.reevaluate(p, chunk, sup);
-        if (!commit(*store, batch.writes, stop)) return;
+        if (!commit(*store, batch.writes, stop)) return Error{"stopped while re-evaluating"};
         outbox_depth += batch.writes.outbox.size();
         metrics.record(batch.stats);
       }
       cases += ids.size();
     }
     log::info("cases re-evaluated under the new rules", {{"cases", std::to_string(cases)}});
+    return n;
+  };
+  // SIGHUP: the configured rule files, as a new version if they changed and are valid.
+  auto reload = [&] {
+    auto files = read_rule_files(cfg);
+    if (auto* d = std::get_if<rules::Diagnostics>(&files)) {
+      log::error(
+          "reload refused: the rule packs or calendar are invalid; the running version stays",
+          {{"errors", diagnostics_text(*d)}});
+      return;
+    }
+    auto v = std::get<store::RuleVersion>(std::move(files));
+    if (same_sources(v, *store->current_rules())) {
+      log::info("reload: the rule files are unchanged");
+      return;
+    }
+    v.source = "SIGHUP";
+    if (const auto n = apply_version(std::move(v)); !n) {
+      log::error("reload refused; the running version stays", {{"error", n.error().message}});
+    }
   };
 
   while (!stop) {
     health.loop_ms = wall();
     if (hooks.reload != nullptr && hooks.reload->exchange(false)) reload();
+    while (auto put = mailbox.take())
+      put->outcome.set_value(apply_version(std::move(put->version)));
     // Backpressure: while the broker does not take alerts, stop taking events.
     consumer->pause_all(outbox_depth >= static_cast<std::size_t>(cfg.outbox.max_pending));
 
@@ -405,6 +360,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       metrics.timer_queue(store->estimated_timers(), lateness);
       metrics.outbox_depth(outbox_depth);
       metrics.assigned_partitions(consumer->assigned().size());
+      metrics.cases(store->tallies());
       metrics.store(store->property("rocksdb.estimate-live-data-size"),
                     store->property("rocksdb.estimate-pending-compaction-bytes"));
     }

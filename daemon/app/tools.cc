@@ -32,12 +32,19 @@ std::unique_ptr<store::Store> open_store(const std::string& data_dir, bool read_
 
 }  // namespace
 
-int dump_store(const std::string& data_dir, bool marks_only, std::ostream& out, std::ostream& err) {
+int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, std::ostream& err) {
   auto store = open_store(data_dir, true, err);
   if (!store) return 1;
-  if (marks_only) {
+  if (what == DumpWhat::kMarks) {
     for (const auto& [p, m] : store->marks()) {
       out << "mark\t" << p << '\t' << m.next_offset << '\n';
+    }
+    return 0;
+  }
+  if (what == DumpWhat::kTallies) {
+    for (const auto& [key, t] : store->tallies()) {
+      out << "tally\t" << key.first << '\t' << key.second << "\topen:" << t.open
+          << "\tpaused:" << t.paused << "\toverdue:" << t.overdue << '\n';
     }
     return 0;
   }
@@ -64,6 +71,7 @@ int dump_store(const std::string& data_dir, bool marks_only, std::ostream& out, 
     line += "\talerts:";
     for (const auto& a : alerts) line += ' ' + a;
     line += "\twakeup:" + (s->wakeup ? std::to_string(s->wakeup->time_since_epoch().count()) : "-");
+    line += "\tstatus:" + std::to_string(s->status);
     lines.push_back(std::move(line));
   });
   std::sort(lines.begin(), lines.end());

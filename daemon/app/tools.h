@@ -13,7 +13,10 @@ namespace approvald::app {
 // two stores holding the same facts print the same text.
 // With `marks_only`, one line per partition: "mark<TAB>partition<TAB>next offset". Opens the store
 // read-only, so it works while the daemon runs.
-int dump_store(const std::string& data_dir, bool marks_only, std::ostream& out, std::ostream& err);
+// What `store dump` prints: every case state (the default), each partition's next offset, or
+// the per-agency case counts.
+enum class DumpWhat : std::uint8_t { kCases, kMarks, kTallies };
+int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, std::ostream& err);
 
 // `approvald rules list`: the version in force and the history, oldest first.
 int list_rules(const std::string& data_dir, std::ostream& out, std::ostream& err);

@@ -211,14 +211,18 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
   if (!opened) return 1;
   if (until || last) rp.advance(until ? *until : *last, alerts);
   flush();
-  std::size_t open_alerts = 0;
+  std::size_t open_alerts = 0, open_cases = 0, paused = 0, overdue = 0;
   for (const auto& s : rp.cases()) {
     for (const auto& a : s.alerts) open_alerts += a.firing();
+    open_cases += (s.status & rules::kCaseOpen) != 0;
+    paused += (s.status & rules::kCasePaused) != 0;
+    overdue += (s.status & rules::kCaseOverdue) != 0;
   }
   err << "replay: " << events << " events (" << duplicates << " duplicates, " << rejected
       << " rejected, " << refused << " refused) in " << rp.cases().size() << " cases; " << firing
       << " alerts fired, " << resolved << " resolved; " << open_alerts << " firing at "
-      << (events > 0 || until ? rules::format_rfc3339(rp.now(), off) : std::string("-")) << '\n';
+      << (events > 0 || until ? rules::format_rfc3339(rp.now(), off) : std::string("-")) << "; "
+      << open_cases << " cases open (" << paused << " paused, " << overdue << " overdue)\n";
   return 0;
 }
 

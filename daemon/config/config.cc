@@ -117,8 +117,10 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
     read_int(r, o, "max_pending", "outbox", 100, 100000000, &c.outbox.max_pending);
   }
   if (const YAML::Node h = root["http"]; h.IsDefined() && r.expect_map(h, "http")) {
-    r.check_keys(h, {"listen"}, "http");
+    r.check_keys(h, {"listen", "rules_token_file"}, "http");
     read_string(r, h, "listen", "http", &c.http.listen);
+    read_string(r, h, "rules_token_file", "http", &c.http.rules_token_file);
+    c.http.rules_token_file = resolve(base, c.http.rules_token_file);
   }
   if (!r.ok()) return diags;
   return c;

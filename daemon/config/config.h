@@ -45,6 +45,8 @@ struct Config {
   } outbox;
   struct Http {
     std::string listen = "127.0.0.1:8080";
+    // A file holding the bearer token for PUT /api/v1/rules; empty disables the endpoint.
+    std::string rules_token_file;
   } http;
 };
 

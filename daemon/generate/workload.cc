@@ -59,6 +59,13 @@ Workload make_workload(std::size_t cases, std::uint64_t seed, bool open_only) {
     const std::int64_t promised = uniform(3, 15);
     add(t, "accepted", R"({"promised":{"working_days":)" + std::to_string(promised) + "}}");
     if (open_only) continue;
+    // The cases supervision exists for: about 3 in 100 are never decided (they stay open and go
+    // overdue), and 1 in 100 waits in an inspection that never ends (open and paused).
+    if (chance(3)) continue;
+    if (chance(1)) {
+      add(t + kDay, "procedure_started", R"({"procedure":"inspection","reason":"现场核查"})");
+      continue;
+    }
     if (chance(10)) {
       const char* proc = chance(50) ? "inspection" : "expert_review";
       t += uniform(1, 5) * kDay;

@@ -1,29 +1,51 @@
-// One HTTP/1.1 port (Boost.Beast), served on its own thread: the routes are plain functions
-// from (method, target) to a response, so they are testable without sockets.
+// One HTTP/1.1 port (Boost.Beast). Each connection is served on its own thread, up to a limit,
+// so a browser's keep-alive connection or a slow client never blocks a Prometheus scrape. The
+// routes are plain functions from a Request to a Response, testable without sockets.
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 
 namespace approvald::http {
 
+struct Request {
+  std::string method;
+  std::string target;         // path and query, as sent
+  std::string authorization;  // the Authorization header, if any
+  std::string body;
+
+  std::string path() const { return target.substr(0, target.find('?')); }
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra ones
 };
 
-using Handler = std::function<Response(const std::string& method, const std::string& target)>;
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::size_t max_connections = 32;       // further clients get 503 at once
+  std::size_t max_body_bytes = 8u << 20;  // larger requests get 413
+  int idle_timeout_ms = 30000;            // a kept-alive connection with no request closes
+};
 
 class Server {
  public:
-  // Binds `listen` ("host:port"; port 0 picks a free one) and serves on a background thread.
-  static Result<std::unique_ptr<Server>> start(const std::string& listen, Handler handler);
+  // Binds `listen` ("host:port"; port 0 picks a free one) and serves on background threads.
+  static Result<std::unique_ptr<Server>> start(const std::string& listen, Handler handler,
+                                               ServerOptions options = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -36,5 +58,12 @@ class Server {
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Percent-decodes a URL component ('+' is a space when `plus_is_space`).
+std::string percent_decode(std::string_view s, bool plus_is_space);
+
+// The query parameters of a target, percent-decoded ('+' is a space). A repeated name keeps the
+// last value.
+std::map<std::string, std::string> query_params(const std::string& target);
 
 }  // namespace approvald::http

@@ -80,6 +80,20 @@ struct Metrics::Impl {
                                   .Name("approvald_build_info")
                                   .Help("Build information (value 1)")
                                   .Register(*registry);
+  Family<Gauge>& open_cases = prometheus::BuildGauge()
+                                  .Name("approvald_cases_open")
+                                  .Help("Cases with a clock running or paused, by agency")
+                                  .Register(*registry);
+  Family<Gauge>& paused_cases = prometheus::BuildGauge()
+                                    .Name("approvald_cases_paused")
+                                    .Help("Open cases whose clocks are all paused, by agency")
+                                    .Register(*registry);
+  Family<Gauge>& overdue_cases =
+      prometheus::BuildGauge()
+          .Name("approvald_cases_overdue")
+          .Help("Cases with a running clock past its due point, by agency")
+          .Register(*registry);
+  std::map<std::string, std::array<Gauge*, 3>> agency_gauges;
   Gauge* rules_g = nullptr;
   Histogram* batch_h = nullptr;
   Histogram* lag_h = nullptr;
@@ -165,6 +179,35 @@ void Metrics::store(std::uint64_t live_bytes, std::uint64_t pending_compaction_b
 
 void Metrics::assigned_partitions(std::size_t n) {
   impl_->assigned.Add({}).Set(static_cast<double>(n));
+}
+
+void Metrics::cases(const std::map<ports::TallyKey, ports::CaseTally>& tallies) {
+  std::map<std::string, ports::CaseTally> by_agency;
+  for (const auto& [key, t] : tallies) by_agency[key.second] += t;
+  std::lock_guard lock(impl_->mu);
+  // Agencies seen before keep their label (at zero when they have no open case any more).
+  for (auto& [agency, g] : impl_->agency_gauges) {
+    for (Gauge* x : g) x->Set(0);
+  }
+  for (const auto& [agency, t] : by_agency) {
+    auto it = impl_->agency_gauges.find(agency);
+    if (it == impl_->agency_gauges.end()) {
+      const bool room = impl_->agency_gauges.size() < kMaxAgencyLabels - 1;
+      const std::string label = room ? agency : "(other)";
+      it = impl_->agency_gauges.find(label);
+      if (it == impl_->agency_gauges.end()) {
+        it = impl_->agency_gauges
+                 .emplace(label,
+                          std::array<Gauge*, 3>{&impl_->open_cases.Add({{"agency", label}}),
+                                                &impl_->paused_cases.Add({{"agency", label}}),
+                                                &impl_->overdue_cases.Add({{"agency", label}})})
+                 .first;
+      }
+    }
+    it->second[0]->Increment(static_cast<double>(t.open));
+    it->second[1]->Increment(static_cast<double>(t.paused));
+    it->second[2]->Increment(static_cast<double>(t.overdue));
+  }
 }
 
 std::string Metrics::scrape() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,10 @@ class Metrics {
   void timer_queue(std::size_t depth, double lateness_seconds);
   void store(std::uint64_t live_bytes, std::uint64_t pending_compaction_bytes);
   void assigned_partitions(std::size_t n);
+  // Open, paused and overdue cases, summed over partitions per agency. At most
+  // kMaxAgencyLabels agencies get a label of their own; the rest are summed as "(other)".
+  void cases(const std::map<ports::TallyKey, ports::CaseTally>& tallies);
+  static constexpr std::size_t kMaxAgencyLabels = 1000;
   // The rule packs and calendar in force changed.
   void rules(const std::string& rules_id, const std::string& calendar_id);
 

@@ -20,7 +20,26 @@ struct Pipeline::Work {
   Batch batch;
   // Cases already loaded in this batch, so that a case met twice is read once.
   std::map<std::pair<std::int32_t, std::string>, rules::CaseState> loaded;
+  // Each loaded case's agency and status as stored, to change the per-agency counts by the
+  // difference once the batch has settled it.
+  std::map<std::pair<std::int32_t, std::string>, std::pair<std::string, std::uint8_t>> before;
 };
+
+namespace {
+
+ports::CaseTally tally_of(std::uint8_t status, std::int64_t sign) {
+  return {(status & rules::kCaseOpen) != 0 ? sign : 0,
+          (status & rules::kCasePaused) != 0 ? sign : 0,
+          (status & rules::kCaseOverdue) != 0 ? sign : 0};
+}
+
+ports::AlertIndexEntry::Status index_status(const rules::Alert& a) {
+  using S = ports::AlertIndexEntry::Status;
+  if (a.firing) return S::kFiring;
+  return a.resolution == "retracted" ? S::kRetracted : S::kResolved;
+}
+
+}  // namespace
 
 Pipeline::Pipeline(std::shared_ptr<const rules::Engine> engine, ports::CaseReader& cases,
                    Options options)
@@ -60,18 +79,28 @@ std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
     return s;
   }
   const auto bytes = cases_.get_case(partition, case_id);
-  if (!bytes) return rules::CaseState{};
-  return rules::CaseState::decode(*bytes, why);
+  if (!bytes) {
+    w.before.try_emplace(key, std::string(), std::uint8_t{0});
+    return rules::CaseState{};
+  }
+  auto state = rules::CaseState::decode(*bytes, why);
+  if (state) w.before.try_emplace(key, state->agency, state->status);
+  return state;
 }
 
 // Every case the batch touched goes into its write set, once (an empty state is a stale timer's
 // case that does not exist).
 void Pipeline::write_states(Work& w) {
   for (auto& [key, state] : w.loaded) {
-    if (!state.case_id.empty()) {
-      w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
-    }
+    if (state.case_id.empty()) continue;
+    w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
+    const auto& [agency, status] = w.before[key];
+    if (status == state.status && agency == state.agency) continue;
+    auto& changes = w.batch.writes.tally_changes;
+    if (status != 0) changes[{key.first, agency}] += tally_of(status, -1);
+    if (state.status != 0) changes[{key.first, state.agency}] += tally_of(state.status, 1);
   }
+  std::erase_if(w.batch.writes.tally_changes, [](const auto& kv) { return kv.second.zero(); });
 }
 
 void Pipeline::emit(Work& w, std::int32_t partition, const rules::Decision& d) {
@@ -82,8 +111,11 @@ void Pipeline::emit(Work& w, std::int32_t partition, const rules::Decision& d) {
   if (d.set_timer) ws.timers_set.push_back({partition, ms(d.set_timer->at), d.set_timer->case_id});
   const int offset = engine_->calendar().offset_minutes();
   for (const rules::Alert& a : d.alerts) {
+    std::string json = a.to_json(offset);
+    ws.alerts.push_back({partition, a.alert_id, index_status(a), static_cast<std::uint8_t>(a.level),
+                         a.agency, a.rule_id, json});
     ws.outbox.push_back(
-        {partition, m.next_outbox_seq++, options_.alert_topic, a.alert_id, a.to_json(offset), {}});
+        {partition, m.next_outbox_seq++, options_.alert_topic, a.alert_id, std::move(json), {}});
     (a.firing ? w.batch.stats.alerts_firing : w.batch.stats.alerts_resolved)++;
     w.batch.stats.alerts.push_back(a);
   }

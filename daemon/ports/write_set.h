@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace approvald::ports {
@@ -36,6 +37,34 @@ struct OutboxEntry {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// The latest transition of one alert, for the alert index that /api/v1/alerts pages through.
+struct AlertIndexEntry {
+  enum class Status : std::uint8_t { kFiring, kResolved, kRetracted };
+  std::int32_t partition = 0;
+  std::string alert_id;
+  Status status = Status::kFiring;
+  std::uint8_t level = 0;  // rules::Level
+  std::string agency;
+  std::string rule_id;
+  std::string json;  // the alert as published
+};
+
+// Open, paused and overdue cases of one agency in one partition, or a change to those counts.
+struct CaseTally {
+  std::int64_t open = 0;
+  std::int64_t paused = 0;
+  std::int64_t overdue = 0;
+  CaseTally& operator+=(const CaseTally& o) {
+    open += o.open;
+    paused += o.paused;
+    overdue += o.overdue;
+    return *this;
+  }
+  bool zero() const { return open == 0 && paused == 0 && overdue == 0; }
+  bool operator==(const CaseTally&) const = default;
+};
+using TallyKey = std::pair<std::int32_t, std::string>;  // (partition, agency)
+
 struct WriteSet {
   struct CaseWrite {
     std::int32_t partition = 0;
@@ -46,6 +75,8 @@ struct WriteSet {
   std::vector<TimerEntry> timers_set;
   std::vector<TimerEntry> timers_cleared;
   std::vector<OutboxEntry> outbox;
+  std::vector<AlertIndexEntry> alerts;
+  std::map<TallyKey, CaseTally> tally_changes;  // added to the stored counts
   std::map<std::int32_t, PartitionMark> marks;
 
   // Appends another write set's changes (later ones win for the same key, as in one WriteBatch).
@@ -54,12 +85,14 @@ struct WriteSet {
     for (auto& t : o.timers_set) timers_set.push_back(std::move(t));
     for (auto& t : o.timers_cleared) timers_cleared.push_back(std::move(t));
     for (auto& e : o.outbox) outbox.push_back(std::move(e));
+    for (auto& a : o.alerts) alerts.push_back(std::move(a));
+    for (auto& [k, d] : o.tally_changes) tally_changes[k] += d;
     for (auto& [p, m] : o.marks) marks[p] = m;
   }
 
   bool empty() const {
     return cases.empty() && timers_set.empty() && timers_cleared.empty() && outbox.empty() &&
-           marks.empty();
+           alerts.empty() && tally_changes.empty() && marks.empty();
   }
 };
 

@@ -57,6 +57,21 @@ inline std::string timer_key(std::int32_t partition, std::int64_t due_ms,
   return k;
 }
 
+// offsets (tallies, beside the partition's mark): partition | 't' | agency
+inline std::string tally_key(std::int32_t partition, std::string_view agency) {
+  std::string k = partition_prefix(partition);
+  k.push_back('t');
+  k.append(agency);
+  return k;
+}
+
+// alert_index: partition | alert id
+inline std::string alert_index_key(std::int32_t partition, std::string_view alert_id) {
+  std::string k = partition_prefix(partition);
+  k.append(alert_id);
+  return k;
+}
+
 // outbox: partition | sequence
 inline std::string outbox_key(std::int32_t partition, std::uint64_t seq) {
   std::string k = partition_prefix(partition);

@@ -7,6 +7,8 @@
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <mutex>
+
 #include "store/keys.h"
 
 namespace approvald::store {
@@ -89,6 +91,66 @@ bool decode_outbox(std::string_view in, ports::OutboxEntry* e) {
   return get_chunk(in, &e->value) && in.empty();
 }
 
+std::string encode_tally(const ports::CaseTally& t) {
+  std::string v;
+  put_be64(v, static_cast<std::uint64_t>(t.open));
+  put_be64(v, static_cast<std::uint64_t>(t.paused));
+  put_be64(v, static_cast<std::uint64_t>(t.overdue));
+  return v;
+}
+
+ports::CaseTally decode_tally(std::string_view v) {
+  if (v.size() != 24) return {};
+  return {static_cast<std::int64_t>(get_be64(v.substr(0, 8))),
+          static_cast<std::int64_t>(get_be64(v.substr(8, 8))),
+          static_cast<std::int64_t>(get_be64(v.substr(16, 8)))};
+}
+
+// Alert index value: status, level, then agency, rule id and the JSON, length-prefixed.
+std::string encode_alert(const ports::AlertIndexEntry& a) {
+  std::string v;
+  v.push_back(static_cast<char>(a.status));
+  v.push_back(static_cast<char>(a.level));
+  put_chunk(v, a.agency);
+  put_chunk(v, a.rule_id);
+  put_chunk(v, a.json);
+  return v;
+}
+
+bool decode_alert(std::string_view in, ports::AlertIndexEntry* a) {
+  if (in.size() < 2) return false;
+  a->status = static_cast<ports::AlertIndexEntry::Status>(in[0]);
+  a->level = static_cast<std::uint8_t>(in[1]);
+  in.remove_prefix(2);
+  return get_chunk(in, &a->agency) && get_chunk(in, &a->rule_id) && get_chunk(in, &a->json) &&
+         in.empty();
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::string from_hex(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return {};
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
 // The first key after every key with this prefix.
 std::string prefix_end(std::string prefix) {
   while (!prefix.empty()) {
@@ -115,6 +177,20 @@ struct Store::Impl {
   // instead of at the partition's first key, so they do not wade through the tombstones of fired
   // timers (RocksDB keeps them until compaction). Lowered by commits that arm earlier timers.
   std::map<std::int32_t, std::int64_t> timer_floor;
+  // The stored per-agency counts, mirrored so that a commit adds to them without reading and a
+  // gauge or dashboard reads them without a scan.
+  mutable std::mutex tally_mu;
+  std::map<ports::TallyKey, ports::CaseTally> tallies;
+
+  void load_tallies() {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kMarks]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view k(it->key().data(), it->key().size());
+      if (k.size() < 5 || k[4] != 't') continue;
+      tallies[{static_cast<std::int32_t>(get_be32(k)), std::string(k.substr(5))}] =
+          decode_tally(std::string_view(it->value().data(), it->value().size()));
+    }
+  }
   std::int64_t floor(std::int32_t p) const {
     const auto it = timer_floor.find(p);
     return it == timer_floor.end() ? INT64_MIN : it->second;
@@ -168,6 +244,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
           ? rocksdb::DB::OpenForReadOnly(db, options.dir, descriptors, &impl->cfs, &impl->db)
           : rocksdb::DB::Open(db, options.dir, descriptors, &impl->cfs, &impl->db);
   if (!s.ok()) return from(s, "opening the store at " + options.dir);
+  impl->load_tallies();
   if (options.read_only) return std::unique_ptr<Store>(new Store(std::move(impl)));
 
   impl->write.sync = options.sync;
@@ -318,12 +395,66 @@ Status Store::commit(const ports::WriteSet& w) {
   for (const auto& o : w.outbox) {
     batch.Put(impl_->cfs[kOutbox], outbox_key(o.partition, o.seq), encode_outbox(o));
   }
+  for (const auto& a : w.alerts) {
+    batch.Put(impl_->cfs[kAlertIndex], alert_index_key(a.partition, a.alert_id), encode_alert(a));
+  }
+  std::vector<std::pair<ports::TallyKey, ports::CaseTally>> tallies;
+  {
+    std::lock_guard lock(impl_->tally_mu);
+    for (const auto& [key, change] : w.tally_changes) {
+      const auto it = impl_->tallies.find(key);
+      ports::CaseTally t = it == impl_->tallies.end() ? ports::CaseTally{} : it->second;
+      t += change;
+      batch.Put(impl_->cfs[kMarks], tally_key(key.first, key.second), encode_tally(t));
+      tallies.emplace_back(key, t);
+    }
+  }
   for (const auto& [partition, m] : w.marks) {
     batch.Put(impl_->cfs[kMarks], partition_prefix(partition), encode_mark(m));
   }
   const auto s = impl_->db->Write(impl_->write, &batch);
   if (!s.ok()) return from(s, "committing a batch");
+  std::lock_guard lock(impl_->tally_mu);
+  for (auto& [key, t] : tallies) impl_->tallies[key] = t;
   return ok_status();
+}
+
+std::map<ports::TallyKey, ports::CaseTally> Store::tallies() const {
+  std::lock_guard lock(impl_->tally_mu);
+  return impl_->tallies;
+}
+
+AlertPage Store::alerts(const AlertQuery& q) {
+  AlertPage page;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kAlertIndex]));
+  const std::string after = from_hex(q.after);
+  if (after.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(after);
+    if (it->Valid() && it->key() == after) it->Next();
+  }
+  std::size_t scanned = 0;
+  std::string last;  // the last key looked at
+  for (; it->Valid(); it->Next()) {
+    if (page.alerts.size() >= q.limit || scanned >= q.scan_budget) {
+      page.next = to_hex(last);  // more may follow: resume after the last entry looked at
+      return page;
+    }
+    ++scanned;
+    last.assign(it->key().data(), it->key().size());
+    ports::AlertIndexEntry a;
+    if (!decode_alert(std::string_view(it->value().data(), it->value().size()), &a)) continue;
+    if ((q.status && a.status != *q.status) || (q.level && a.level != *q.level) ||
+        (!q.agency.empty() && a.agency != q.agency) ||
+        (!q.rule_id.empty() && a.rule_id != q.rule_id)) {
+      continue;
+    }
+    page.alerts.push_back(std::move(a.json));
+  }
+  page.next.clear();
+  return page;
 }
 
 Status Store::drop_partition(std::int32_t partition) {
@@ -336,6 +467,8 @@ Status Store::drop_partition(std::int32_t partition) {
   impl_->timer_floor.erase(partition);
   const auto s = impl_->db->Write(impl_->write, &batch);
   if (!s.ok()) return from(s, "dropping partition " + std::to_string(partition));
+  std::lock_guard lock(impl_->tally_mu);
+  std::erase_if(impl_->tallies, [&](const auto& kv) { return kv.first.first == partition; });
   return ok_status();
 }
 

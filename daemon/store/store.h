@@ -39,6 +39,22 @@ struct RuleVersion {
   std::string calendar_id;                                 // "cn-mainland@2026"
 };
 
+// A page of the alert index: filters, where the previous page ended, and the page size.
+struct AlertQuery {
+  std::optional<ports::AlertIndexEntry::Status> status;
+  std::optional<std::uint8_t> level;  // rules::Level
+  std::string agency;                 // empty: any
+  std::string rule_id;                // empty: any
+  std::string after;                  // a page's `next` cursor; empty: from the start
+  std::size_t limit = 100;
+  std::size_t scan_budget = 200000;  // index entries read at most, so a rare filter stays cheap
+};
+
+struct AlertPage {
+  std::vector<std::string> alerts;  // the alerts as published (JSON objects)
+  std::string next;                 // cursor for the next page; empty at the end of the index
+};
+
 class Store final : public ports::CaseReader {
  public:
   static constexpr std::string_view kSchemaVersion = "1";
@@ -81,6 +97,14 @@ class Store final : public ports::CaseReader {
   std::optional<RuleVersion> current_rules();
   std::vector<RuleVersion> rule_history();
   Result<std::uint64_t> apply_rules(RuleVersion version);
+
+  // The alert index, one entry per alert id with its latest transition, in (partition, id)
+  // order. Safe to call from another thread.
+  AlertPage alerts(const AlertQuery& query);
+
+  // Open, paused and overdue cases per (partition, agency), as of the last commit. Safe to call
+  // from another thread.
+  std::map<ports::TallyKey, ports::CaseTally> tallies() const;
 
   // Every partition's mark.
   std::map<std::int32_t, ports::PartitionMark> marks();

@@ -45,6 +45,7 @@ run_once() {  # label kills
   stop_daemon
   note "$label: done in $((SECONDS - start)) s"
   "$APPROVALD" store dump --data-dir "$WORK/data" > "$WORK/$label.cases"
+  "$APPROVALD" store dump --data-dir "$WORK/data" --tallies > "$WORK/$label.tallies"
   consume "$ALERTS" > "$WORK/$label.alerts"
   consume "$DLQ" > "$WORK/$label.dlq"
 }
@@ -57,6 +58,12 @@ if ! diff -q "$WORK/calm.cases" "$WORK/crashed.cases" >/dev/null; then
   diff "$WORK/calm.cases" "$WORK/crashed.cases" | head -10 >&2
   fail "case states differ after crashes"
 fi
+# The per-agency counts equal an uninterrupted run's, and add up to the case states' statuses.
+cmp -s "$WORK/calm.tallies" "$WORK/crashed.tallies" || { diff "$WORK/calm.tallies" "$WORK/crashed.tallies" | head >&2; fail "case counts differ after crashes"; }
+open_states=$(grep -cE 'status:(1|3|5|7)$' "$WORK/crashed.cases" || true)
+open_tally=$(awk -F'\t' '{ sub("open:", "", $4); s += $4 } END { print s + 0 }' "$WORK/crashed.tallies")
+[ "$open_states" -eq "$open_tally" ] || fail "the open counts say $open_tally, the case states $open_states"
+[ "$open_states" -gt 0 ] || fail "no open case in the stream: the count check proves nothing"
 # Identity and lifecycle must match exactly. due_at is an annotation: on a resolution it is the
 # due date as known when the message was sent, which depends on how events fell into batches.
 standing < "$WORK/calm.alerts" | jq -c 'map(del(.due_at))' > "$WORK/calm.standing"

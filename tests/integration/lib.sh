@@ -49,8 +49,17 @@ write_config() {
     for p in "${packs[@]}"; do echo "    - $p"; done
     echo "  calendar: $ROOT/config/calendars/cn-mainland.yaml"
     echo "store: {sync: false}"
-    echo "http: {listen: '127.0.0.1:0'}"  # any free port: tests run in parallel
+    echo "http:"
+    echo "  listen: '127.0.0.1:0'"  # any free port: tests run in parallel
+    [ -z "${RULES_TOKEN_FILE:-}" ] || echo "  rules_token_file: $RULES_TOKEN_FILE"
   } > "$WORK/approvald.yaml"
+}
+
+# http_port: the port the running daemon logged (waits for it).
+http_port() {
+  port_logged() { grep -q '"http_port"' "$WORK/daemon.log"; }
+  wait_for 30 "the HTTP port" port_logged
+  grep '"http_port"' "$WORK/daemon.log" | jq -r .http_port | tail -1
 }
 
 start_daemon() {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Rules applied while running (SIGHUP): alerts after the switch carry the new version; an invalid
+# Rules applied while running (SIGHUP, then PUT /api/v1/rules): alerts after the switch carry the new version; an invalid
 # pack is refused with its errors and the running version stays; the store keeps the history.
 TEST_NAME=reload
 source "$(dirname "$0")/lib.sh"
 make_topics 1
 mkdir -p "$WORK/pack"
 cp "$ROOT/rules/packs/cn-admin-licensing/pack.yaml" "$WORK/pack/pack.yaml"
+RULES_TOKEN_FILE="$WORK/rules.token"
+echo "it-token-$RUN_ID" > "$RULES_TOKEN_FILE"
 write_config "$WORK/pack"
 start_daemon
 
@@ -35,10 +37,29 @@ grep 'reload refused' "$WORK/daemon.log" | grep -q "pack.yaml:[0-9]*:[0-9]*: rul
   || { grep 'reload refused' "$WORK/daemon.log" >&2; fail "the refusal does not name the error and its place"; }
 decided R3
 wait_for 60 "R3 still under 2026.2" has_pack R3 cn-admin-licensing@2026.2
+
+# The same through PUT /api/v1/rules, behind the bearer token.
+port=$(http_port)
+put_rules() {  # token file-with-pack -> HTTP status; body in $WORK/put.json
+  jq -n --rawfile y "$2" '{packs: [{name: "pack.yaml", yaml: $y}]}' \
+    | curl -s -o "$WORK/put.json" -w '%{http_code}' -X PUT -H "Authorization: Bearer $1" \
+        -H 'Content-Type: application/json' --data-binary @- "127.0.0.1:$port/api/v1/rules"
+}
+sed -e 's/^version: .*/version: "2026.3"/' "$ROOT/rules/packs/cn-admin-licensing/pack.yaml" > "$WORK/v3.yaml"
+[ "$(put_rules wrong-token "$WORK/v3.yaml")" = 401 ] || fail "a wrong token was not refused with 401"
+sed -e 's/^    kind: check$/    kind: chekc/' "$WORK/v3.yaml" > "$WORK/v3-bad.yaml"
+[ "$(put_rules "it-token-$RUN_ID" "$WORK/v3-bad.yaml")" = 422 ] || { cat "$WORK/put.json" >&2; fail "an invalid pack was not refused with 422"; }
+jq -e '.diagnostics[] | select(.text | test("pack.yaml:[0-9]+:[0-9]+: rule alp-32-one-time-notice.kind"))' "$WORK/put.json" >/dev/null \
+  || { cat "$WORK/put.json" >&2; fail "the 422 does not name the error and its place"; }
+[ "$(put_rules "it-token-$RUN_ID" "$WORK/v3.yaml")" = 200 ] || { cat "$WORK/put.json" >&2; fail "a valid PUT was not applied"; }
+jq -e '.version == 3 and .rule_packs == "cn-admin-licensing@2026.3"' "$WORK/put.json" >/dev/null || { cat "$WORK/put.json" >&2; fail "the PUT answer does not name version 3"; }
+decided R4
+wait_for 60 "R4 under 2026.3" has_pack R4 cn-admin-licensing@2026.3
 stop_daemon
 
 "$APPROVALD" rules list --data-dir "$WORK/data" > "$WORK/list.txt"
 grep -q '^  version 1 .*cn-admin-licensing@2026.1 .*(seeded from the configuration)' "$WORK/list.txt" || { cat "$WORK/list.txt" >&2; fail "history lacks version 1"; }
-grep -q '^\* version 2 .*cn-admin-licensing@2026.2 .*(SIGHUP)' "$WORK/list.txt" || { cat "$WORK/list.txt" >&2; fail "version 2 is not in force"; }
-[ "$(wc -l < "$WORK/list.txt")" -eq 2 ] || fail "the refused pack was stored"
-echo "ok: switched to 2026.2 on SIGHUP, refused an invalid pack, history kept"
+grep -q '^  version 2 .*cn-admin-licensing@2026.2 .*(SIGHUP)' "$WORK/list.txt" || { cat "$WORK/list.txt" >&2; fail "version 2 is not in the history"; }
+grep -q '^\* version 3 .*cn-admin-licensing@2026.3 .*(PUT /api/v1/rules)' "$WORK/list.txt" || { cat "$WORK/list.txt" >&2; fail "version 3 is not in force"; }
+[ "$(wc -l < "$WORK/list.txt")" -eq 3 ] || fail "a refused pack was stored"
+echo "ok: switched to 2026.2 on SIGHUP and 2026.3 by PUT, refused invalid packs and a wrong token, history kept"

@@ -26,6 +26,8 @@ class FakeStore : public approvald::ports::CaseReader {
     for (const auto& t : w.timers_cleared) timers.erase({t.partition, t.due_ms, t.case_id});
     for (const auto& t : w.timers_set) timers.insert({t.partition, t.due_ms, t.case_id});
     for (const auto& o : w.outbox) outbox.push_back(o);
+    for (const auto& a : w.alerts) alert_index[{a.partition, a.alert_id}] = a;
+    for (const auto& [k, d] : w.tally_changes) tallies[k] += d;
     for (const auto& [p, m] : w.marks) marks[p] = m;
   }
 
@@ -49,6 +51,8 @@ class FakeStore : public approvald::ports::CaseReader {
   std::set<std::tuple<std::int32_t, std::int64_t, std::string>> timers;
   std::vector<approvald::ports::OutboxEntry> outbox;
   std::map<std::int32_t, approvald::ports::PartitionMark> marks;
+  std::map<std::pair<std::int32_t, std::string>, approvald::ports::AlertIndexEntry> alert_index;
+  std::map<approvald::ports::TallyKey, approvald::ports::CaseTally> tallies;
   int commits = 0;
 };
 

@@ -247,3 +247,49 @@ TEST_CASE("after a calendar correction, re-evaluation moves an open case's deadl
   CHECK_THAT(alerts.front().value, Catch::Contains(R"("calendar":"cn-mainland@2026b")") &&
                                        Catch::Contains(R"("due_at":"2026-10-23T23:59:59+08:00")"));
 }
+
+TEST_CASE(
+    "per-agency counts follow a case from open to overdue to decided; the alert index "
+    "keeps each alert's latest state",
+    "[pipeline]") {
+  using approvald::ports::AlertIndexEntry;
+  using approvald::ports::CaseTally;
+  FakeStore store;
+  Pipeline p(engine(), store);
+  accept_c1(p, store);
+  const auto key = approvald::ports::TallyKey{0, "AG1"};
+  CHECK(store.tallies.at(key) == CaseTally{1, 0, 0});
+
+  const std::int64_t late = ms("2026-10-23T00:00:05+08:00");
+  for (int round = 0; round < 3; ++round) store.commit(p.fire(0, store.due(0, late), late).writes);
+  CHECK(store.tallies.at(key) == CaseTally{1, 0, 1});
+  const auto& red = store.alert_index.at({0, "C1/alp-42-decision/red/1"});
+  CHECK(red.status == AlertIndexEntry::Status::kFiring);
+  CHECK(red.agency == "AG1");
+  CHECK(red.rule_id == "alp-42-decision");
+  CHECK(red.level == static_cast<std::uint8_t>(rules::Level::kRed));
+
+  // A hearing reported late: paused, no longer overdue; the red card is retracted.
+  store.commit(p.process({rec(1, Ev{.type = "procedure_started",
+                                    .when = "2026-10-20T09:00:00+08:00",
+                                    .data = R"({"procedure":"hearing"})",
+                                    .id = "h1"}
+                                     .json())},
+                         late, kCaughtUp)
+                   .writes);
+  CHECK(store.tallies.at(key) == CaseTally{1, 1, 0});
+  CHECK(store.alert_index.at({0, "C1/alp-42-decision/red/1"}).status ==
+        AlertIndexEntry::Status::kRetracted);
+
+  // Denied: no certificate is due, the case leaves every count.
+  store.commit(p.process({rec(2, Ev{.type = "decided",
+                                    .when = "2026-10-26T09:00:00+08:00",
+                                    .data = R"({"outcome":"denied","reason":"r"})",
+                                    .id = "d1"}
+                                     .json())},
+                         ms("2026-10-26T10:00:00+08:00"), kCaughtUp)
+                   .writes);
+  const auto t = store.tallies.at(key);
+  INFO(t.open << " " << t.paused << " " << t.overdue);
+  CHECK(t == CaseTally{0, 0, 0});
+}

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "store/keys.h"
 #include "support/temp_dir.h"
@@ -198,4 +199,96 @@ TEST_CASE("timers armed below the scan floor are still found", "[store]") {
   // A later scan with nothing due leaves everything findable.
   CHECK(s->due_timers(0, -100, 10).empty());
   CHECK(s->due_timers(0, 20, 10).size() == 2);
+}
+
+TEST_CASE("the alert index pages through alerts with filters and keeps the latest transition",
+          "[store]") {
+  using approvald::ports::AlertIndexEntry;
+  using approvald::store::AlertQuery;
+  testing::TempDir dir;
+  auto store = open(dir);
+  WriteSet w;
+  // 30 alerts over two partitions and three agencies; every third is red.
+  for (int i = 0; i < 30; ++i) {
+    const std::string id =
+        "C" + std::to_string(100 + i) + "/r/" + (i % 3 == 0 ? "red" : "reminder") + "/1";
+    w.alerts.push_back({i % 2, id, AlertIndexEntry::Status::kFiring,
+                        static_cast<std::uint8_t>(i % 3 == 0 ? 2 : 0), "AG" + std::to_string(i % 3),
+                        "r", "{\"alert_id\":\"" + id + "\"}"});
+  }
+  REQUIRE(store->commit(w));
+  // A later transition of one alert replaces it.
+  WriteSet later;
+  later.alerts.push_back({0, "C100/r/red/1", AlertIndexEntry::Status::kResolved, 2, "AG0", "r",
+                          R"({"alert_id":"C100/r/red/1","status":"resolved"})"});
+  REQUIRE(store->commit(later));
+
+  // Every alert exactly once, in pages of 7.
+  std::vector<std::string> seen;
+  AlertQuery q;
+  q.limit = 7;
+  int pages = 0;
+  do {
+    const auto page = store->alerts(q);
+    CHECK(page.alerts.size() <= 7);
+    seen.insert(seen.end(), page.alerts.begin(), page.alerts.end());
+    q.after = page.next;
+    ++pages;
+  } while (!q.after.empty() && pages < 100);
+  CHECK(seen.size() == 30);
+  CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == 30);
+  CHECK(pages == 5);
+
+  AlertQuery red_firing;
+  red_firing.level = 2;
+  red_firing.status = AlertIndexEntry::Status::kFiring;
+  CHECK(store->alerts(red_firing).alerts.size() == 9);  // 10 red, one resolved
+  AlertQuery resolved;
+  resolved.status = AlertIndexEntry::Status::kResolved;
+  const auto r = store->alerts(resolved);
+  REQUIRE(r.alerts.size() == 1);
+  CHECK(r.alerts[0] == R"({"alert_id":"C100/r/red/1","status":"resolved"})");
+  CHECK(r.next.empty());
+  AlertQuery ag1;
+  ag1.agency = "AG1";
+  CHECK(store->alerts(ag1).alerts.size() == 10);
+
+  // A rare filter stops at the scan budget and says where to go on.
+  AlertQuery budget;
+  budget.agency = "AG2";
+  budget.scan_budget = 4;
+  const auto first = store->alerts(budget);
+  CHECK(first.alerts.size() <= 4);
+  CHECK_FALSE(first.next.empty());
+}
+
+TEST_CASE(
+    "per-agency case counts add up across commits, survive reopening and drop with their "
+    "partition",
+    "[store]") {
+  using approvald::ports::CaseTally;
+  testing::TempDir dir;
+  {
+    auto store = open(dir);
+    WriteSet a;
+    a.tally_changes[{0, "AG1"}] = CaseTally{3, 1, 1};
+    a.tally_changes[{1, "AG1"}] = CaseTally{2, 0, 0};
+    REQUIRE(store->commit(a));
+    WriteSet b;
+    b.tally_changes[{0, "AG1"}] = CaseTally{-1, 0, -1};
+    b.tally_changes[{0, "AG2"}] = CaseTally{1, 0, 0};
+    REQUIRE(store->commit(b));
+    CHECK(store->tallies().at({0, "AG1"}) == CaseTally{2, 1, 0});
+  }
+  auto store = open(dir);
+  const auto t = store->tallies();
+  CHECK(t.size() == 3);
+  CHECK(t.at({0, "AG1"}) == CaseTally{2, 1, 0});
+  CHECK(t.at({1, "AG1"}) == CaseTally{2, 0, 0});
+  CHECK(t.at({0, "AG2"}) == CaseTally{1, 0, 0});
+  CHECK(store->marks().empty());  // the counts live beside the marks without being one
+  REQUIRE(store->drop_partition(0));
+  CHECK(store->tallies().size() == 1);
+  store.reset();
+  CHECK(open(dir)->tallies().size() == 1);
 }

@@ -1,0 +1,318 @@
+#include "app/routes.h"
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "app/api.h"
+
+namespace approvald::app {
+namespace {
+
+namespace json = boost::json;
+
+http::Response json_error(int status, const std::string& message) {
+  json::object o;
+  o["error"] = message;
+  return {status, "application/json", json::serialize(o), {}};
+}
+
+// GET /api/v1/alerts?status=&agency=&level=&rule=&limit=&cursor=
+http::Response list_alerts(const ApiContext& ctx, const http::Request& req) {
+  static const std::set<std::string> kKnown = {"status", "agency", "level",
+                                               "rule",   "limit",  "cursor"};
+  store::AlertQuery q;
+  std::vector<std::string> errors;
+  for (const auto& [name, value] : http::query_params(req.target)) {
+    if (kKnown.count(name) == 0) {
+      errors.push_back("unknown parameter '" + name +
+                       "' (known: status, agency, level, rule, limit, cursor)");
+    } else if (name == "status") {
+      using S = ports::AlertIndexEntry::Status;
+      if (value == "firing") {
+        q.status = S::kFiring;
+      } else if (value == "resolved") {
+        q.status = S::kResolved;
+      } else if (value == "retracted") {
+        q.status = S::kRetracted;
+      } else {
+        errors.push_back("status: '" + value + "' is not one of firing, resolved, retracted");
+      }
+    } else if (name == "level") {
+      if (const auto l = rules::parse_level(value)) {
+        q.level = static_cast<std::uint8_t>(*l);
+      } else {
+        errors.push_back("level: '" + value + "' is not one of reminder, yellow, red");
+      }
+    } else if (name == "limit") {
+      std::size_t n = 0;
+      const bool digits = !value.empty() && value.size() <= 4 &&
+                          value.find_first_not_of("0123456789") == std::string::npos;
+      if (digits) n = std::stoul(value);
+      if (!digits || n < 1 || n > 1000) {
+        errors.push_back("limit: '" + value + "' is not a whole number from 1 to 1000");
+      } else {
+        q.limit = n;
+      }
+    } else if (name == "cursor") {
+      if (value.size() % 2 != 0 ||
+          value.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        errors.push_back("cursor: not a cursor returned by this endpoint");
+      }
+      q.after = value;
+    } else if (name == "agency") {
+      q.agency = value;
+    } else {
+      q.rule_id = value;
+    }
+  }
+  if (!errors.empty()) {
+    json::object o;
+    o["error"] = "bad query parameters";
+    json::array list;
+    for (auto& e : errors) list.emplace_back(e);
+    o["errors"] = std::move(list);
+    return {400, "application/json", json::serialize(o), {}};
+  }
+  const auto page = ctx.store.alerts(q);
+  std::string body = R"({"alerts":[)";
+  for (std::size_t i = 0; i < page.alerts.size(); ++i) {
+    if (i > 0) body += ',';
+    body += page.alerts[i];
+  }
+  body += "],\"next\":";
+  body += page.next.empty() ? "null" : "\"" + page.next + "\"";
+  body += '}';
+  return {200, "application/json", std::move(body), {}};
+}
+
+http::Response get_case(const ApiContext& ctx, const std::string& id) {
+  if (id.empty() || id.size() > 128 || id.find('/') != std::string::npos) {
+    return json_error(400, "case id: 1 to 128 characters, no '/'");
+  }
+  // The owning partition is not known from the id alone: ask each partition with a mark.
+  for (const auto& [p, m] : ctx.store.marks()) {
+    const auto bytes = ctx.store.get_case(p, id);
+    if (!bytes) continue;
+    std::string why;
+    const auto s = rules::CaseState::decode(*bytes, &why);
+    if (!s) return json_error(500, "stored case state unreadable: " + why);
+    return {200, "application/json", case_json(*s, *ctx.engines.get(), ctx.wall_ms()), {}};
+  }
+  return json_error(404, "no such case");
+}
+
+json::object version_json(const store::RuleVersion& v) {
+  json::object o;
+  o["version"] = v.number;
+  o["rule_packs"] = v.rules_id;
+  o["calendar"] = v.calendar_id;
+  o["applied_ms"] = v.applied_ms;
+  o["source"] = v.source;
+  json::array files;
+  for (const auto& p : v.packs) files.emplace_back(p.first);
+  o["pack_files"] = std::move(files);
+  o["calendar_file"] = v.calendar.first;
+  return o;
+}
+
+http::Response list_rules(const ApiContext& ctx) {
+  json::object o;
+  const auto current = ctx.store.current_rules();
+  if (current) o["current"] = version_json(*current);
+  json::array history;
+  for (const auto& v : ctx.store.rule_history()) history.push_back(version_json(v));
+  o["history"] = std::move(history);
+  return {200, "application/json", json::serialize(o), {}};
+}
+
+// The token file's content without surrounding whitespace; empty if it cannot be read.
+std::string read_token(const std::string& file) {
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string t = ss.str();
+  const auto b = t.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  return t.substr(b, t.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+// Compares in time independent of where the strings differ.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return diff == 0;
+}
+
+// One {"name": …, "yaml": …} object of the PUT body.
+std::optional<std::pair<std::string, std::string>> source_file(const json::value* v,
+                                                               const std::string& where,
+                                                               std::vector<std::string>& errors) {
+  const auto* o = v != nullptr ? v->if_object() : nullptr;
+  if (o == nullptr) {
+    errors.push_back(where + ": must be an object {\"name\": …, \"yaml\": …}");
+    return std::nullopt;
+  }
+  const auto* name = o->if_contains("name");
+  const auto* yaml = o->if_contains("yaml");
+  if (name == nullptr || !name->is_string() || name->as_string().empty()) {
+    errors.push_back(where + ".name: required, a non-empty string");
+  }
+  if (yaml == nullptr || !yaml->is_string()) errors.push_back(where + ".yaml: required, a string");
+  if (!errors.empty()) return std::nullopt;
+  return std::make_pair(std::string(name->as_string()), std::string(yaml->as_string()));
+}
+
+// PUT /api/v1/rules: {"packs": [{"name", "yaml"}…], "calendar": {"name", "yaml"}}; either may be
+// left out to keep the one in force. Validated here, stored and switched by the main loop.
+http::Response put_rules(const ApiContext& ctx, const http::Request& req) {
+  if (ctx.rules_token_file.empty()) {
+    return json_error(403, "PUT /api/v1/rules is disabled: set http.rules_token_file");
+  }
+  const std::string token = read_token(ctx.rules_token_file);
+  if (token.empty()) {
+    return json_error(503, "the rules token file is missing or empty; refusing every token");
+  }
+  const std::string prefix = "Bearer ";
+  if (req.authorization.rfind(prefix, 0) != 0 ||
+      !same_secret(req.authorization.substr(prefix.size()), token)) {
+    auto r = json_error(401, "a valid bearer token is required");
+    r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="approvald")");
+    return r;
+  }
+  boost::system::error_code ec;
+  const json::value body = json::parse(req.body, ec);
+  if (ec) return json_error(400, "body: not valid JSON (" + ec.message() + ")");
+  const auto* o = body.if_object();
+  if (o == nullptr)
+    return json_error(400, "body: must be a JSON object with packs and/or calendar");
+  const auto current = ctx.store.current_rules();
+  if (!current) return json_error(503, "no rule version in force yet");
+  store::RuleVersion v = *current;
+  std::vector<std::string> errors;
+  for (const auto& [key, value] : *o) {
+    if (key != "packs" && key != "calendar") {
+      errors.push_back("body." + std::string(key) + ": unknown field (known: packs, calendar)");
+    }
+  }
+  if (!o->contains("packs") && !o->contains("calendar")) {
+    errors.push_back("body: give packs, calendar or both");
+  }
+  if (const auto* packs = o->if_contains("packs")) {
+    v.packs.clear();
+    if (!packs->is_array() || packs->as_array().empty()) {
+      errors.push_back("body.packs: must be a non-empty array");
+    } else {
+      for (std::size_t i = 0; i < packs->as_array().size(); ++i) {
+        if (auto f = source_file(&packs->as_array()[i], "body.packs[" + std::to_string(i) + "]",
+                                 errors)) {
+          v.packs.push_back(std::move(*f));
+        }
+      }
+    }
+  }
+  if (const auto* cal = o->if_contains("calendar")) {
+    if (auto f = source_file(cal, "body.calendar", errors)) v.calendar = std::move(*f);
+  }
+  if (!errors.empty()) {
+    json::object e;
+    e["error"] = "bad request body";
+    json::array list;
+    for (auto& x : errors) list.emplace_back(x);
+    e["errors"] = std::move(list);
+    return {400, "application/json", json::serialize(e), {}};
+  }
+  auto built = build_engine(v, ctx.engine_options);
+  if (auto* d = std::get_if<rules::Diagnostics>(&built)) {
+    json::object e;
+    e["error"] = "the rule version is invalid; the version in force stays";
+    json::array list;
+    for (const auto& x : *d) {
+      json::object j;
+      j["file"] = x.file;
+      j["line"] = x.line;
+      j["column"] = x.column;
+      j["message"] = x.message;
+      j["text"] = x.str();
+      list.push_back(std::move(j));
+    }
+    e["diagnostics"] = std::move(list);
+    return {422, "application/json", json::serialize(e), {}};
+  }
+  if (same_sources(v, *current)) {
+    json::object r = version_json(*current);
+    r["unchanged"] = true;
+    return {200, "application/json", json::serialize(r), {}};
+  }
+  const auto& engine = *std::get<0>(built);
+  v.rules_id = engine.rules().id();
+  v.calendar_id = engine.calendar().id();
+  v.source = "PUT /api/v1/rules";
+  auto outcome = ctx.mailbox.submit(std::move(v));
+  if (outcome.wait_for(ctx.apply_timeout) != std::future_status::ready) {
+    return json_error(503, "the daemon did not apply the version in time; see GET /api/v1/rules");
+  }
+  Result<std::uint64_t> n = Error{"the daemon is stopping"};
+  try {
+    n = outcome.get();
+  } catch (const std::future_error&) {
+  }
+  if (!n) return json_error(503, n.error().message);
+  for (const auto& h : ctx.store.rule_history()) {
+    if (h.number == n.value())
+      return {200, "application/json", json::serialize(version_json(h)), {}};
+  }
+  return json_error(500, "the version was applied but cannot be read back");
+}
+
+}  // namespace
+
+std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready) {
+  json::array reasons;
+  if (!h.broker_up) reasons.emplace_back("broker unreachable");
+  if (h.assigned == 0) reasons.emplace_back("no partitions assigned");
+  if (h.timer_lateness_s > 60) reasons.emplace_back("timers lagging");
+  if (now_ms - h.loop_ms > 30000) reasons.emplace_back("main loop stalled");
+  *ready = reasons.empty();
+  json::object o;
+  o["ready"] = *ready;
+  o["reasons"] = std::move(reasons);
+  return json::serialize(o);
+}
+
+http::Response route(const ApiContext& ctx, const http::Request& req) {
+  const std::string path = req.path();
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  if (path == "/api/v1/rules") {
+    if (req.method == "PUT") return put_rules(ctx, req);
+    if (get) return list_rules(ctx);
+    return json_error(405, "GET or PUT only");
+  }
+  if (!get) return json_error(405, "only GET is served here");
+  if (path == "/metrics") {
+    return {200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.scrape(), {}};
+  }
+  if (path == "/healthz") {
+    const bool alive = ctx.wall_ms() - ctx.health.loop_ms < 30000;
+    return {alive ? 200 : 503,
+            "application/json",
+            alive ? R"({"status":"ok"})" : R"({"status":"main loop stalled"})",
+            {}};
+  }
+  if (path == "/readyz") {
+    bool ready = false;
+    std::string body = readiness_json(ctx.health, ctx.wall_ms(), &ready);
+    return {ready ? 200 : 503, "application/json", std::move(body), {}};
+  }
+  if (path == "/api/v1/alerts") return list_alerts(ctx, req);
+  const std::string cases = "/api/v1/cases/";
+  if (path.rfind(cases, 0) == 0) {
+    return get_case(ctx, http::percent_decode(path.substr(cases.size()), false));
+  }
+  return json_error(404, "not found: " + path);
+}
+
+}  // namespace approvald::app

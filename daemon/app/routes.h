@@ -1,0 +1,34 @@
+// The HTTP routes of `approvald run`: metrics, health, readiness and the JSON API. Called on the
+// server's connection threads; everything here is safe to use next to the main loop (RocksDB
+// reads, the metrics registry, atomics, the engine holder, the rule mailbox).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "app/health.h"
+#include "app/rule_mailbox.h"
+#include "app/rule_source.h"
+#include "http/server.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+
+namespace approvald::app {
+
+struct ApiContext {
+  store::Store& store;
+  EngineHolder& engines;
+  metrics::Metrics& metrics;
+  const Health& health;
+  RuleMailbox& mailbox;
+  std::function<std::int64_t()> wall_ms;
+  std::string rules_token_file;  // empty: PUT /api/v1/rules is disabled
+  rules::EngineOptions engine_options;
+  std::chrono::milliseconds apply_timeout{30000};  // how long PUT waits for the main loop
+};
+
+http::Response route(const ApiContext& ctx, const http::Request& req);
+
+}  // namespace approvald::app

@@ -1,0 +1,216 @@
+#include "app/routes.h"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+using approvald::app::ApiContext;
+using approvald::app::route;
+using approvald::http::Request;
+using approvald::http::Response;
+
+namespace {
+
+// A store seeded with the shipped rules, and what the routes need around it.
+struct Fixture {
+  testing::TempDir dir;
+  std::unique_ptr<approvald::store::Store> store;
+  std::shared_ptr<const rules::Engine> engine;
+  std::unique_ptr<approvald::app::EngineHolder> engines;
+  approvald::metrics::Metrics metrics{"test", "r", "c"};
+  approvald::app::Health health;
+  approvald::app::RuleMailbox mailbox;
+  std::string token_file;
+
+  Fixture() {
+    store = approvald::store::Store::open({.dir = (dir.path / "db").string(),
+                                           .block_cache_bytes = 8u << 20,
+                                           .write_buffer_bytes = 4u << 20})
+                .take();
+    approvald::store::RuleVersion v;
+    v.packs = {{"pack.yaml", testing::read_source("rules/packs/cn-admin-licensing/pack.yaml")}};
+    v.calendar = {"cn-mainland.yaml", testing::read_source("config/calendars/cn-mainland.yaml")};
+    v.rules_id = "cn-admin-licensing@2026.1";
+    v.calendar_id = "cn-mainland@2026";
+    v.source = "test";
+    REQUIRE(store->apply_rules(v));
+    engine = std::get<0>(approvald::app::build_engine(v, {}));
+    engines = std::make_unique<approvald::app::EngineHolder>(engine);
+    token_file = dir.write("token", "  s3cret-token\n").string();
+  }
+
+  ApiContext context(std::string token = "") {
+    return ApiContext{*store,           *engines, metrics,
+                      health,           mailbox,  [] { return std::int64_t{1'800'000'000'000}; },
+                      std::move(token), {},       std::chrono::milliseconds(5000)};
+  }
+};
+
+Response call(const ApiContext& ctx, std::string method, std::string target, std::string body = "",
+              std::string auth = "") {
+  return route(ctx,
+               Request{std::move(method), std::move(target), std::move(auth), std::move(body)});
+}
+
+std::vector<std::string> errors_of(const Response& r) {
+  std::vector<std::string> out;
+  const auto j = boost::json::parse(r.body);
+  for (const auto& e : j.at("errors").as_array()) {
+    out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("GET /api/v1/alerts filters and pages; bad parameters are all named", "[api]") {
+  Fixture f;
+  approvald::ports::WriteSet w;
+  using S = approvald::ports::AlertIndexEntry::Status;
+  w.alerts.push_back({0, "C1/alp-42-decision/red/1", S::kFiring, 2, "AG1", "alp-42-decision",
+                      R"({"alert_id":"C1/alp-42-decision/red/1"})"});
+  w.alerts.push_back({1, "C2/alp-32-acceptance/reminder/1", S::kResolved, 0, "AG2",
+                      "alp-32-acceptance", R"({"alert_id":"C2/alp-32-acceptance/reminder/1"})"});
+  REQUIRE(f.store->commit(w));
+  const auto ctx = f.context();
+
+  auto r = call(ctx, "GET", "/api/v1/alerts?level=red&status=firing");
+  REQUIRE(r.status == 200);
+  auto j = boost::json::parse(r.body);
+  REQUIRE(j.at("alerts").as_array().size() == 1);
+  CHECK(j.at("alerts").as_array()[0].at("alert_id") == "C1/alp-42-decision/red/1");
+  CHECK(j.at("next").is_null());
+
+  r = call(ctx, "GET", "/api/v1/alerts?limit=1");
+  j = boost::json::parse(r.body);
+  CHECK(j.at("alerts").as_array().size() == 1);
+  const std::string next(j.at("next").as_string());
+  r = call(ctx, "GET", "/api/v1/alerts?limit=1&cursor=" + next);
+  j = boost::json::parse(r.body);
+  REQUIRE(j.at("alerts").as_array().size() == 1);
+  CHECK(j.at("alerts").as_array()[0].at("alert_id") == "C2/alp-32-acceptance/reminder/1");
+
+  r = call(ctx, "GET", "/api/v1/alerts?agency=AG2");
+  CHECK(boost::json::parse(r.body).at("alerts").as_array().size() == 1);
+
+  r = call(ctx, "GET", "/api/v1/alerts?status=burning&level=purple&limit=0&colour=red&cursor=zz");
+  CHECK(r.status == 400);
+  const auto errors = errors_of(r);
+  REQUIRE(errors.size() == 5);
+  CHECK_THAT(errors[0], Catch::Contains("unknown parameter 'colour'"));
+  CHECK_THAT(errors[1], Catch::Contains("cursor"));
+  CHECK_THAT(errors[2], Catch::Contains("level: 'purple'"));
+  CHECK_THAT(errors[3], Catch::Contains("limit: '0'"));
+  CHECK_THAT(errors[4], Catch::Contains("status: 'burning' is not one of firing"));
+}
+
+TEST_CASE("unknown paths are 404, other methods 405, unknown cases 404", "[api]") {
+  Fixture f;
+  const auto ctx = f.context();
+  CHECK(call(ctx, "GET", "/nope").status == 404);
+  CHECK(call(ctx, "POST", "/metrics").status == 405);
+  CHECK(call(ctx, "DELETE", "/api/v1/rules").status == 405);
+  CHECK(call(ctx, "GET", "/api/v1/cases/NOPE").status == 404);
+  CHECK(call(ctx, "GET", "/api/v1/cases/" + std::string(200, 'x')).status == 400);
+  const auto rules = boost::json::parse(call(ctx, "GET", "/api/v1/rules").body);
+  CHECK(rules.at("current").at("version") == 1);
+  CHECK(rules.at("history").as_array().size() == 1);
+}
+
+TEST_CASE("PUT /api/v1/rules: disabled without a token file, 401 without the token", "[api]") {
+  Fixture f;
+  const std::string body = R"({"calendar":{"name":"c.yaml","yaml":"x"}})";
+  CHECK(call(f.context(), "PUT", "/api/v1/rules", body, "Bearer s3cret-token").status == 403);
+  const auto ctx = f.context(f.token_file);
+  auto r = call(ctx, "PUT", "/api/v1/rules", body);
+  CHECK(r.status == 401);
+  REQUIRE(r.headers.size() == 1);
+  CHECK(r.headers[0].first == "WWW-Authenticate");
+  CHECK(call(ctx, "PUT", "/api/v1/rules", body, "Bearer s3cret").status == 401);
+  CHECK(call(ctx, "PUT", "/api/v1/rules", body, "Bearer s3cret-token-and-more").status == 401);
+  CHECK(call(ctx, "PUT", "/api/v1/rules", body, "Basic s3cret-token").status == 401);
+}
+
+TEST_CASE(
+    "PUT /api/v1/rules refuses a bad body or an invalid pack with every error, and the "
+    "version in force stays",
+    "[api]") {
+  Fixture f;
+  const auto ctx = f.context(f.token_file);
+  const std::string auth = "Bearer s3cret-token";
+  auto r = call(ctx, "PUT", "/api/v1/rules", "{not json", auth);
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains("not valid JSON"));
+
+  r = call(ctx, "PUT", "/api/v1/rules", R"({"packs":[{"yaml":1}],"extra":true})", auth);
+  CHECK(r.status == 400);
+  auto errors = errors_of(r);
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0] == "body.extra: unknown field (known: packs, calendar)");
+  CHECK_THAT(errors[1], Catch::StartsWith("body.packs[0].name: required"));
+  CHECK_THAT(errors[2], Catch::StartsWith("body.packs[0].yaml: required"));
+
+  // A pack with two mistakes: both reported with their line.
+  const std::string bad_pack =
+      "pack: broken\\nversion: \\\"1\\\"\\nrules:\\n  - id: x\\n    kind: clock\\n"
+      "    start: nonsense_event\\n    limit: {working_days: -3}\\n";
+  r = call(ctx, "PUT", "/api/v1/rules",
+           R"({"packs":[{"name":"broken.yaml","yaml":")" + bad_pack + "\"}]}", auth);
+  CHECK(r.status == 422);
+  const auto j = boost::json::parse(r.body);
+  const auto& d = j.at("diagnostics").as_array();
+  std::string all;
+  for (const auto& x : d) {
+    CHECK(x.at("file") == "broken.yaml");
+    all += std::string(x.at("text").as_string()) + "\n";
+  }
+  INFO(all);
+  CHECK(d.size() == 5);  // title, start, stop, limit and stages
+  CHECK_THAT(all, Catch::Contains("broken.yaml:6:12:") && Catch::Contains("nonsense_event"));
+  CHECK_THAT(all, Catch::Contains("broken.yaml:7:") && Catch::Contains("working_days"));
+  CHECK_THAT(all, Catch::Contains("rule x.stop: required"));
+  CHECK(f.store->current_rules()->number == 1);
+}
+
+TEST_CASE("PUT /api/v1/rules hands a valid version to the main loop and answers with it", "[api]") {
+  Fixture f;
+  const auto ctx = f.context(f.token_file);
+  // The main loop's part: store the version it is handed.
+  std::atomic<bool> done{false};
+  std::thread loop([&] {
+    while (!done) {
+      if (auto put = f.mailbox.take()) {
+        put->version.applied_ms = 1;
+        put->outcome.set_value(f.store->apply_rules(put->version));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  std::string calendar = testing::read_source("config/calendars/cn-mainland.yaml");
+  calendar += "\n# a comment makes it a new version\n";
+  boost::json::object body;
+  body["calendar"] = boost::json::object{{"name", "cn-mainland.yaml"}, {"yaml", calendar}};
+  const auto r =
+      call(ctx, "PUT", "/api/v1/rules", boost::json::serialize(body), "Bearer s3cret-token");
+  done = true;
+  loop.join();
+  REQUIRE(r.status == 200);
+  const auto j = boost::json::parse(r.body);
+  CHECK(j.at("version") == 2);
+  CHECK(j.at("source") == "PUT /api/v1/rules");
+  CHECK(j.at("rule_packs") == "cn-admin-licensing@2026.1");  // the packs in force were kept
+  const auto current = f.store->current_rules();
+  CHECK(current->number == 2);
+  CHECK(current->calendar.second == calendar);
+  CHECK(current->packs.size() == 1);
+
+  // The same sources again: nothing new is stored.
+  const auto again =
+      call(ctx, "PUT", "/api/v1/rules", boost::json::serialize(body), "Bearer s3cret-token");
+  CHECK(again.status == 200);
+  CHECK(boost::json::parse(again.body).at("unchanged") == true);
+  CHECK(f.store->rule_history().size() == 2);
+}
