@@ -5,7 +5,9 @@
 #include <set>
 #include <thread>
 
+#include "app/handover.h"
 #include "app/health.h"
+#include "app/relay.h"
 #include "app/routes.h"
 #include "app/rule_mailbox.h"
 #include "app/rule_source.h"
@@ -31,66 +33,6 @@ std::string diagnostics_text(const rules::Diagnostics& d) {
   for (const auto& x : d) s += x.str() + "\n";
   return s;
 }
-
-// Undelivered outbox entries: produced once, retried after a failed delivery report. A cursor
-// per partition remembers what has been produced, so each turn reads only new entries instead of
-// re-reading (and skipping) everything in flight.
-class Relay {
- public:
-  Relay(store::Store& store, kafka::Producer& producer, std::size_t max_in_flight)
-      : store_(store), producer_(producer), max_in_flight_(max_in_flight) {}
-
-  // Returns how many entries the broker acknowledged (and were deleted) in this turn.
-  std::size_t pump(const std::set<std::int32_t>& partitions) {
-    producer_.poll(0);
-    const auto delivered = producer_.take_delivered();
-    for (const auto& id : delivered) {
-      if (!store_.delete_outbox(id.first, id.second)) {
-        log::error("could not delete a delivered outbox entry; it will be sent again");
-      }
-      in_flight_.erase(id);
-    }
-    for (const auto& id : producer_.take_failed()) {
-      in_flight_.erase(id);
-      auto& c = cursor_[id.first];
-      c = std::min(c, id.second);  // read it again from there
-    }
-    for (std::int32_t p : partitions) {
-      if (in_flight_.size() >= max_in_flight_) break;
-      auto& cursor = cursor_[p];
-      for (const auto& e : store_.outbox(p, max_in_flight_ - in_flight_.size(), cursor)) {
-        const auto id = std::make_pair(e.partition, e.seq);
-        if (in_flight_.count(id) == 0) {
-          if (!producer_.produce(e)) break;  // local queue full: try again next turn
-          in_flight_.insert(id);
-        }
-        cursor = e.seq + 1;
-      }
-    }
-    return delivered.size();
-  }
-
-  std::size_t in_flight() const { return in_flight_.size(); }
-
-  // Delivers what is queued, for a bounded time, deleting what was acknowledged.
-  void drain(int timeout_ms, const std::set<std::int32_t>& partitions) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (std::chrono::steady_clock::now() < until) {
-      pump(partitions);
-      bool pending = !in_flight_.empty();
-      for (std::int32_t p : partitions) pending = pending || !store_.outbox(p, 1).empty();
-      if (!pending) return;
-      producer_.poll(50);
-    }
-  }
-
- private:
-  store::Store& store_;
-  kafka::Producer& producer_;
-  std::size_t max_in_flight_;
-  std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
-  std::map<std::int32_t, std::uint64_t> cursor_;
-};
 
 // Commits a write set, retrying with backoff: nothing moves on until it is durable.
 bool commit(store::Store& store, const ports::WriteSet& w, const std::atomic<bool>& stop) {
@@ -165,6 +107,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   popts.source_topic = cfg.kafka.events_topic;
   popts.alert_topic = cfg.kafka.alerts_topic;
   popts.dlq_topic = cfg.kafka.dead_letter_topic;
+  popts.changelog_topic = cfg.kafka.changelog_topic;
   pipeline::Pipeline pipe(engine, *store, popts);
 
   auto producer_r = kafka::Producer::create(cfg.kafka.bootstrap_servers, cfg.kafka.properties);
@@ -174,7 +117,25 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   }
   auto producer = producer_r.take();
 
-  std::set<std::int32_t> relay_partitions;  // assigned now or before: their outbox is ours
+  const bool changelog = !cfg.kafka.changelog_topic.empty();
+  Relay relay(*store, *producer, 10000, cfg.kafka.changelog_topic);
+  std::unique_ptr<kafka::PartitionReader> reader;
+  if (changelog) {
+    auto r = kafka::PartitionReader::create(cfg.kafka.bootstrap_servers, cfg.kafka.properties);
+    if (!r) {
+      log::error("cannot create the changelog reader", {{"error", r.error().message}});
+      return 1;
+    }
+    reader = r.take();
+  }
+  std::optional<Handover> handover;
+  if (changelog) handover.emplace(*store, pipe, relay, *reader, cfg.kafka.changelog_topic);
+  // Whose outbox the relay delivers. With the changelog: only partitions assigned now (another
+  // owner's would otherwise reach the topics after it). Without: every partition this store has
+  // held, as one instance owns them all.
+  std::set<std::int32_t> relay_partitions;
+  bool first_assignment = true;
+  bool fatal = false;  // a partition could not be taken over: stop before consuming anything
   kafka::ConsumerConfig cc{cfg.kafka.bootstrap_servers,   cfg.kafka.group_id,
                            cfg.kafka.instance_id,         cfg.kafka.events_topic,
                            cfg.kafka.assignment_strategy, cfg.kafka.properties};
@@ -182,9 +143,28 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       cc,
       [&](const std::vector<std::int32_t>& ps) {
         std::map<std::int32_t, std::int64_t> offsets;
+        if (handover && first_assignment) {
+          const std::set<std::int32_t> mine(ps.begin(), ps.end());
+          for (const auto& [p, m] : store->marks()) {
+            if (mine.count(p) == 0) handover->disown(p);
+          }
+        }
+        first_assignment = false;
         for (std::int32_t p : ps) {
-          const auto m = store->mark(p);
-          pipe.assign(p, m);
+          std::optional<ports::PartitionMark> m;
+          if (handover) {
+            auto taken = handover->assign(p);
+            if (!taken) {
+              log::error("cannot take over a partition from the changelog; stopping",
+                         {{"partition", std::to_string(p)}, {"error", taken.error().message}});
+              fatal = true;
+              continue;
+            }
+            m = taken.value();
+          } else {
+            m = store->mark(p);
+            pipe.assign(p, m);
+          }
           relay_partitions.insert(p);
           if (m) offsets[p] = m->next_offset;
           log::info("partition assigned",
@@ -195,6 +175,10 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       },
       [&](const std::vector<std::int32_t>& ps) {
         for (std::int32_t p : ps) {
+          if (handover) {
+            handover->revoke(p, 10000);
+            relay_partitions.erase(p);
+          }
           pipe.revoke(p);
           log::info("partition revoked", {{"partition", std::to_string(p)}});
         }
@@ -204,7 +188,6 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     return 1;
   }
   auto consumer = consumer_r.take();
-  Relay relay(*store, *producer, 10000);
 
   metrics::Metrics metrics(APPROVALD_VERSION_STRING, engine->rules().id(), engine->calendar().id());
   Health health;
@@ -229,7 +212,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   std::size_t outbox_depth = 0;
   for (const auto& [p, m] : store->marks()) {
     outbox_depth += store->outbox_count(p);
-    relay_partitions.insert(p);  // what this store holds undelivered is ours to deliver
+    if (!changelog) relay_partitions.insert(p);  // one instance: all it holds is its to deliver
   }
   std::int64_t next_gauges_ms = 0;
   // Makes a validated version the one in force: stored, switched between batches, and every
@@ -300,6 +283,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
 
     auto records =
         consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), cfg.kafka.poll_timeout_ms);
+    if (fatal) break;
     const std::int64_t now = wall();
     const auto started = std::chrono::steady_clock::now();
     // Everything of one turn — the batch's events and the timers that fell due — is one commit.
@@ -372,7 +356,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   consumer->close();
   producer->flush(5000);
   log::info("stopped");
-  return 0;
+  return fatal ? 1 : 0;
 }
 
 }  // namespace approvald::app

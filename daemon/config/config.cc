@@ -63,10 +63,14 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
                                             "' is not range, roundrobin or cooperative-sticky");
     }
     if (const YAML::Node t = k["topics"]; t.IsDefined() && r.expect_map(t, "kafka.topics")) {
-      r.check_keys(t, {"events", "alerts", "dead_letters"}, "kafka.topics");
+      r.check_keys(t, {"events", "alerts", "dead_letters", "changelog"}, "kafka.topics");
       read_string(r, t, "events", "kafka.topics", &c.kafka.events_topic);
       read_string(r, t, "alerts", "kafka.topics", &c.kafka.alerts_topic);
       read_string(r, t, "dead_letters", "kafka.topics", &c.kafka.dead_letter_topic);
+      // Empty is allowed here: no changelog (one instance only; docs/adr/0007).
+      if (t["changelog"].IsDefined()) {
+        c.kafka.changelog_topic = r.string(t, "changelog", "kafka.topics", false).value_or("");
+      }
     }
     read_int(r, k, "poll_batch", "kafka", 1, 100000, &c.kafka.poll_batch);
     read_int(r, k, "poll_timeout_ms", "kafka", 1, 10000, &c.kafka.poll_timeout_ms);

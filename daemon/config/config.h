@@ -23,6 +23,9 @@ struct Config {
     std::string events_topic = "approval.events";
     std::string alerts_topic = "approval.alerts";
     std::string dead_letter_topic = "approval.events.dlq";
+    // Compacted, as many partitions as the events topic; empty: no changelog, so a partition
+    // that moves to another instance does not bring its state (run one instance only).
+    std::string changelog_topic = "approval.changelog";
     int poll_batch = 2000;
     int poll_timeout_ms = 100;
     std::map<std::string, std::string> properties;

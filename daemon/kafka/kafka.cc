@@ -268,7 +268,7 @@ Status Producer::produce(const ports::OutboxEntry& e) {
   }
   auto* id = new std::pair<std::int32_t, std::uint64_t>(e.partition, e.seq);
   // rd_kafka_produceva with a plain array: the RD_KAFKA_V_* macros are GNU statement expressions.
-  std::array<rd_kafka_vu_t, 6> vu{};
+  std::array<rd_kafka_vu_t, 7> vu{};
   vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   vu[0].u.cstr = e.topic.c_str();
   vu[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -281,6 +281,8 @@ Status Producer::produce(const ports::OutboxEntry& e) {
   vu[4].u.headers = hdrs;
   vu[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
   vu[5].u.ptr = id;
+  vu[6].vtype = RD_KAFKA_VTYPE_PARTITION;
+  vu[6].u.i32 = e.topic_partition >= 0 ? e.topic_partition : RD_KAFKA_PARTITION_UA;
   if (rd_kafka_error_t* err = rd_kafka_produceva(impl_->rk, vu.data(), vu.size())) {
     std::string why = rd_kafka_error_string(err);
     rd_kafka_error_destroy(err);

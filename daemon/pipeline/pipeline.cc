@@ -1,6 +1,9 @@
 #include "pipeline/pipeline.h"
 
 #include <algorithm>
+#include <set>
+
+#include "ports/codec.h"
 
 namespace approvald::pipeline {
 namespace {
@@ -45,8 +48,11 @@ Pipeline::Pipeline(std::shared_ptr<const rules::Engine> engine, ports::CaseReade
                    Options options)
     : engine_(std::move(engine)), cases_(cases), options_(std::move(options)) {}
 
-void Pipeline::assign(std::int32_t partition, std::optional<ports::PartitionMark> stored) {
-  marks_[partition] = stored.value_or(ports::PartitionMark{});
+void Pipeline::assign(std::int32_t partition, std::optional<ports::PartitionMark> stored,
+                      std::uint64_t seen_epoch) {
+  ports::PartitionMark m = stored.value_or(ports::PartitionMark{});
+  m.epoch = std::max(m.epoch, seen_epoch) + 1;
+  marks_[partition] = m;
 }
 
 void Pipeline::revoke(std::int32_t partition) { marks_.erase(partition); }
@@ -103,6 +109,72 @@ void Pipeline::write_states(Work& w) {
   std::erase_if(w.batch.writes.tally_changes, [](const auto& kv) { return kv.second.zero(); });
 }
 
+void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
+  write_states(w);
+  ports::WriteSet& ws = w.batch.writes;
+  std::set<std::int32_t> changed(partitions.begin(), partitions.end());
+  if (!options_.changelog_topic.empty() && !changed.empty()) {
+    auto record = [&](std::int32_t p, ChangelogKind kind, std::string_view id,
+                      std::string_view payload) {
+      ports::PartitionMark& m = marks_[p];
+      ws.outbox.push_back({p,
+                           m.next_outbox_seq++,
+                           options_.changelog_topic,
+                           p,
+                           changelog_key(kind, id),
+                           changelog_value(m.epoch, payload),
+                           {}});
+    };
+    const std::size_t cases = ws.cases.size(), alerts = ws.alerts.size();
+    for (std::size_t i = 0; i < cases; ++i) {
+      record(ws.cases[i].partition, ChangelogKind::kCase, ws.cases[i].case_id, ws.cases[i].bytes);
+    }
+    for (std::size_t i = 0; i < alerts; ++i) {
+      record(ws.alerts[i].partition, ChangelogKind::kAlert, ws.alerts[i].alert_id,
+             ports::encode_alert(ws.alerts[i]));
+    }
+    // The checkpoint comes last and names the mark as it is after itself.
+    for (std::int32_t p : changed) {
+      ports::PartitionMark& m = marks_[p];
+      const std::uint64_t seq = m.next_outbox_seq++;
+      std::string epoch;
+      ports::put_be64(epoch, m.epoch);
+      ws.outbox.push_back({p,
+                           seq,
+                           options_.changelog_topic,
+                           p,
+                           changelog_key(ChangelogKind::kCheckpoint, epoch),
+                           changelog_value(m.epoch, ports::encode_mark(m)),
+                           {}});
+    }
+  }
+  for (std::int32_t p : changed) ws.marks[p] = marks_[p];
+}
+
+Batch Pipeline::restore(std::int32_t partition, const Recovered& r) {
+  Work w;
+  ports::WriteSet& ws = w.batch.writes;
+  ws.resets.push_back(partition);
+  ports::PartitionMark& m = marks_[partition];
+  if (r.mark) {
+    m.next_offset = r.mark->next_offset;
+    m.watermark_ms = r.mark->watermark_ms;
+    m.next_outbox_seq = std::max(m.next_outbox_seq, r.mark->next_outbox_seq);
+  }
+  m.epoch = std::max(m.epoch, r.max_epoch + 1);
+  for (const auto& [id, bytes] : r.cases) {
+    std::string why;
+    const auto s = rules::CaseState::decode(bytes, &why);
+    if (!s) continue;  // counted by the caller as unreadable
+    ws.cases.push_back({partition, id, bytes});
+    if (s->wakeup) ws.timers_set.push_back({partition, ms(*s->wakeup), id});
+    if (s->status != 0) ws.tally_changes[{partition, s->agency}] += tally_of(s->status, 1);
+  }
+  for (const auto& [id, a] : r.alerts) ws.alerts.push_back(a);
+  ws.marks[partition] = m;
+  return std::move(w.batch);
+}
+
 void Pipeline::emit(Work& w, std::int32_t partition, const rules::Decision& d) {
   ports::WriteSet& ws = w.batch.writes;
   ports::PartitionMark& m = marks_[partition];
@@ -114,8 +186,13 @@ void Pipeline::emit(Work& w, std::int32_t partition, const rules::Decision& d) {
     std::string json = a.to_json(offset);
     ws.alerts.push_back({partition, a.alert_id, index_status(a), static_cast<std::uint8_t>(a.level),
                          a.agency, a.rule_id, json});
-    ws.outbox.push_back(
-        {partition, m.next_outbox_seq++, options_.alert_topic, a.alert_id, std::move(json), {}});
+    ws.outbox.push_back({partition,
+                         m.next_outbox_seq++,
+                         options_.alert_topic,
+                         -1,
+                         a.alert_id,
+                         std::move(json),
+                         {}});
     (a.firing ? w.batch.stats.alerts_firing : w.batch.stats.alerts_resolved)++;
     w.batch.stats.alerts.push_back(a);
   }
@@ -127,6 +204,7 @@ void Pipeline::dead_letter(Work& w, const Record& r, DeadReason reason, const st
   w.batch.writes.outbox.push_back({r.partition,
                                    m.next_outbox_seq++,
                                    options_.dlq_topic,
+                                   -1,
                                    r.key.value_or(""),
                                    r.value,
                                    {{"approvald.reason", why},
@@ -228,8 +306,10 @@ Batch Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms
     const std::int64_t now = supervision_ms(key.first, wall_ms, caught_up(key.first));
     settle_case(w, key.first, key.second, std::move(g.records), std::move(g.events), now);
   }
-  write_states(w);
-  for (const Record& r : records) w.batch.writes.marks[r.partition] = marks_[r.partition];
+  std::vector<std::int32_t> touched;
+  touched.reserve(records.size());
+  for (const Record& r : records) touched.push_back(r.partition);
+  finish(w, touched);
   return std::move(w.batch);
 }
 
@@ -244,8 +324,8 @@ Batch Pipeline::reevaluate(std::int32_t partition, const std::vector<std::string
     emit(w, partition, d);
     w.loaded[{partition, id}] = std::move(d.state);
   }
-  write_states(w);
-  if (!w.batch.writes.empty()) w.batch.writes.marks[partition] = marks_[partition];
+  finish(w, w.loaded.empty() && w.batch.writes.empty() ? std::vector<std::int32_t>{}
+                                                       : std::vector<std::int32_t>{partition});
   return std::move(w.batch);
 }
 
@@ -267,8 +347,8 @@ Batch Pipeline::fire(std::int32_t partition, const std::vector<ports::TimerEntry
     emit(w, partition, d);
     w.loaded[{partition, t.case_id}] = std::move(d.state);
   }
-  write_states(w);
-  if (!w.batch.writes.empty()) w.batch.writes.marks[partition] = marks_[partition];
+  finish(w, w.loaded.empty() && w.batch.writes.empty() ? std::vector<std::int32_t>{}
+                                                       : std::vector<std::int32_t>{partition});
   return std::move(w.batch);
 }
 

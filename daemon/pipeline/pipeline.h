@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/changelog.h"
 #include "ports/write_set.h"
 #include "rules/engine.h"
 
@@ -32,6 +33,7 @@ struct Options {
   std::string source_topic = "approval.events";
   std::string alert_topic = "approval.alerts";
   std::string dlq_topic = "approval.events.dlq";
+  std::string changelog_topic;  // empty: no state changelog (docs/adr/0007)
 };
 
 // Why a record went to the dead-letter topic, as a bounded set for metrics.
@@ -64,8 +66,11 @@ class Pipeline {
   void set_engine(std::shared_ptr<const rules::Engine> engine) { engine_ = std::move(engine); }
   const rules::Engine& engine() const { return *engine_; }
 
-  // Ownership of a partition, with the mark stored for it (none for a new partition).
-  void assign(std::int32_t partition, std::optional<ports::PartitionMark> stored);
+  // Ownership of a partition, with the mark stored for it (none for a new partition). The owner
+  // epoch becomes one more than both the stored one and `seen_epoch` (the highest in the
+  // changelog), so a former owner's late changelog records are recognisably older.
+  void assign(std::int32_t partition, std::optional<ports::PartitionMark> stored,
+              std::uint64_t seen_epoch = 0);
   void revoke(std::int32_t partition);
   std::optional<ports::PartitionMark> mark(std::int32_t partition) const;
   std::vector<std::int32_t> partitions() const;
@@ -83,6 +88,11 @@ class Pipeline {
   Batch reevaluate(std::int32_t partition, const std::vector<std::string>& case_ids,
                    std::int64_t now_ms);
 
+  // Replaces an assigned partition's state with what its changelog recovered (another instance
+  // owned it since): case states, their timers and counts, the alert index and the mark. The
+  // outbox sequence never goes back, so undelivered entries of this store are not overwritten.
+  Batch restore(std::int32_t partition, const Recovered& recovered);
+
   // Fires timers that fell due on a partition at supervision time `now_ms`.
   Batch fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
              std::int64_t now_ms);
@@ -94,6 +104,8 @@ class Pipeline {
                    std::int64_t now_ms);
   void emit(Work& w, std::int32_t partition, const rules::Decision& d);
   void write_states(Work& w);
+  // Ends a batch: states, changelog records and a checkpoint for every partition it changed.
+  void finish(Work& w, const std::vector<std::int32_t>& partitions);
   void dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
                    std::int64_t wall_ms);
   std::optional<rules::CaseState> load(Work& w, std::int32_t partition, const std::string& case_id,

@@ -17,6 +17,8 @@ struct PartitionMark {
   std::int64_t next_offset = 0;           // the next input offset to consume
   std::int64_t watermark_ms = INT64_MIN;  // highest occurred_at applied (event-time clock)
   std::uint64_t next_outbox_seq = 0;      // sequence for the next outbox entry
+  std::uint64_t epoch = 0;  // bumped by each new owner: fences a former owner's changelog records
+  bool operator==(const PartitionMark&) const = default;
 };
 
 struct TimerEntry {
@@ -32,6 +34,7 @@ struct OutboxEntry {
   std::int32_t partition = 0;  // the input partition that owns it (not the output partition)
   std::uint64_t seq = 0;
   std::string topic;
+  std::int32_t topic_partition = -1;  // -1: the producer's partitioner (by key)
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -78,6 +81,8 @@ struct WriteSet {
   std::vector<AlertIndexEntry> alerts;
   std::map<TallyKey, CaseTally> tally_changes;  // added to the stored counts
   std::map<std::int32_t, PartitionMark> marks;
+  // Partitions whose state (not their outbox) is replaced: cleared before everything else.
+  std::vector<std::int32_t> resets;
 
   // Appends another write set's changes (later ones win for the same key, as in one WriteBatch).
   void merge(WriteSet&& o) {
@@ -88,11 +93,12 @@ struct WriteSet {
     for (auto& a : o.alerts) alerts.push_back(std::move(a));
     for (auto& [k, d] : o.tally_changes) tally_changes[k] += d;
     for (auto& [p, m] : o.marks) marks[p] = m;
+    for (auto p : o.resets) resets.push_back(p);
   }
 
   bool empty() const {
     return cases.empty() && timers_set.empty() && timers_cleared.empty() && outbox.empty() &&
-           alerts.empty() && tally_changes.empty() && marks.empty();
+           alerts.empty() && tally_changes.empty() && marks.empty() && resets.empty();
   }
 };
 

@@ -6,34 +6,16 @@
 #include <string>
 #include <string_view>
 
+#include "ports/codec.h"
+
 namespace approvald::store {
 
-inline void put_be32(std::string& out, std::uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<char>((v >> s) & 0xFF));
-}
-inline void put_be64(std::string& out, std::uint64_t v) {
-  for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>((v >> s) & 0xFF));
-}
-inline std::uint64_t get_be64(std::string_view in) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v = (v << 8) | static_cast<std::uint8_t>(in[static_cast<std::size_t>(i)]);
-  return v;
-}
-inline std::uint32_t get_be32(std::string_view in) {
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i)
-    v = (v << 8) | static_cast<std::uint8_t>(in[static_cast<std::size_t>(i)]);
-  return v;
-}
-
-// Signed milliseconds ordered as unsigned bytes: flip the sign bit.
-inline std::uint64_t order_preserving(std::int64_t ms) {
-  return static_cast<std::uint64_t>(ms) ^ (std::uint64_t{1} << 63);
-}
-inline std::int64_t from_order_preserving(std::uint64_t v) {
-  return static_cast<std::int64_t>(v ^ (std::uint64_t{1} << 63));
-}
+using ports::from_order_preserving;
+using ports::get_be32;
+using ports::get_be64;
+using ports::order_preserving;
+using ports::put_be32;
+using ports::put_be64;
 
 inline std::string partition_prefix(std::int32_t partition) {
   std::string k;

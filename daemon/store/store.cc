@@ -7,12 +7,20 @@
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "store/keys.h"
 
 namespace approvald::store {
 namespace {
+
+using ports::decode_alert;
+using ports::decode_mark;
+using ports::encode_alert;
+using ports::encode_mark;
+using ports::get_chunk;
+using ports::put_chunk;
 
 // Column families, in handle order. "default" is required by RocksDB and holds nothing.
 enum Cf : std::size_t {
@@ -34,38 +42,7 @@ Error from(const rocksdb::Status& s, const std::string& what) {
   return Error{what + ": " + s.ToString()};
 }
 
-std::string encode_mark(const ports::PartitionMark& m) {
-  std::string v;
-  put_be64(v, static_cast<std::uint64_t>(m.next_offset));
-  put_be64(v, order_preserving(m.watermark_ms));
-  put_be64(v, m.next_outbox_seq);
-  return v;
-}
-
-std::optional<ports::PartitionMark> decode_mark(std::string_view v) {
-  if (v.size() != 24) return std::nullopt;
-  ports::PartitionMark m;
-  m.next_offset = static_cast<std::int64_t>(get_be64(v.substr(0, 8)));
-  m.watermark_ms = from_order_preserving(get_be64(v.substr(8, 8)));
-  m.next_outbox_seq = get_be64(v.substr(16, 8));
-  return m;
-}
-
 // Outbox value: topic, key, headers and payload, each length-prefixed (u32).
-void put_chunk(std::string& out, std::string_view s) {
-  put_be32(out, static_cast<std::uint32_t>(s.size()));
-  out.append(s);
-}
-
-bool get_chunk(std::string_view& in, std::string* s) {
-  if (in.size() < 4) return false;
-  const std::uint32_t n = get_be32(in);
-  if (n > in.size() - 4) return false;
-  s->assign(in.substr(4, n));
-  in.remove_prefix(4 + n);
-  return true;
-}
-
 std::string encode_outbox(const ports::OutboxEntry& e) {
   std::string v;
   put_chunk(v, e.topic);
@@ -76,6 +53,7 @@ std::string encode_outbox(const ports::OutboxEntry& e) {
     put_chunk(v, value);
   }
   put_chunk(v, e.value);
+  if (e.topic_partition >= 0) put_be32(v, static_cast<std::uint32_t>(e.topic_partition));
   return v;
 }
 
@@ -88,7 +66,12 @@ bool decode_outbox(std::string_view in, ports::OutboxEntry* e) {
     if (!get_chunk(in, &name) || !get_chunk(in, &value)) return false;
     e->headers.emplace_back(std::move(name), std::move(value));
   }
-  return get_chunk(in, &e->value) && in.empty();
+  if (!get_chunk(in, &e->value)) return false;
+  if (in.size() == 4) {
+    e->topic_partition = static_cast<std::int32_t>(get_be32(in));
+    return true;
+  }
+  return in.empty();
 }
 
 std::string encode_tally(const ports::CaseTally& t) {
@@ -104,26 +87,6 @@ ports::CaseTally decode_tally(std::string_view v) {
   return {static_cast<std::int64_t>(get_be64(v.substr(0, 8))),
           static_cast<std::int64_t>(get_be64(v.substr(8, 8))),
           static_cast<std::int64_t>(get_be64(v.substr(16, 8)))};
-}
-
-// Alert index value: status, level, then agency, rule id and the JSON, length-prefixed.
-std::string encode_alert(const ports::AlertIndexEntry& a) {
-  std::string v;
-  v.push_back(static_cast<char>(a.status));
-  v.push_back(static_cast<char>(a.level));
-  put_chunk(v, a.agency);
-  put_chunk(v, a.rule_id);
-  put_chunk(v, a.json);
-  return v;
-}
-
-bool decode_alert(std::string_view in, ports::AlertIndexEntry* a) {
-  if (in.size() < 2) return false;
-  a->status = static_cast<ports::AlertIndexEntry::Status>(in[0]);
-  a->level = static_cast<std::uint8_t>(in[1]);
-  in.remove_prefix(2);
-  return get_chunk(in, &a->agency) && get_chunk(in, &a->rule_id) && get_chunk(in, &a->json) &&
-         in.empty();
 }
 
 std::string to_hex(std::string_view bytes) {
@@ -379,6 +342,14 @@ Status Store::delete_outbox(std::int32_t partition, std::uint64_t seq) {
 
 Status Store::commit(const ports::WriteSet& w) {
   rocksdb::WriteBatch batch;
+  // A partition rebuilt from the changelog: its old state goes first, in the same batch.
+  for (std::int32_t p : w.resets) {
+    const std::string begin = partition_prefix(p);
+    const std::string end = prefix_end(begin);
+    for (std::size_t cf : {kCases, kTimers, kMarks, kAlertIndex}) {
+      batch.DeleteRange(impl_->cfs[cf], begin, end);
+    }
+  }
   for (const auto& c : w.cases) {
     batch.Put(impl_->cfs[kCases], case_key(c.partition, c.case_id), c.bytes);
   }
@@ -399,11 +370,15 @@ Status Store::commit(const ports::WriteSet& w) {
     batch.Put(impl_->cfs[kAlertIndex], alert_index_key(a.partition, a.alert_id), encode_alert(a));
   }
   std::vector<std::pair<ports::TallyKey, ports::CaseTally>> tallies;
+  const auto reset = [&w](std::int32_t p) {
+    return std::find(w.resets.begin(), w.resets.end(), p) != w.resets.end();
+  };
   {
     std::lock_guard lock(impl_->tally_mu);
     for (const auto& [key, change] : w.tally_changes) {
       const auto it = impl_->tallies.find(key);
-      ports::CaseTally t = it == impl_->tallies.end() ? ports::CaseTally{} : it->second;
+      ports::CaseTally t =
+          it == impl_->tallies.end() || reset(key.first) ? ports::CaseTally{} : it->second;
       t += change;
       batch.Put(impl_->cfs[kMarks], tally_key(key.first, key.second), encode_tally(t));
       tallies.emplace_back(key, t);
@@ -415,7 +390,9 @@ Status Store::commit(const ports::WriteSet& w) {
   const auto s = impl_->db->Write(impl_->write, &batch);
   if (!s.ok()) return from(s, "committing a batch");
   std::lock_guard lock(impl_->tally_mu);
+  std::erase_if(impl_->tallies, [&](const auto& kv) { return reset(kv.first.first); });
   for (auto& [key, t] : tallies) impl_->tallies[key] = t;
+  for (std::int32_t p : w.resets) impl_->timer_floor.erase(p);
   return ok_status();
 }
 

@@ -205,7 +205,20 @@ Decision Engine::settle(CaseState state, Timestamp now) const {
       continue;
     }
     const bool active = !f.until || *f.until > now;
-    if (announced && rec->firing() == active) continue;  // the common case: no change
+    if (announced && rec->firing() == active) {
+      if (rec->fired_at == f.since) continue;  // the common case: no change
+      // A late event moved when the condition began (a pause reported afterwards shifts the due
+      // point): announce the alert again, same status, so that the ledger and the last message
+      // per alert id follow the history whatever the arrival order.
+      rec->fired_at = f.since;
+      Alert a = materialise(f, state);
+      if (active) {
+        out.push_back(Transition{std::move(a), f.since});
+      } else {
+        resolved(std::move(a), *f.until, f.resolution);
+      }
+      continue;
+    }
     Alert a = materialise(f, state);
     if (!announced) {
       if (rec == nullptr) {
@@ -224,6 +237,7 @@ Decision Engine::settle(CaseState state, Timestamp now) const {
       out.push_back(Transition{std::move(a), f.since});
     } else {
       rec->status = Status::kResolved;
+      rec->fired_at = f.since;
       resolved(std::move(a), *f.until, f.resolution);
     }
   }

@@ -21,7 +21,7 @@ all_consumed() { [ "$(consumed)" -ge "$total" ]; }
 run_once() {  # label kills
   local label=$1 kills=$2
   RUN_ID="$NAME-$label-$(date +%s%N)"
-  EVENTS="it.$RUN_ID.events"; ALERTS="it.$RUN_ID.alerts"; DLQ="it.$RUN_ID.dlq"
+  EVENTS="it.$RUN_ID.events"; ALERTS="it.$RUN_ID.alerts"; DLQ="it.$RUN_ID.dlq"; CHANGELOG="it.$RUN_ID.changelog"
   rm -rf "$WORK/data"
   make_topics 6
   write_config

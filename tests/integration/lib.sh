@@ -11,6 +11,7 @@ WORK=$(mktemp -d "/tmp/approvald-it-$NAME.XXXXXX")
 EVENTS="it.$RUN_ID.events"
 ALERTS="it.$RUN_ID.alerts"
 DLQ="it.$RUN_ID.dlq"
+CHANGELOG="it.$RUN_ID.changelog"
 DAEMON_PID=""
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -29,6 +30,7 @@ make_topics() {  # events partitions
   "$ROOT/scripts/kafka" topic "$EVENTS" "${1:-6}"
   "$ROOT/scripts/kafka" topic "$ALERTS" 3
   "$ROOT/scripts/kafka" topic "$DLQ" 1
+  TOPIC_CONFIG=cleanup.policy=compact "$ROOT/scripts/kafka" topic "$CHANGELOG" "${1:-6}"
 }
 
 # write_config [packs...]: a daemon configuration for this test's topics and data directory.
@@ -41,7 +43,7 @@ write_config() {
     echo "  bootstrap_servers: $BROKER"
     echo "  group_id: it-$RUN_ID"
     echo "  instance_id: it-$RUN_ID-1"
-    echo "  topics: {events: $EVENTS, alerts: $ALERTS, dead_letters: $DLQ}"
+    echo "  topics: {events: $EVENTS, alerts: $ALERTS, dead_letters: $DLQ, changelog: $CHANGELOG}"
     echo "  poll_timeout_ms: 50"
     echo "  properties: {session.timeout.ms: '6000'}"
     echo "rules:"

@@ -356,3 +356,37 @@ rules:
   REQUIRE(back);
   CHECK(back->status == d.state.status);
 }
+
+TEST_CASE("a late pause that moves a fired alert's start re-announces it with the new start",
+          "[engine]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  // Accepted Fri 2026-09-18: the statutory reminder fires 2026-10-22 (ADR worked example).
+  auto d = engine.apply(
+      {}, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00", .id = "a"}.event(),
+      at("2026-09-18T10:05:00+08:00"));
+  d = engine.on_timer(std::move(d.state), {"C1", *d.state.wakeup}, at("2026-10-22T00:00:01+08:00"));
+  REQUIRE(d.alerts.size() == 1);
+  CHECK(d.alerts[0].alert_id == "C1/alp-42-decision/reminder/1");
+  const auto first = d.alerts[0].fired_at;
+
+  // A hearing from 09-21 to 09-25 reported only now: the due point moves by its working days,
+  // the reminder is still due (it began later, but before now): same status, new start.
+  d = engine.apply_batch(
+      std::move(d.state),
+      {testing::procedure("procedure_started", "2026-09-21T09:00:00+08:00", "hearing"),
+       testing::procedure("procedure_ended", "2026-09-25T18:00:00+08:00", "hearing")},
+      at("2026-11-20T00:00:00+08:00"));
+  const auto it = std::find_if(d.state.alerts.begin(), d.state.alerts.end(),
+                               [](const auto& r) { return r.level == rules::Level::kReminder; });
+  REQUIRE(it != d.state.alerts.end());
+  CHECK(it->fired_at > first);  // the ledger follows the history
+  // And it was said: the reminder (resolved by the red card by now) carries the new start.
+  bool announced = false;
+  for (const auto& a : d.alerts) {
+    if (a.alert_id == "C1/alp-42-decision/reminder/1") {
+      announced = true;
+      CHECK(a.fired_at == it->fired_at);
+    }
+  }
+  CHECK(announced);
+}

@@ -34,10 +34,11 @@ WriteSet sample_writes() {
   w.timers_set.push_back({0, -5000, "C0"});  // before 1970: ordering must still hold
   w.timers_set.push_back({0, 1000, "C9"});
   w.timers_set.push_back({1, 2000, "C2"});
-  w.outbox.push_back({0, 7, "approval.alerts", "C1/r/red/1", R"({"a":1})", {}});
+  w.outbox.push_back({0, 7, "approval.alerts", -1, "C1/r/red/1", R"({"a":1})", {}});
   w.outbox.push_back({0,
                       8,
                       "approval.events.dlq",
+                      3,
                       "C1",
                       "{oops",
                       {{"approvald.reason", "not valid JSON"}, {"approvald.source.offset", "17"}}});
@@ -94,6 +95,8 @@ TEST_CASE("the outbox keeps alerts in order until delivered", "[store]") {
   CHECK(out[0].value == R"({"a":1})");
   CHECK(out[0].topic == "approval.alerts");
   CHECK(out[0].headers.empty());
+  CHECK(out[0].topic_partition == -1);
+  CHECK(out[1].topic_partition == 3);
   CHECK(out[1].seq == 8);
   CHECK(out[1].topic == "approval.events.dlq");
   CHECK(out[1].value == "{oops");
@@ -291,4 +294,31 @@ TEST_CASE(
   CHECK(store->tallies().size() == 1);
   store.reset();
   CHECK(open(dir)->tallies().size() == 1);
+}
+
+TEST_CASE("a partition reset replaces its state atomically and keeps its outbox", "[store]") {
+  using approvald::ports::CaseTally;
+  testing::TempDir dir;
+  auto store = open(dir);
+  WriteSet before = sample_writes();
+  before.tally_changes[{0, "AG1"}] = CaseTally{5, 0, 2};
+  REQUIRE(store->commit(before));
+
+  WriteSet rebuilt;
+  rebuilt.resets.push_back(0);
+  rebuilt.cases.push_back({0, "C7", "state-of-C7"});
+  rebuilt.timers_set.push_back({0, 9000, "C7"});
+  rebuilt.tally_changes[{0, "AG1"}] = CaseTally{1, 0, 0};  // absolute after a reset
+  rebuilt.marks[0] = PartitionMark{100, 5, 20, 3};
+  REQUIRE(store->commit(rebuilt));
+
+  CHECK_FALSE(store->get_case(0, "C1"));
+  CHECK(store->get_case(0, "C7") == "state-of-C7");
+  CHECK(store->get_case(1, "C2") == "state-of-C2");  // other partitions untouched
+  const auto due = store->due_timers(0, 100000, 10);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].case_id == "C7");
+  CHECK(store->outbox_count(0) == 2);  // undelivered entries stay
+  CHECK(store->tallies().at({0, "AG1"}) == CaseTally{1, 0, 0});
+  CHECK(store->mark(0)->epoch == 3);
 }

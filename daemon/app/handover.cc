@@ -1,0 +1,81 @@
+#include "app/handover.h"
+
+#include "base/log.h"
+#include "ports/codec.h"
+
+namespace approvald::app {
+namespace {
+
+constexpr std::int64_t kTailRecords = 2000;  // enough to hold the last few checkpoints
+constexpr int kTailTimeoutMs = 15000;
+constexpr int kFullTimeoutMs = 600000;  // a large partition's whole changelog
+
+std::uint64_t max_epoch(const std::vector<pipeline::ChangelogRecord>& records) {
+  std::uint64_t e = 0;
+  for (const auto& r : records) {
+    if (r.value.size() >= 8) e = std::max(e, ports::get_be64(r.value));
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
+  const std::string part = std::to_string(p);
+  std::optional<ports::PartitionMark> local = store_.mark(p);
+  auto tail = reader_.read(topic_, p, kTailRecords, kTailTimeoutMs);
+  if (!tail) return tail.error();
+  const std::uint64_t seen = max_epoch(tail.value());
+  if (tail.value().empty() || (local && local->epoch >= seen)) {
+    // Nobody else wrote since this store did: it is at least as new as the changelog.
+    pipe_.assign(p, local, seen);
+    return local;
+  }
+  auto all = reader_.read(topic_, p, -1, kFullTimeoutMs);
+  if (!all) return all.error();
+  const pipeline::Recovered recovered = pipeline::recover(p, all.value());
+  // The outbox sequence must never repeat within this process: a late delivery report of an
+  // old entry would otherwise delete a new one.
+  ports::PartitionMark floor = local.value_or(ports::PartitionMark{});
+  floor.next_outbox_seq = std::max(floor.next_outbox_seq, relay_.cursor(p));
+  if (local && !store_.drop_partition(p)) return Error{"cannot drop partition " + part};
+  pipe_.assign(p, floor, recovered.max_epoch);
+  if (!recovered.mark) {
+    log::warn("the changelog holds no complete checkpoint; consuming the partition from the start",
+              {{"partition", part}, {"records", std::to_string(all.value().size())}});
+    pipe_.revoke(p);
+    pipe_.assign(p, std::nullopt, recovered.max_epoch);
+    return std::optional<ports::PartitionMark>();
+  }
+  auto batch = pipe_.restore(p, recovered);
+  if (auto s = store_.commit(batch.writes); !s) return s.error();
+  const auto mark = pipe_.mark(p);
+  relay_.restart(p, mark->next_outbox_seq);
+  log::info("partition rebuilt from the changelog",
+            {{"partition", part},
+             {"cases", std::to_string(recovered.cases.size())},
+             {"alerts", std::to_string(recovered.alerts.size())},
+             {"ignored_records", std::to_string(recovered.ignored)},
+             {"epoch", std::to_string(mark->epoch)},
+             {"from_offset", std::to_string(mark->next_offset)}});
+  return mark;
+}
+
+void Handover::revoke(std::int32_t p, int timeout_ms) {
+  if (relay_.drain(timeout_ms, {p})) return;
+  log::warn("partition revoked with undelivered outbox entries: dropping its local state",
+            {{"partition", std::to_string(p)}});
+  if (!store_.drop_partition(p))
+    log::error("cannot drop partition", {{"partition", std::to_string(p)}});
+}
+
+void Handover::disown(std::int32_t p) {
+  if (store_.outbox_count(p) == 0) return;
+  log::warn(
+      "another instance owns a partition this store holds undelivered entries for: dropping it",
+      {{"partition", std::to_string(p)}});
+  if (!store_.drop_partition(p))
+    log::error("cannot drop partition", {{"partition", std::to_string(p)}});
+}
+
+}  // namespace approvald::app

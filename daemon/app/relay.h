@@ -1,0 +1,54 @@
+// The outbox relay: produces undelivered outbox entries and deletes each one only after the
+// broker acknowledged it. A changelog checkpoint of a partition is produced only once everything
+// before it in that partition's outbox is acknowledged, so a checkpoint in the changelog implies
+// that the alerts and states it covers were delivered (docs/adr/0007).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "kafka/kafka.h"
+#include "store/store.h"
+
+namespace approvald::app {
+
+class Relay {
+ public:
+  Relay(store::Store& store, kafka::Producer& producer, std::size_t max_in_flight,
+        std::string changelog_topic)
+      : store_(store),
+        producer_(producer),
+        max_in_flight_(max_in_flight),
+        changelog_topic_(std::move(changelog_topic)) {}
+
+  // Serves delivery reports and produces what is new. Returns how many entries the broker
+  // acknowledged (and were deleted) in this turn.
+  std::size_t pump(const std::set<std::int32_t>& partitions);
+
+  // Delivers what is queued for `partitions`, for at most `timeout_ms`. True when nothing is
+  // left undelivered.
+  bool drain(int timeout_ms, const std::set<std::int32_t>& partitions);
+
+  // The partition's outbox restarts at `next_seq` (it was rebuilt from the changelog).
+  void restart(std::int32_t partition, std::uint64_t next_seq) { cursor_[partition] = next_seq; }
+  // The first sequence not yet produced for a partition.
+  std::uint64_t cursor(std::int32_t partition) const {
+    const auto it = cursor_.find(partition);
+    return it == cursor_.end() ? 0 : it->second;
+  }
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  bool busy(std::int32_t partition) const;
+
+  store::Store& store_;
+  kafka::Producer& producer_;
+  std::size_t max_in_flight_;
+  std::string changelog_topic_;
+  std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
+  std::map<std::int32_t, std::uint64_t> cursor_;
+};
+
+}  // namespace approvald::app
