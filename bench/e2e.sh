@@ -3,7 +3,8 @@
 #   (a) a bare librdkafka consumer (kcat) draining the topic: the ceiling;
 #   (b) approvald processing the same topic with durable state and alerts, fsync per batch on
 #       and off; the ratio b/a;
-#   (c) approvald's peak RSS with 100k and with 1M open cases.
+#   (c) approvald's peak RSS with 100k and with 1M open cases;
+#   (d) event -> alert latency at a fixed rate (bench/latency.sh).
 # Usage: bench/e2e.sh [BUILD_DIR]  (CASES=230000 OPEN_SMALL=100000 OPEN_LARGE=1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,13 +42,14 @@ run_daemon() {
   t=$(topic_for "$label")
   scripts/kafka topic "$t.alerts" 6
   scripts/kafka topic "$t.dlq" 1
+  TOPIC_CONFIG=cleanup.policy=compact scripts/kafka topic "$t.changelog-$sync" 6
   rm -rf "$work/data-$label-$sync"
   cat > "$work/$label-$sync.yaml" <<CFG
 data_dir: $work/data-$label-$sync
 kafka:
   bootstrap_servers: $BROKER
   group_id: bench-$stamp-$label-$sync
-  topics: {events: $t, alerts: $t.alerts, dead_letters: $t.dlq}
+  topics: {events: $t, alerts: $t.alerts, dead_letters: $t.dlq, changelog: $t.changelog-$sync}
   poll_batch: 5000
 rules:
   packs: [$PWD/rules/packs/cn-admin-licensing]
@@ -97,3 +99,6 @@ for cases in "$OPEN_SMALL" "$OPEN_LARGE"; do
   read -r secs rss < <(run_daemon "open$cases" false "$total_open")
   echo "open cases $cases ($total_open events): $secs s, peak RSS ${rss} MiB"
 done
+
+echo "== (d) event -> alert latency at a fixed rate"
+bench/latency.sh "$build" 2>&1 | tail -1

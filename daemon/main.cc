@@ -123,6 +123,13 @@ int main(int argc, char** argv) {
   gen->add_flag("--keyed", gen_keyed, "Prefix each line with its case id and a tab (kcat -K)");
   bool gen_open = false;
   gen->add_flag("--open", gen_open, "Only receipt and acceptance: every case stays open");
+  std::string gen_bootstrap, gen_topic = "approval.events";
+  double gen_rate = 0;
+  gen->add_option("--produce", gen_bootstrap,
+                  "Produce to this broker (host:port) instead of writing JSON lines");
+  gen->add_option("--topic", gen_topic, "Topic to produce to")->capture_default_str();
+  gen->add_option("--rate", gen_rate, "Events per second when producing (0: as fast as possible)")
+      ->check(CLI::NonNegativeNumber);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -132,6 +139,10 @@ int main(int argc, char** argv) {
                           : tallies_only ? DumpWhat::kTallies
                                          : DumpWhat::kCases;
     return approvald::app::dump_store(dump_dir, what, std::cout, std::cerr);
+  }
+  if (gen->parsed() && !gen_bootstrap.empty()) {
+    return approvald::app::produce_generated(gen_cases, gen_seed, gen_open, gen_bootstrap,
+                                             gen_topic, gen_rate, std::cerr);
   }
   if (gen->parsed())
     return approvald::app::generate(gen_cases, gen_seed, gen_keyed, gen_open, std::cout);

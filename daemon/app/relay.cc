@@ -16,12 +16,10 @@ bool Relay::busy(std::int32_t partition) const {
 std::size_t Relay::pump(const std::set<std::int32_t>& partitions) {
   producer_.poll(0);
   const auto delivered = producer_.take_delivered();
-  for (const auto& id : delivered) {
-    if (!store_.delete_outbox(id.first, id.second)) {
-      log::error("could not delete a delivered outbox entry; it will be sent again");
-    }
-    in_flight_.erase(id);
+  if (!store_.delete_outbox(delivered)) {
+    log::error("could not delete delivered outbox entries; they will be sent again");
   }
+  for (const auto& id : delivered) in_flight_.erase(id);
   for (const auto& id : producer_.take_failed()) {
     in_flight_.erase(id);
     auto& c = cursor_[id.first];

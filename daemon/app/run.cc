@@ -116,6 +116,14 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     return 1;
   }
   auto producer = producer_r.take();
+  // The first alert would otherwise wait for the topic's metadata (about a second).
+  for (const auto* topic :
+       {&cfg.kafka.alerts_topic, &cfg.kafka.dead_letter_topic, &cfg.kafka.changelog_topic}) {
+    if (topic->empty()) continue;
+    if (auto s = producer->warm_up(*topic, 5000); !s) {
+      log::warn("cannot look up an output topic yet", {{"error", s.error().message}});
+    }
+  }
 
   const bool changelog = !cfg.kafka.changelog_topic.empty();
   Relay relay(*store, *producer, 10000, cfg.kafka.changelog_topic);
@@ -215,6 +223,12 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     if (!changelog) relay_partitions.insert(p);  // one instance: all it holds is its to deliver
   }
   std::int64_t next_gauges_ms = 0;
+  // How often each partition's changelog gets a checkpoint: the relay waits for every earlier
+  // entry's acknowledgement before producing one, so one per batch would throttle it.
+  constexpr std::int64_t kCheckpointEveryMs = 200;
+  std::int64_t next_checkpoint_ms = 0;
+  std::map<std::int32_t, std::int64_t> group_offsets;  // stored, not yet committed to the group
+  std::int64_t next_group_commit_ms = 0;
   // Makes a validated version the one in force: stored, switched between batches, and every
   // open case re-evaluated (a calendar change moves due dates).
   auto apply_version = [&](store::RuleVersion v) -> Result<std::uint64_t> {
@@ -281,8 +295,15 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     // Backpressure: while the broker does not take alerts, stop taking events.
     consumer->pause_all(outbox_depth >= static_cast<std::size_t>(cfg.outbox.max_pending));
 
-    auto records =
-        consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), cfg.kafka.poll_timeout_ms);
+    // While the relay waits for acknowledgements, come back soon to serve them rather than
+    // blocking a whole poll timeout on an idle topic.
+    const int poll_ms =
+        relay.in_flight() > 0 ? std::min(cfg.kafka.poll_timeout_ms, 5) : cfg.kafka.poll_timeout_ms;
+    if (changelog && wall() >= next_checkpoint_ms) {
+      pipe.request_checkpoints();
+      next_checkpoint_ms = wall() + kCheckpointEveryMs;
+    }
+    auto records = consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), poll_ms);
     if (fatal) break;
     const std::int64_t now = wall();
     const auto started = std::chrono::steady_clock::now();
@@ -321,7 +342,14 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     if (!records.empty()) {
       metrics.batch_seconds(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      consumer->commit(offsets);
+      for (const auto& [p, o] : offsets) group_offsets[p] = o;
+    }
+    // Group offsets only feed lag monitoring: once a second is plenty, and one commit request
+    // per small batch would crowd out the group's heartbeats.
+    if (!group_offsets.empty() && now >= next_group_commit_ms) {
+      consumer->commit(group_offsets);
+      group_offsets.clear();
+      next_group_commit_ms = now + 1000;
     }
     const std::size_t acked = relay.pump(relay_partitions);
     outbox_depth -= std::min(outbox_depth, acked);

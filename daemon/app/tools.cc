@@ -4,10 +4,12 @@
 #include <chrono>
 #include <filesystem>
 #include <ostream>
+#include <thread>
 
 #include "app/rule_source.h"
 #include "cli/loaders.h"
 #include "generate/workload.h"
+#include "kafka/kafka.h"
 #include "rules/alert.h"
 #include "rules/state.h"
 #include "store/store.h"
@@ -129,18 +131,65 @@ int apply_rules(const std::string& data_dir, const std::vector<std::string>& pac
   return 0;
 }
 
+namespace {
+
+// The case id of a generated line (the generator writes it as a plain JSON string).
+std::string case_id_of(const std::string& line) {
+  const auto p = line.find("\"case_id\":\"");
+  const auto q = line.find('"', p + 11);
+  return line.substr(p + 11, q - p - 11);
+}
+
+}  // namespace
+
 int generate(std::size_t cases, std::uint64_t seed, bool keyed, bool open_only, std::ostream& out) {
   const auto w = bench::make_workload(cases, seed, open_only);
   for (const auto& line : w.lines) {
-    if (keyed) {
-      // The case id is the 4th field of the generator's fixed layout; parse it the safe way.
-      const auto p = line.find("\"case_id\":\"");
-      const auto q = line.find('"', p + 11);
-      out << line.substr(p + 11, q - p - 11) << '\t';
-    }
+    if (keyed) out << case_id_of(line) << '\t';
     out << line << '\n';
   }
   return 0;
+}
+
+int produce_generated(std::size_t cases, std::uint64_t seed, bool open_only,
+                      const std::string& bootstrap_servers, const std::string& topic, double rate,
+                      std::ostream& err) {
+  auto producer = kafka::Producer::create(bootstrap_servers, {{"linger.ms", "5"}});
+  if (!producer) {
+    err << producer.error().message << '\n';
+    return 1;
+  }
+  auto& p = *producer.value();
+  const auto w = bench::make_workload(cases, seed, open_only);
+  if (auto s = p.warm_up(topic, 10000); !s) {
+    err << s.error().message << '\n';
+    return 1;
+  }
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  std::uint64_t seq = 0;
+  for (const auto& line : w.lines) {
+    if (rate > 0) {
+      // Event i is due at start + i / rate: a steady rate, not bursts.
+      const auto due = start + std::chrono::duration_cast<clock::duration>(
+                                   std::chrono::duration<double>(static_cast<double>(seq) / rate));
+      if (due > clock::now()) std::this_thread::sleep_until(due);
+    }
+    const ports::OutboxEntry e{0, seq++, topic, -1, case_id_of(line), line, {}};
+    while (!p.produce(e)) p.poll(10);  // the local queue is full: let deliveries drain it
+    p.poll(0);
+    (void)p.take_delivered();
+  }
+  if (!p.flush(30000)) {
+    err << "not every event was acknowledged within 30 s after the last one\n";
+    return 1;
+  }
+  const double secs = std::chrono::duration<double>(clock::now() - start).count();
+  const auto failed = p.take_failed();
+  err << "produced " << (w.lines.size() - failed.size()) << " events of " << cases << " cases to "
+      << topic << " in " << secs << " s ("
+      << static_cast<long>(static_cast<double>(w.lines.size()) / secs) << " events/s)\n";
+  return failed.empty() ? 0 : 1;
 }
 
 }  // namespace approvald::app

@@ -29,4 +29,10 @@ int apply_rules(const std::string& data_dir, const std::vector<std::string>& pac
 // Synthetic events as JSON lines; with `keyed`, each line is "case_id<TAB>json" for kcat -K.
 int generate(std::size_t cases, std::uint64_t seed, bool keyed, bool open_only, std::ostream& out);
 
+// The same events produced to a topic (key = case id) at `rate` events per second (0: as fast as
+// the broker takes them); a summary goes to `err`.
+int produce_generated(std::size_t cases, std::uint64_t seed, bool open_only,
+                      const std::string& bootstrap_servers, const std::string& topic, double rate,
+                      std::ostream& err);
+
 }  // namespace approvald::app

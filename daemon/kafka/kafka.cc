@@ -260,6 +260,18 @@ Result<std::unique_ptr<Producer>> Producer::create(const std::string& bootstrap_
   return std::unique_ptr<Producer>(new Producer(std::move(impl)));
 }
 
+Status Producer::warm_up(const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* t = rd_kafka_topic_new(impl_->rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t e = rd_kafka_metadata(impl_->rk, 0, t, &md, timeout_ms);
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(t);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error{"looking up topic " + topic + ": " + rd_kafka_err2str(e)};
+  }
+  return ok_status();
+}
+
 Status Producer::produce(const ports::OutboxEntry& e) {
   rd_kafka_headers_t* hdrs = rd_kafka_headers_new(e.headers.size());
   for (const auto& [name, value] : e.headers) {

@@ -76,6 +76,8 @@ class Producer {
                                                   const Properties& properties);
   ~Producer();
 
+  // Looks the topic up now (a first produce would otherwise wait for its metadata).
+  Status warm_up(const std::string& topic, int timeout_ms);
   // Queues an outbox entry. Fails (without blocking) when the local queue is full.
   Status produce(const ports::OutboxEntry& entry);
   // Serves delivery reports.

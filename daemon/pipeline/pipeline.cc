@@ -134,7 +134,7 @@ void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
              ports::encode_alert(ws.alerts[i]));
     }
     // The checkpoint comes last and names the mark as it is after itself.
-    for (std::int32_t p : changed) {
+    for (std::int32_t p : checkpoints_requested_ ? changed : std::set<std::int32_t>{}) {
       ports::PartitionMark& m = marks_[p];
       const std::uint64_t seq = m.next_outbox_seq++;
       std::string epoch;
@@ -148,6 +148,7 @@ void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
                            {}});
     }
   }
+  if (!options_.changelog_topic.empty() && !changed.empty()) checkpoints_requested_ = false;
   for (std::int32_t p : changed) ws.marks[p] = marks_[p];
 }
 

@@ -62,6 +62,11 @@ class Pipeline {
   Pipeline(std::shared_ptr<const rules::Engine> engine, ports::CaseReader& cases,
            Options options = {});
 
+  // With the changelog on: the next batch that changes a partition ends with a checkpoint of it.
+  // Without a request, states still go to the changelog but wait for a later checkpoint, so the
+  // shell decides how often the relay must wait for acknowledgements (docs/adr/0007).
+  void request_checkpoints() { checkpoints_requested_ = true; }
+
   // Rules or calendar changed: used from the next batch on.
   void set_engine(std::shared_ptr<const rules::Engine> engine) { engine_ = std::move(engine); }
   const rules::Engine& engine() const { return *engine_; }
@@ -104,7 +109,8 @@ class Pipeline {
                    std::int64_t now_ms);
   void emit(Work& w, std::int32_t partition, const rules::Decision& d);
   void write_states(Work& w);
-  // Ends a batch: states, changelog records and a checkpoint for every partition it changed.
+  // Ends a batch: states and changelog records, and a checkpoint for every partition it changed
+  // if one was requested.
   void finish(Work& w, const std::vector<std::int32_t>& partitions);
   void dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
                    std::int64_t wall_ms);
@@ -115,6 +121,7 @@ class Pipeline {
   ports::CaseReader& cases_;
   Options options_;
   std::map<std::int32_t, ports::PartitionMark> marks_;
+  bool checkpoints_requested_ = true;
 };
 
 }  // namespace approvald::pipeline

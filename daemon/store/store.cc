@@ -340,6 +340,17 @@ Status Store::delete_outbox(std::int32_t partition, std::uint64_t seq) {
   return ok_status();
 }
 
+Status Store::delete_outbox(const std::vector<std::pair<std::int32_t, std::uint64_t>>& entries) {
+  if (entries.empty()) return ok_status();
+  rocksdb::WriteBatch batch;
+  for (const auto& [p, seq] : entries) batch.Delete(impl_->cfs[kOutbox], outbox_key(p, seq));
+  rocksdb::WriteOptions lazy = impl_->write;
+  lazy.sync = false;
+  const auto s = impl_->db->Write(lazy, &batch);
+  if (!s.ok()) return from(s, "deleting delivered outbox entries");
+  return ok_status();
+}
+
 Status Store::commit(const ports::WriteSet& w) {
   rocksdb::WriteBatch batch;
   // A partition rebuilt from the changelog: its old state goes first, in the same batch.
