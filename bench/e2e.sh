@@ -59,11 +59,13 @@ http: {listen: '127.0.0.1:0'}
 CFG
   local start end pid done=0 consumed
   start=$(now_s)
-  "$bin" run --config "$work/$label-$sync.yaml" 2>"$work/$label-$sync.log" &
+  "$bin" run --config "$work/$label-$sync.yaml" >"$work/$label-$sync.log" 2>&1 &
   pid=$!
   while [ $done -eq 0 ]; do
     sleep 0.5
-    consumed=$("$bin" store dump --data-dir "$work/data-$label-$sync" --marks 2>/dev/null | awk '{s += $3} END {print s + 0}')
+    # A read-only open can fail while the daemon compacts: count that as not yet.
+    consumed=$("$bin" store dump --data-dir "$work/data-$label-$sync" --marks 2>/dev/null | awk '{s += $3} END {print s + 0}' || true)
+    consumed=${consumed:-0}
     [ "$consumed" -ge "$total" ] && done=1
   done
   end=$(now_s)

@@ -1,7 +1,10 @@
 #include "app/run.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -26,6 +29,14 @@ std::int64_t system_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The resident set from /proc/self/statm (pages), 0 where it cannot be read.
+std::uint64_t resident_bytes() {
+  std::ifstream in("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return 0;
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 std::string diagnostics_text(const rules::Diagnostics& d) {
@@ -373,6 +384,12 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       metrics.outbox_depth(outbox_depth);
       metrics.assigned_partitions(consumer->assigned().size());
       metrics.cases(store->tallies());
+      const auto mem = store->memory();
+      metrics.memory({{"block_cache", mem.block_cache},
+                      {"block_cache_pinned", mem.block_cache_pinned},
+                      {"memtables", mem.memtables},
+                      {"table_readers", mem.table_readers}},
+                     resident_bytes());
       metrics.store(store->property("rocksdb.estimate-live-data-size"),
                     store->property("rocksdb.estimate-pending-compaction-bytes"));
     }

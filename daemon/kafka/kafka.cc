@@ -97,6 +97,9 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerConfig& c, Assi
       {"partition.assignment.strategy", c.assignment_strategy},
       {"enable.partition.eof", "false"},
       {"session.timeout.ms", "30000"},
+      // The pre-fetch queue (64 MiB by default) is memory outside the store's bound; 16 MiB
+      // still holds several poll batches.
+      {"queued.max.messages.kbytes", "16384"},
   };
   if (!c.instance_id.empty()) props["group.instance.id"] = c.instance_id;
   for (const auto& [k, v] : c.properties) props[k] = v;  // the operator's word wins
@@ -246,6 +249,9 @@ Result<std::unique_ptr<Producer>> Producer::create(const std::string& bootstrap_
       {"acks", "all"},
       {"linger.ms", "5"},
       {"message.timeout.ms", "30000"},
+      // The relay keeps at most 10,000 entries in flight; librdkafka's 1 GiB default queue
+      // would only matter to a caller that did not, and memory must not depend on it.
+      {"queue.buffering.max.kbytes", "65536"},
   };
   for (const auto& [k, v] : properties) props[k] = v;
   if (auto s = set_all(conf, props); !s) {

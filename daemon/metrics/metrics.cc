@@ -93,6 +93,15 @@ struct Metrics::Impl {
           .Name("approvald_cases_overdue")
           .Help("Cases with a running clock past its due point, by agency")
           .Register(*registry);
+  Family<Gauge>& store_memory = prometheus::BuildGauge()
+                                    .Name("approvald_store_memory_bytes")
+                                    .Help("RocksDB memory by kind (the block cache carries the "
+                                          "memtables' reservations)")
+                                    .Register(*registry);
+  Family<Gauge>& rss = prometheus::BuildGauge()
+                           .Name("process_resident_memory_bytes")
+                           .Help("Resident memory size in bytes")
+                           .Register(*registry);
   std::map<std::string, std::array<Gauge*, 3>> agency_gauges;
   Gauge* rules_g = nullptr;
   Histogram* batch_h = nullptr;
@@ -175,6 +184,15 @@ void Metrics::timer_queue(std::size_t depth, double lateness_seconds) {
 void Metrics::store(std::uint64_t live_bytes, std::uint64_t pending_compaction_bytes) {
   impl_->store_size.Add({}).Set(static_cast<double>(live_bytes));
   impl_->compaction.Add({}).Set(static_cast<double>(pending_compaction_bytes));
+}
+
+void Metrics::memory(const std::map<std::string, std::uint64_t>& store_bytes,
+                     std::uint64_t rss_bytes) {
+  std::lock_guard lock(impl_->mu);
+  for (const auto& [kind, bytes] : store_bytes) {
+    impl_->store_memory.Add({{"kind", kind}}).Set(static_cast<double>(bytes));
+  }
+  impl_->rss.Add({}).Set(static_cast<double>(rss_bytes));
 }
 
 void Metrics::assigned_partitions(std::size_t n) {

@@ -26,6 +26,9 @@ class Metrics {
   void consumer_lag(std::int32_t partition, std::int64_t messages);
   void timer_queue(std::size_t depth, double lateness_seconds);
   void store(std::uint64_t live_bytes, std::uint64_t pending_compaction_bytes);
+  // RocksDB memory by kind (block_cache, block_cache_pinned, memtables, table_readers) and the
+  // process's resident set.
+  void memory(const std::map<std::string, std::uint64_t>& store_bytes, std::uint64_t rss_bytes);
   void assigned_partitions(std::size_t n);
   // Open, paused and overdue cases, summed over partitions per agency. At most
   // kMaxAgencyLabels agencies get a label of their own; the rest are summed as "(other)".

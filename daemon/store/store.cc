@@ -569,6 +569,15 @@ void Store::for_all_cases(
   }
 }
 
+Store::Memory Store::memory() {
+  Memory m;
+  m.block_cache = impl_->cache->GetUsage();
+  m.block_cache_pinned = impl_->cache->GetPinnedUsage();
+  m.memtables = property("rocksdb.cur-size-all-mem-tables");
+  m.table_readers = property("rocksdb.estimate-table-readers-mem");
+  return m;
+}
+
 std::uint64_t Store::property(const std::string& name) {
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < kCfCount; ++i) {

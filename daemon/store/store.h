@@ -116,6 +116,17 @@ class Store final : public ports::CaseReader {
   void for_all_cases(
       const std::function<void(std::int32_t, std::string_view, std::string_view)>& fn);
 
+  // Where RocksDB's memory is: the shared block cache (which also carries the memtables'
+  // reservations), its pinned part, the memtables themselves and the table readers' indexes
+  // and filters outside the cache.
+  struct Memory {
+    std::uint64_t block_cache = 0;
+    std::uint64_t block_cache_pinned = 0;
+    std::uint64_t memtables = 0;
+    std::uint64_t table_readers = 0;
+  };
+  Memory memory();
+
   // A RocksDB integer property summed over the column families (e.g.
   // "rocksdb.estimate-pending-compaction-bytes", "rocksdb.total-sst-files-size").
   std::uint64_t property(const std::string& name);
