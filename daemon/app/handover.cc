@@ -50,7 +50,8 @@ Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
   auto batch = pipe_.restore(p, recovered);
   if (auto s = store_.commit(batch.writes); !s) return s.error();
   const auto mark = pipe_.mark(p);
-  relay_.restart(p, mark->next_outbox_seq);
+  // From the start: the outbox holds only what the rebuild wrote (alerts sent again).
+  relay_.restart(p, 0);
   log::info("partition rebuilt from the changelog",
             {{"partition", part},
              {"cases", std::to_string(recovered.cases.size())},
@@ -62,11 +63,18 @@ Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
 }
 
 void Handover::revoke(std::int32_t p, int timeout_ms) {
+  // The next owner starts exactly where this one stopped, not at the last periodic checkpoint
+  // (events after it would be processed again, perhaps under another supervision clock).
+  if (auto s = store_.commit(pipe_.checkpoint(p).writes); !s) {
+    log::error("cannot write the hand-over checkpoint",
+               {{"partition", std::to_string(p)}, {"error", s.error().message}});
+  }
   if (relay_.drain(timeout_ms, {p})) return;
   log::warn("partition revoked with undelivered outbox entries: dropping its local state",
-            {{"partition", std::to_string(p)}});
+            {{"partition", std::to_string(p)}, {"relay", relay_.describe(p)}});
   if (!store_.drop_partition(p))
     log::error("cannot drop partition", {{"partition", std::to_string(p)}});
+  relay_.restart(p, 0);  // what it held back is gone with the outbox
 }
 
 void Handover::disown(std::int32_t p) {

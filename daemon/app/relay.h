@@ -1,13 +1,16 @@
 // The outbox relay: produces undelivered outbox entries and deletes each one only after the
-// broker acknowledged it. A changelog checkpoint of a partition is produced only once everything
-// before it in that partition's outbox is acknowledged, so a checkpoint in the changelog implies
-// that the alerts and states it covers were delivered (docs/adr/0007).
+// broker acknowledged it. With the changelog, per partition (docs/adr/0007): alerts and dead
+// letters are held back until the next checkpoint after them is acknowledged, and a checkpoint
+// is produced only once the changelog records before it and the alerts released by the previous
+// checkpoint are acknowledged. So every alert that reaches the topic is known to the changelog,
+// and only the alerts of the last checkpoint can be missing from the topic.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "kafka/kafka.h"
 #include "store/store.h"
@@ -32,13 +35,22 @@ class Relay {
   bool drain(int timeout_ms, const std::set<std::int32_t>& partitions);
 
   // The partition's outbox restarts at `next_seq` (it was rebuilt from the changelog).
-  void restart(std::int32_t partition, std::uint64_t next_seq) { cursor_[partition] = next_seq; }
+  void restart(std::int32_t partition, std::uint64_t next_seq) {
+    cursor_[partition] = next_seq;
+    for (auto* m : {&held_, &covered_}) {
+      for (const auto& e : (*m)[partition]) parked_.erase({partition, e.seq});
+      m->erase(partition);
+    }
+    released_.erase(partition);
+  }
   // The first sequence not yet produced for a partition.
   std::uint64_t cursor(std::int32_t partition) const {
     const auto it = cursor_.find(partition);
     return it == cursor_.end() ? 0 : it->second;
   }
   std::size_t in_flight() const { return in_flight_.size(); }
+  // What holds a partition's outbox back, for a log line.
+  std::string describe(std::int32_t partition) const;
 
  private:
   bool busy(std::int32_t partition) const;
@@ -48,6 +60,13 @@ class Relay {
   std::size_t max_in_flight_;
   std::string changelog_topic_;
   std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
+  std::map<std::int32_t, std::uint64_t> checkpoint_in_flight_;  // partition -> its sequence
+  // Alerts and dead letters read but not produced: `held_` wait for the next checkpoint,
+  // `covered_` for the acknowledgement of the one in flight (then `released_`).
+  std::map<std::int32_t, std::vector<ports::OutboxEntry>> held_;
+  std::map<std::int32_t, std::vector<ports::OutboxEntry>> covered_;
+  std::set<std::int32_t> released_;
+  std::set<std::pair<std::int32_t, std::uint64_t>> parked_;  // in held_ or covered_
   std::map<std::int32_t, std::uint64_t> cursor_;
 };
 

@@ -18,6 +18,16 @@ http::Response json_error(int status, const std::string& message) {
   return {status, "application/json", json::serialize(o), {}};
 }
 
+// 400 with every problem found, so a client fixes them all at once.
+http::Response json_errors(const std::string& message, const std::vector<std::string>& errors) {
+  json::object o;
+  o["error"] = message;
+  json::array list;
+  for (const auto& e : errors) list.emplace_back(e);
+  o["errors"] = std::move(list);
+  return {400, "application/json", json::serialize(o), {}};
+}
+
 // GET /api/v1/alerts?status=&agency=&level=&rule=&limit=&cursor=
 http::Response list_alerts(const ApiContext& ctx, const http::Request& req) {
   static const std::set<std::string> kKnown = {"status", "agency", "level",
@@ -67,14 +77,7 @@ http::Response list_alerts(const ApiContext& ctx, const http::Request& req) {
       q.rule_id = value;
     }
   }
-  if (!errors.empty()) {
-    json::object o;
-    o["error"] = "bad query parameters";
-    json::array list;
-    for (auto& e : errors) list.emplace_back(e);
-    o["errors"] = std::move(list);
-    return {400, "application/json", json::serialize(o), {}};
-  }
+  if (!errors.empty()) return json_errors("bad query parameters", errors);
   const auto page = ctx.store.alerts(q);
   std::string body = R"({"alerts":[)";
   for (std::size_t i = 0; i < page.alerts.size(); ++i) {
@@ -217,14 +220,7 @@ http::Response put_rules(const ApiContext& ctx, const http::Request& req) {
   if (const auto* cal = o->if_contains("calendar")) {
     if (auto f = source_file(cal, "body.calendar", errors)) v.calendar = std::move(*f);
   }
-  if (!errors.empty()) {
-    json::object e;
-    e["error"] = "bad request body";
-    json::array list;
-    for (auto& x : errors) list.emplace_back(x);
-    e["errors"] = std::move(list);
-    return {400, "application/json", json::serialize(e), {}};
-  }
+  if (!errors.empty()) return json_errors("bad request body", errors);
   auto built = build_engine(v, ctx.engine_options);
   if (auto* d = std::get_if<rules::Diagnostics>(&built)) {
     json::object e;

@@ -194,7 +194,9 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       },
       [&](const std::vector<std::int32_t>& ps) {
         for (std::int32_t p : ps) {
-          if (handover) {
+          // At shutdown the outbox was drained already, and what is left stays: a static member
+          // keeps its partitions, and a different assignment at the next start is handled then.
+          if (handover && !stop) {
             handover->revoke(p, 10000);
             relay_partitions.erase(p);
           }
@@ -234,9 +236,10 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     if (!changelog) relay_partitions.insert(p);  // one instance: all it holds is its to deliver
   }
   std::int64_t next_gauges_ms = 0;
-  // How often each partition's changelog gets a checkpoint: the relay waits for every earlier
-  // entry's acknowledgement before producing one, so one per batch would throttle it.
-  constexpr std::int64_t kCheckpointEveryMs = 200;
+  // How often a changed partition's changelog gets a checkpoint. Alerts wait for the next one
+  // (ADR 0007), so this bounds their extra latency; each costs the relay one round trip, so one
+  // per batch would throttle it.
+  constexpr std::int64_t kCheckpointEveryMs = 50;
   std::int64_t next_checkpoint_ms = 0;
   std::map<std::int32_t, std::int64_t> group_offsets;  // stored, not yet committed to the group
   std::int64_t next_group_commit_ms = 0;
@@ -310,10 +313,6 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     // blocking a whole poll timeout on an idle topic.
     const int poll_ms =
         relay.in_flight() > 0 ? std::min(cfg.kafka.poll_timeout_ms, 5) : cfg.kafka.poll_timeout_ms;
-    if (changelog && wall() >= next_checkpoint_ms) {
-      pipe.request_checkpoints();
-      next_checkpoint_ms = wall() + kCheckpointEveryMs;
-    }
     auto records = consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), poll_ms);
     if (fatal) break;
     const std::int64_t now = wall();
@@ -362,6 +361,15 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       group_offsets.clear();
       next_group_commit_ms = now + 1000;
     }
+    if (changelog && now >= next_checkpoint_ms) {
+      next_checkpoint_ms = now + kCheckpointEveryMs;
+      ports::WriteSet checkpoints;
+      for (std::int32_t p : pipe.partitions()) checkpoints.merge(pipe.checkpoint(p).writes);
+      if (!checkpoints.empty()) {
+        if (!commit(*store, checkpoints, stop)) break;
+        outbox_depth += checkpoints.outbox.size();
+      }
+    }
     const std::size_t acked = relay.pump(relay_partitions);
     outbox_depth -= std::min(outbox_depth, acked);
     if (now >= next_gauges_ms) {
@@ -397,6 +405,14 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
 
   log::info("stopping: delivering pending alerts and leaving the group");
   server.value()->stop();
+  if (changelog) {
+    // A last checkpoint releases the alerts that wait for one, and a restart starts here.
+    ports::WriteSet checkpoints;
+    for (std::int32_t p : pipe.partitions()) checkpoints.merge(pipe.checkpoint(p).writes);
+    if (!checkpoints.empty() && !store->commit(checkpoints)) {
+      log::error("cannot write the final checkpoints");
+    }
+  }
   relay.drain(10000, relay_partitions);
   consumer->close();
   producer->flush(5000);

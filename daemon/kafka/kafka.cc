@@ -6,25 +6,9 @@
 #include <cstring>
 #include <mutex>
 
+#include "kafka/conf.h"
+
 namespace approvald::kafka {
-namespace {
-
-Status set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-    return Error{"kafka property " + key + ": " + err};
-  }
-  return ok_status();
-}
-
-Status set_all(rd_kafka_conf_t* conf, const Properties& props) {
-  for (const auto& [k, v] : props) {
-    if (auto s = set(conf, k, v); !s) return s;
-  }
-  return ok_status();
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Consumer
@@ -87,7 +71,6 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerConfig& c, Assi
   impl->topic = c.topic;
   impl->on_assign = std::move(on_assign);
   impl->on_revoke = std::move(on_revoke);
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
   Properties props = {
       {"bootstrap.servers", c.bootstrap_servers},
       {"group.id", c.group_id},
@@ -103,10 +86,9 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerConfig& c, Assi
   };
   if (!c.instance_id.empty()) props["group.instance.id"] = c.instance_id;
   for (const auto& [k, v] : c.properties) props[k] = v;  // the operator's word wins
-  if (auto s = set_all(conf, props); !s) {
-    rd_kafka_conf_destroy(conf);
-    return s.error();
-  }
+  auto made = make_conf(props);
+  if (!made) return made.error();
+  rd_kafka_conf_t* conf = made.value();
   rd_kafka_conf_set_rebalance_cb(conf, &ConsumerAccess::rebalance);
   rd_kafka_conf_set_opaque(conf, impl.get());
   char err[512];
@@ -242,7 +224,6 @@ Producer::~Producer() = default;
 Result<std::unique_ptr<Producer>> Producer::create(const std::string& bootstrap_servers,
                                                    const Properties& properties) {
   auto impl = std::make_unique<Impl>();
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
   Properties props = {
       {"bootstrap.servers", bootstrap_servers},
       {"enable.idempotence", "true"},
@@ -254,10 +235,9 @@ Result<std::unique_ptr<Producer>> Producer::create(const std::string& bootstrap_
       {"queue.buffering.max.kbytes", "65536"},
   };
   for (const auto& [k, v] : properties) props[k] = v;
-  if (auto s = set_all(conf, props); !s) {
-    rd_kafka_conf_destroy(conf);
-    return s.error();
-  }
+  auto made = make_conf(props);
+  if (!made) return made.error();
+  rd_kafka_conf_t* conf = made.value();
   rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
   rd_kafka_conf_set_opaque(conf, impl.get());
   char err[512];

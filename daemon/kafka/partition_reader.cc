@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "kafka/conf.h"
+
 namespace approvald::kafka {
 
 struct PartitionReader::Impl {
@@ -21,7 +23,6 @@ PartitionReader::~PartitionReader() = default;
 
 Result<std::unique_ptr<PartitionReader>> PartitionReader::create(
     const std::string& bootstrap_servers, const Properties& properties) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
   Properties props = {
       {"bootstrap.servers", bootstrap_servers},
       // Never joins the group (assign() only) and never commits: the id is only a label.
@@ -32,15 +33,11 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::create(
   };
   for (const auto& [k, v] : properties) props[k] = v;
   props["enable.partition.eof"] = "true";  // how the end is recognised
+  auto conf = make_conf(props);
+  if (!conf) return conf.error();
   char err[512];
-  for (const auto& [k, v] : props) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return Error{"kafka property " + k + ": " + err};
-    }
-  }
   auto impl = std::make_unique<Impl>();
-  impl->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  impl->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.value(), err, sizeof err);
   if (impl->rk == nullptr) return Error{std::string("creating the changelog reader: ") + err};
   rd_kafka_poll_set_consumer(impl->rk);
   return std::unique_ptr<PartitionReader>(new PartitionReader(std::move(impl)));

@@ -95,8 +95,9 @@ struct Metrics::Impl {
           .Register(*registry);
   Family<Gauge>& store_memory = prometheus::BuildGauge()
                                     .Name("approvald_store_memory_bytes")
-                                    .Help("RocksDB memory by kind (the block cache carries the "
-                                          "memtables' reservations)")
+                                    .Help(
+                                        "RocksDB memory by kind (the block cache carries the "
+                                        "memtables' reservations)")
                                     .Register(*registry);
   Family<Gauge>& rss = prometheus::BuildGauge()
                            .Name("process_resident_memory_bytes")

@@ -71,7 +71,11 @@ Recovered recover(std::int32_t partition, const std::vector<ChangelogRecord>& re
           break;
         }
         for (auto& [k, v] : cases) out.cases[k] = std::move(v);
-        for (auto& [k, v] : alerts) out.alerts[k] = std::move(v);
+        out.last_segment_alerts.clear();
+        for (auto& [k, v] : alerts) {
+          out.last_segment_alerts.push_back(k);
+          out.alerts[k] = std::move(v);
+        }
         cases.clear();
         alerts.clear();
         out.mark = *m;

@@ -35,6 +35,9 @@ struct Recovered {
   std::uint64_t max_epoch = 0;               // the highest epoch seen, complete or not
   std::map<std::string, std::string> cases;  // case id -> state bytes
   std::map<std::string, ports::AlertIndexEntry> alerts;
+  // Alerts written with the last checkpoint: the only ones that may not have reached the alert
+  // topic (each checkpoint waits for the alerts before it).
+  std::vector<std::string> last_segment_alerts;
   std::size_t ignored = 0;  // malformed, fenced or unfinished records
 };
 

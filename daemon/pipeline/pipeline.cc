@@ -53,9 +53,15 @@ void Pipeline::assign(std::int32_t partition, std::optional<ports::PartitionMark
   ports::PartitionMark m = stored.value_or(ports::PartitionMark{});
   m.epoch = std::max(m.epoch, seen_epoch) + 1;
   marks_[partition] = m;
+  // A checkpoint soon after taking a partition: the outbox may hold alerts of a previous run
+  // that were written after its last checkpoint, and the relay sends them only after one.
+  unchecked_.insert(partition);
 }
 
-void Pipeline::revoke(std::int32_t partition) { marks_.erase(partition); }
+void Pipeline::revoke(std::int32_t partition) {
+  marks_.erase(partition);
+  unchecked_.erase(partition);
+}
 
 std::optional<ports::PartitionMark> Pipeline::mark(std::int32_t partition) const {
   const auto it = marks_.find(partition);
@@ -113,6 +119,7 @@ void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
   write_states(w);
   ports::WriteSet& ws = w.batch.writes;
   std::set<std::int32_t> changed(partitions.begin(), partitions.end());
+  const std::size_t cases = ws.cases.size(), alerts = ws.alerts.size();
   if (!options_.changelog_topic.empty() && !changed.empty()) {
     auto record = [&](std::int32_t p, ChangelogKind kind, std::string_view id,
                       std::string_view payload) {
@@ -125,7 +132,6 @@ void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
                            changelog_value(m.epoch, payload),
                            {}});
     };
-    const std::size_t cases = ws.cases.size(), alerts = ws.alerts.size();
     for (std::size_t i = 0; i < cases; ++i) {
       record(ws.cases[i].partition, ChangelogKind::kCase, ws.cases[i].case_id, ws.cases[i].bytes);
     }
@@ -133,8 +139,13 @@ void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
       record(ws.alerts[i].partition, ChangelogKind::kAlert, ws.alerts[i].alert_id,
              ports::encode_alert(ws.alerts[i]));
     }
-    // The checkpoint comes last and names the mark as it is after itself.
-    for (std::int32_t p : checkpoints_requested_ ? changed : std::set<std::int32_t>{}) {
+    for (std::int32_t p : changed) unchecked_.insert(p);
+    // The checkpoint comes after the states and names the mark as it is after itself. The
+    // relay holds alerts back until a checkpoint after them is acknowledged (docs/adr/0007), so
+    // the shell asks for checkpoints often (checkpoint()).
+    for (std::int32_t p : changed) {
+      if (!checkpoints_requested_) continue;
+      unchecked_.erase(p);
       ports::PartitionMark& m = marks_[p];
       const std::uint64_t seq = m.next_outbox_seq++;
       std::string epoch;
@@ -147,9 +158,28 @@ void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
                            changelog_value(m.epoch, ports::encode_mark(m)),
                            {}});
     }
+    checkpoints_requested_ = false;
   }
-  if (!options_.changelog_topic.empty() && !changed.empty()) checkpoints_requested_ = false;
+  for (std::size_t i = 0; i < alerts; ++i) {
+    const ports::AlertIndexEntry& a = ws.alerts[i];
+    ws.outbox.push_back({a.partition,
+                         marks_[a.partition].next_outbox_seq++,
+                         options_.alert_topic,
+                         -1,
+                         a.alert_id,
+                         a.json,
+                         {}});
+  }
   for (std::int32_t p : changed) ws.marks[p] = marks_[p];
+}
+
+Batch Pipeline::checkpoint(std::int32_t partition) {
+  Work w;
+  if (options_.changelog_topic.empty() || marks_.count(partition) == 0) return std::move(w.batch);
+  if (unchecked_.count(partition) == 0) return std::move(w.batch);  // nothing new since the last
+  checkpoints_requested_ = true;
+  finish(w, {partition});
+  return std::move(w.batch);
 }
 
 Batch Pipeline::restore(std::int32_t partition, const Recovered& r) {
@@ -172,28 +202,28 @@ Batch Pipeline::restore(std::int32_t partition, const Recovered& r) {
     if (s->status != 0) ws.tally_changes[{partition, s->agency}] += tally_of(s->status, 1);
   }
   for (const auto& [id, a] : r.alerts) ws.alerts.push_back(a);
+  // The former owner may have died before the alerts of its last checkpoint reached the topic:
+  // send them again (the same ids and content; consumers keep the last message per id).
+  for (const std::string& id : r.last_segment_alerts) {
+    const auto it = r.alerts.find(id);
+    if (it == r.alerts.end()) continue;
+    ws.outbox.push_back(
+        {partition, m.next_outbox_seq++, options_.alert_topic, -1, id, it->second.json, {}});
+  }
   ws.marks[partition] = m;
   return std::move(w.batch);
 }
 
 void Pipeline::emit(Work& w, std::int32_t partition, const rules::Decision& d) {
   ports::WriteSet& ws = w.batch.writes;
-  ports::PartitionMark& m = marks_[partition];
   if (d.clear_timer)
     ws.timers_cleared.push_back({partition, ms(d.clear_timer->at), d.clear_timer->case_id});
   if (d.set_timer) ws.timers_set.push_back({partition, ms(d.set_timer->at), d.set_timer->case_id});
   const int offset = engine_->calendar().offset_minutes();
+  // The alert messages themselves are queued by finish(), after the changelog records.
   for (const rules::Alert& a : d.alerts) {
-    std::string json = a.to_json(offset);
     ws.alerts.push_back({partition, a.alert_id, index_status(a), static_cast<std::uint8_t>(a.level),
-                         a.agency, a.rule_id, json});
-    ws.outbox.push_back({partition,
-                         m.next_outbox_seq++,
-                         options_.alert_topic,
-                         -1,
-                         a.alert_id,
-                         std::move(json),
-                         {}});
+                         a.agency, a.rule_id, a.to_json(offset)});
     (a.firing ? w.batch.stats.alerts_firing : w.batch.stats.alerts_resolved)++;
     w.batch.stats.alerts.push_back(a);
   }

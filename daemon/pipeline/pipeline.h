@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,11 +63,6 @@ class Pipeline {
   Pipeline(std::shared_ptr<const rules::Engine> engine, ports::CaseReader& cases,
            Options options = {});
 
-  // With the changelog on: the next batch that changes a partition ends with a checkpoint of it.
-  // Without a request, states still go to the changelog but wait for a later checkpoint, so the
-  // shell decides how often the relay must wait for acknowledgements (docs/adr/0007).
-  void request_checkpoints() { checkpoints_requested_ = true; }
-
   // Rules or calendar changed: used from the next batch on.
   void set_engine(std::shared_ptr<const rules::Engine> engine) { engine_ = std::move(engine); }
   const rules::Engine& engine() const { return *engine_; }
@@ -98,6 +94,12 @@ class Pipeline {
   // outbox sequence never goes back, so undelivered entries of this store are not overwritten.
   Batch restore(std::int32_t partition, const Recovered& recovered);
 
+  // A checkpoint of the partition as it stands, if anything changed since the last one: before
+  // the partition is given up (a new owner starts exactly here), and every few milliseconds,
+  // since the relay sends alerts only once a checkpoint after them is acknowledged. Empty
+  // without the changelog.
+  Batch checkpoint(std::int32_t partition);
+
   // Fires timers that fell due on a partition at supervision time `now_ms`.
   Batch fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
              std::int64_t now_ms);
@@ -121,7 +123,8 @@ class Pipeline {
   ports::CaseReader& cases_;
   Options options_;
   std::map<std::int32_t, ports::PartitionMark> marks_;
-  bool checkpoints_requested_ = true;
+  bool checkpoints_requested_ = false;  // set by checkpoint() for its own batch
+  std::set<std::int32_t> unchecked_;    // partitions changed since their last checkpoint
 };
 
 }  // namespace approvald::pipeline

@@ -74,7 +74,7 @@ TEST_CASE("each batch sends its states and alerts to the changelog, its checkpoi
       std::make_shared<const rules::Engine>(testing::statutory_rules(), testing::cn_calendar()),
       store, o);
   p.assign(2, std::nullopt, 6);  // the changelog had seen epoch 6
-  const auto b = p.process(
+  auto b = p.process(
       {approvald::pipeline::Record{2, 0, "C1",
                                    testing::Ev{.type = "decided",
                                                .when = "2026-03-03T09:00:00+08:00",
@@ -83,17 +83,22 @@ TEST_CASE("each batch sends its states and alerts to the changelog, its checkpoi
                                    0}},
       testing::at("2026-03-03T10:00:00+08:00").time_since_epoch().count(),
       [](std::int32_t) { return true; });
+  CHECK(on_topic(b.writes, "cl").size() == 2);  // the case and its one alert; no checkpoint yet
+  // The shell asks for checkpoints every few milliseconds; one follows the batch.
+  b.writes.merge(p.checkpoint(2).writes);
+  CHECK(p.checkpoint(2).writes.empty());  // nothing new since
   const auto cl = on_topic(b.writes, "cl");
-  REQUIRE(cl.size() == 3);  // the case, its one alert (decision without acceptance), checkpoint
+  REQUIRE(cl.size() == 3);
   for (const auto& e : cl) CHECK(e.topic_partition == 2);
   CHECK(cl[0].key == "cC1");
   CHECK(cl[1].key == "aC1/proc-decision-without-acceptance/red/1");
   CHECK(approvald::pipeline::is_checkpoint(cl[2].key));
-  CHECK(cl[2].seq > cl[1].seq);
   CHECK(b.writes.marks.at(2).epoch == 7);
+  const auto alerts = on_topic(b.writes, "approval.alerts");
+  REQUIRE(alerts.size() == 1);
+  CHECK(cl[1].seq < alerts[0].seq);  // the relay holds the alert until the checkpoint is acked
+  CHECK(alerts[0].seq < cl[2].seq);
   CHECK(b.writes.marks.at(2).next_outbox_seq == cl[2].seq + 1);
-  // The alert itself went out before its changelog records.
-  CHECK(on_topic(b.writes, "approval.alerts").at(0).seq < cl[0].seq);
 
   // What another instance recovers from these records is this batch's state.
   std::vector<ChangelogRecord> log;
@@ -101,8 +106,11 @@ TEST_CASE("each batch sends its states and alerts to the changelog, its checkpoi
   const auto r = recover(2, log);
   REQUIRE(r.mark);
   CHECK(*r.mark == b.writes.marks.at(2));
+  CHECK(r.mark->epoch == 7);
   CHECK(r.cases.at("C1") == b.writes.cases.at(0).bytes);
   REQUIRE(r.alerts.size() == 1);
+  CHECK(r.last_segment_alerts ==
+        std::vector<std::string>{"C1/proc-decision-without-acceptance/red/1"});
 
   // Restored elsewhere: the state, its timer, its counts and its alert index come back.
   testing::FakeStore other;
@@ -114,6 +122,11 @@ TEST_CASE("each batch sends its states and alerts to the changelog, its checkpoi
   CHECK(restored.writes.resets == std::vector<std::int32_t>{2});
   CHECK(restored.writes.cases.size() == 1);
   CHECK(restored.writes.alerts.size() == 1);
+  // The last checkpoint's alert is sent again: the former owner may have died before it did.
+  const auto again = on_topic(restored.writes, "approval.alerts");
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].key == "C1/proc-decision-without-acceptance/red/1");
+  CHECK(again[0].value == alerts[0].value);
   CHECK(q.mark(2)->next_offset == 1);
   CHECK(q.mark(2)->epoch == 8);
 }
