@@ -51,7 +51,7 @@ Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
   if (auto s = store_.commit(batch.writes); !s) return s.error();
   const auto mark = pipe_.mark(p);
   // From the start: the outbox holds only what the rebuild wrote (alerts sent again).
-  relay_.restart(p, 0);
+  relay_.forget(p);
   log::info("partition rebuilt from the changelog",
             {{"partition", part},
              {"cases", std::to_string(recovered.cases.size())},
@@ -74,7 +74,7 @@ void Handover::revoke(std::int32_t p, int timeout_ms) {
             {{"partition", std::to_string(p)}, {"relay", relay_.describe(p)}});
   if (!store_.drop_partition(p))
     log::error("cannot drop partition", {{"partition", std::to_string(p)}});
-  relay_.restart(p, 0);  // what it held back is gone with the outbox
+  relay_.forget(p);  // what it held back is gone with the outbox
 }
 
 void Handover::disown(std::int32_t p) {

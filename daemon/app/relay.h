@@ -34,9 +34,10 @@ class Relay {
   // left undelivered.
   bool drain(int timeout_ms, const std::set<std::int32_t>& partitions);
 
-  // The partition's outbox restarts at `next_seq` (it was rebuilt from the changelog).
-  void restart(std::int32_t partition, std::uint64_t next_seq) {
-    cursor_[partition] = next_seq;
+  // Forgets what it read of a partition's outbox and reads it again from the start (the
+  // partition was rebuilt from the changelog, or dropped).
+  void forget(std::int32_t partition) {
+    cursor_.erase(partition);
     for (auto* m : {&held_, &covered_}) {
       for (const auto& e : (*m)[partition]) parked_.erase({partition, e.seq});
       m->erase(partition);

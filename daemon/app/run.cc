@@ -241,6 +241,12 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   // per batch would throttle it.
   constexpr std::int64_t kCheckpointEveryMs = 50;
   std::int64_t next_checkpoint_ms = 0;
+  // A checkpoint of every partition that changed since its last one.
+  auto all_checkpoints = [&pipe] {
+    ports::WriteSet w;
+    for (std::int32_t p : pipe.partitions()) w.merge(pipe.checkpoint(p).writes);
+    return w;
+  };
   std::map<std::int32_t, std::int64_t> group_offsets;  // stored, not yet committed to the group
   std::int64_t next_group_commit_ms = 0;
   // Makes a validated version the one in force: stored, switched between batches, and every
@@ -363,8 +369,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     }
     if (changelog && now >= next_checkpoint_ms) {
       next_checkpoint_ms = now + kCheckpointEveryMs;
-      ports::WriteSet checkpoints;
-      for (std::int32_t p : pipe.partitions()) checkpoints.merge(pipe.checkpoint(p).writes);
+      const ports::WriteSet checkpoints = all_checkpoints();
       if (!checkpoints.empty()) {
         if (!commit(*store, checkpoints, stop)) break;
         outbox_depth += checkpoints.outbox.size();
@@ -407,8 +412,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   server.value()->stop();
   if (changelog) {
     // A last checkpoint releases the alerts that wait for one, and a restart starts here.
-    ports::WriteSet checkpoints;
-    for (std::int32_t p : pipe.partitions()) checkpoints.merge(pipe.checkpoint(p).writes);
+    const ports::WriteSet checkpoints = all_checkpoints();
     if (!checkpoints.empty() && !store->commit(checkpoints)) {
       log::error("cannot write the final checkpoints");
     }

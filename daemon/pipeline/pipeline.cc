@@ -139,26 +139,8 @@ void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
       record(ws.alerts[i].partition, ChangelogKind::kAlert, ws.alerts[i].alert_id,
              ports::encode_alert(ws.alerts[i]));
     }
+    // Covered by the next checkpoint(); the relay holds the alerts back until then.
     for (std::int32_t p : changed) unchecked_.insert(p);
-    // The checkpoint comes after the states and names the mark as it is after itself. The
-    // relay holds alerts back until a checkpoint after them is acknowledged (docs/adr/0007), so
-    // the shell asks for checkpoints often (checkpoint()).
-    for (std::int32_t p : changed) {
-      if (!checkpoints_requested_) continue;
-      unchecked_.erase(p);
-      ports::PartitionMark& m = marks_[p];
-      const std::uint64_t seq = m.next_outbox_seq++;
-      std::string epoch;
-      ports::put_be64(epoch, m.epoch);
-      ws.outbox.push_back({p,
-                           seq,
-                           options_.changelog_topic,
-                           p,
-                           changelog_key(ChangelogKind::kCheckpoint, epoch),
-                           changelog_value(m.epoch, ports::encode_mark(m)),
-                           {}});
-    }
-    checkpoints_requested_ = false;
   }
   for (std::size_t i = 0; i < alerts; ++i) {
     const ports::AlertIndexEntry& a = ws.alerts[i];
@@ -174,12 +156,22 @@ void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
 }
 
 Batch Pipeline::checkpoint(std::int32_t partition) {
-  Work w;
-  if (options_.changelog_topic.empty() || marks_.count(partition) == 0) return std::move(w.batch);
-  if (unchecked_.count(partition) == 0) return std::move(w.batch);  // nothing new since the last
-  checkpoints_requested_ = true;
-  finish(w, {partition});
-  return std::move(w.batch);
+  Batch b;
+  if (options_.changelog_topic.empty() || unchecked_.erase(partition) == 0) return b;
+  // After everything it covers; it names the mark as it is after itself.
+  ports::PartitionMark& m = marks_[partition];
+  const std::uint64_t seq = m.next_outbox_seq++;
+  std::string epoch;
+  ports::put_be64(epoch, m.epoch);
+  b.writes.outbox.push_back({partition,
+                             seq,
+                             options_.changelog_topic,
+                             partition,
+                             changelog_key(ChangelogKind::kCheckpoint, epoch),
+                             changelog_value(m.epoch, ports::encode_mark(m)),
+                             {}});
+  b.writes.marks[partition] = m;
+  return b;
 }
 
 Batch Pipeline::restore(std::int32_t partition, const Recovered& r) {

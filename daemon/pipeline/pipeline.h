@@ -111,8 +111,7 @@ class Pipeline {
                    std::int64_t now_ms);
   void emit(Work& w, std::int32_t partition, const rules::Decision& d);
   void write_states(Work& w);
-  // Ends a batch: states and changelog records, and a checkpoint for every partition it changed
-  // if one was requested.
+  // Ends a batch: states, changelog records and alert messages of the partitions it changed.
   void finish(Work& w, const std::vector<std::int32_t>& partitions);
   void dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
                    std::int64_t wall_ms);
@@ -123,8 +122,7 @@ class Pipeline {
   ports::CaseReader& cases_;
   Options options_;
   std::map<std::int32_t, ports::PartitionMark> marks_;
-  bool checkpoints_requested_ = false;  // set by checkpoint() for its own batch
-  std::set<std::int32_t> unchecked_;    // partitions changed since their last checkpoint
+  std::set<std::int32_t> unchecked_;  // partitions changed since their last checkpoint
 };
 
 }  // namespace approvald::pipeline

@@ -334,12 +334,6 @@ std::size_t Store::outbox_count(std::int32_t partition) {
   return n;
 }
 
-Status Store::delete_outbox(std::int32_t partition, std::uint64_t seq) {
-  const auto s = impl_->db->Delete(impl_->write, impl_->cfs[kOutbox], outbox_key(partition, seq));
-  if (!s.ok()) return from(s, "deleting a delivered alert");
-  return ok_status();
-}
-
 Status Store::delete_outbox(const std::vector<std::pair<std::int32_t, std::uint64_t>>& entries) {
   if (entries.empty()) return ok_status();
   rocksdb::WriteBatch batch;

@@ -80,7 +80,6 @@ class Store final : public ports::CaseReader {
   std::vector<ports::OutboxEntry> outbox(std::int32_t partition, std::size_t limit,
                                          std::uint64_t from_seq = 0);
   std::size_t outbox_count(std::int32_t partition);
-  Status delete_outbox(std::int32_t partition, std::uint64_t seq);
   // Deletes delivered entries in one write, without waiting for the disk: after a power loss
   // an entry whose deletion was lost is delivered again (same key), which consumers tolerate.
   Status delete_outbox(const std::vector<std::pair<std::int32_t, std::uint64_t>>& entries);

@@ -103,7 +103,7 @@ TEST_CASE("the outbox keeps alerts in order until delivered", "[store]") {
   CHECK(out[1].headers ==
         std::vector<std::pair<std::string, std::string>>{{"approvald.reason", "not valid JSON"},
                                                          {"approvald.source.offset", "17"}});
-  REQUIRE(s->delete_outbox(0, 7).ok());
+  REQUIRE(s->delete_outbox({{0, 7}}).ok());
   CHECK(s->outbox_count(0) == 1);
   CHECK(s->outbox(0, 10).front().seq == 8);
 }
