@@ -10,16 +10,25 @@ start_daemon
 expected_events=$(wc -l < "$ROOT/config/samples/events.jsonl")
 # Wait until every case is settled: the alert count stops changing.
 wait_for 60 "alerts to settle" settled "$ALERTS"
-port=$(grep '"http_port"' "$WORK/daemon.log" | jq -r .http_port | head -1)
-sleep 3  # the case gauges are refreshed every 2 s
-curl -sf "127.0.0.1:$port/metrics" > "$WORK/metrics.txt"
-curl -sf "127.0.0.1:$port/api/v1/alerts?status=firing&limit=1000" > "$WORK/api-firing.json"
-stop_daemon
+port=$(http_port)
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 "$APPROVALD" replay --pack "$ROOT/rules/packs/cn-admin-licensing" \
   --pack "$ROOT/rules/packs/example-penalty-benchmark" \
   --calendar "$ROOT/config/calendars/cn-mainland.yaml" --until "$now" \
   "$ROOT/config/samples/events.jsonl" 2>"$WORK/replay.err" | standing > "$WORK/replay.json"
+# The per-agency case gauges (refreshed every 2 s) add up to replay's open and overdue cases.
+replay_says=$(tail -1 "$WORK/replay.err")
+want_open=$(sed -E 's/.*; ([0-9]+) cases open.*/\1/' <<<"$replay_says")
+want_overdue=$(sed -E 's/.*, ([0-9]+) overdue.*/\1/' <<<"$replay_says")
+gauge_sum() { awk -v m="$1" '$1 ~ "^"m"\\{" { s += $2 } END { print s + 0 }' "$WORK/metrics.txt"; }
+gauges_agree() {
+  curl -sf "127.0.0.1:$port/metrics" > "$WORK/metrics.txt" || return 1
+  [ "$(gauge_sum approvald_cases_open)" -eq "$want_open" ] &&
+    [ "$(gauge_sum approvald_cases_overdue)" -eq "$want_overdue" ]
+}
+wait_for 30 "approvald_cases_open/overdue to sum to replay's $want_open/$want_overdue" gauges_agree
+curl -sf "127.0.0.1:$port/api/v1/alerts?status=firing&limit=1000" > "$WORK/api-firing.json"
+stop_daemon
 consume "$ALERTS" | standing > "$WORK/live.json"
 n=$(jq length "$WORK/live.json")
 [ "$n" -ge 20 ] || fail "only $n standing alerts from the daemon"
@@ -30,15 +39,6 @@ fi
 diff <(jq -r '.[] | select(.status == "firing") | .alert_id' "$WORK/live.json" | sort) \
   <(jq -r '.alerts[].alert_id' "$WORK/api-firing.json" | sort) >&2 \
   || fail "/api/v1/alerts?status=firing differs from the firing alerts on the topic (< topic, > api)"
-# The per-agency case gauges add up to replay's open and overdue cases.
-gauge_sum() { awk -v m="$1" '$1 ~ "^"m"\\{" { s += $2 } END { print s + 0 }' "$WORK/metrics.txt"; }
-replay_says=$(tail -1 "$WORK/replay.err")
-want_open=$(sed -E 's/.*; ([0-9]+) cases open.*/\1/' <<<"$replay_says")
-want_overdue=$(sed -E 's/.*, ([0-9]+) overdue.*/\1/' <<<"$replay_says")
-[ "$(gauge_sum approvald_cases_open)" -eq "$want_open" ] \
-  || fail "approvald_cases_open sums to $(gauge_sum approvald_cases_open), replay says $want_open"
-[ "$(gauge_sum approvald_cases_overdue)" -eq "$want_overdue" ] \
-  || fail "approvald_cases_overdue sums to $(gauge_sum approvald_cases_overdue), replay says $want_overdue"
 # Every message on the alert topic is keyed by its alert id.
 bad=$(kcat -b "$BROKER" -t "$ALERTS" -C -e -q -f '%k\t%s\n' | jq -R 'split("\t") | select(.[0] != (.[1] | fromjson | .alert_id))' | wc -l)
 [ "$bad" -eq 0 ] || fail "$bad alerts not keyed by alert_id"

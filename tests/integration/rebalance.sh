@@ -110,8 +110,12 @@ wait_for 300 "a and b to consume chunk 1" caught_up a b
 start_instance c
 wait_for 60 "three members with two partitions each" owns_counts a=2 b=2 c=2
 covered_once a b c || fail "not covered once: a=$(owned a) b=$(owned b) c=$(owned c)"
+# Kill b once it has committed some of chunk 2 (it may be done already: then it dies idle).
+consumed_by() { local p n=0; for p in $(owned "$1"); do n=$((n + $(mark_of "$1" "$p"))); done; echo "$n"; }
+b_before=$(consumed_by b)
+b_started() { [ "$(consumed_by b)" -gt "$b_before" ]; }
 produce_chunk 2
-sleep 0.5
+wait_for 60 "b to commit part of chunk 2" b_started
 note "kill -9 b (owns $(owned b)) while chunk 2 is processed"
 kill_instance b
 # b's static membership holds its partitions until the session times out (6 s), then they move.
