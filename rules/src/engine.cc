@@ -253,6 +253,11 @@ Decision Engine::settle(CaseState state, Timestamp now) const {
     a.fired_at = rec.fired_at;
     resolved(std::move(a), now, "retracted");
   }
+  for (const AlertRecord& rec : state.alerts) {
+    if (!rec.firing()) continue;
+    if (rec.level == Level::kRed) state.status |= kCaseRed;
+    if (rec.level == Level::kYellow) state.status |= kCaseYellow;
+  }
   std::stable_sort(out.begin(), out.end(),
                    [](const Transition& x, const Transition& y) { return x.at < y.at; });
   Decision d;

@@ -31,8 +31,15 @@ struct AlertRecord {
 // Where a case stands for supervision, as of its last evaluation: open while any clock runs or
 // is paused; paused when no clock runs but one is paused; overdue when a running clock is past
 // its due point. Kept in the state so the daemon can maintain per-agency counts by difference,
-// without re-evaluating the clocks of the previous state.
-enum CaseStatusBit : std::uint8_t { kCaseOpen = 1, kCasePaused = 2, kCaseOverdue = 4 };
+// without re-evaluating the clocks of the previous state. Red and yellow mark a case with a
+// firing alert of that level (the dashboard's agency board counts them).
+enum CaseStatusBit : std::uint8_t {
+  kCaseOpen = 1,
+  kCasePaused = 2,
+  kCaseOverdue = 4,
+  kCaseRed = 8,
+  kCaseYellow = 16
+};
 
 struct CaseState {
   std::string case_id;
