@@ -4,6 +4,7 @@
 #include <set>
 
 #include "ports/codec.h"
+#include "rules/outcome.h"
 
 namespace approvald::pipeline {
 namespace {
@@ -23,17 +24,51 @@ struct Pipeline::Work {
   Batch batch;
   // Cases already loaded in this batch, so that a case met twice is read once.
   std::map<std::pair<std::int32_t, std::string>, rules::CaseState> loaded;
-  // Each loaded case's agency and status as stored, to change the per-agency counts by the
-  // difference once the batch has settled it.
-  std::map<std::pair<std::int32_t, std::string>, std::pair<std::string, std::uint8_t>> before;
+  // Each loaded case as stored (agency, status, outcome), to change the per-agency counts and
+  // the performance table by the difference once the batch has settled it.
+  struct Before {
+    std::string agency;
+    std::uint8_t status = 0;
+    std::optional<ports::PerfKey> perf_key;
+    ports::PerfCounts perf;
+  };
+  std::map<std::pair<std::int32_t, std::string>, Before> before;
 };
 
 namespace {
 
 ports::CaseTally tally_of(std::uint8_t status, std::int64_t sign) {
-  return {(status & rules::kCaseOpen) != 0 ? sign : 0,
-          (status & rules::kCasePaused) != 0 ? sign : 0,
-          (status & rules::kCaseOverdue) != 0 ? sign : 0};
+  auto bit = [&](std::uint8_t b) { return (status & b) != 0 ? sign : 0; };
+  return {bit(rules::kCaseOpen), bit(rules::kCasePaused), bit(rules::kCaseOverdue),
+          bit(rules::kCaseRed), bit(rules::kCaseYellow)};
+}
+
+bool has_decision(const rules::CaseState& s) {
+  return std::any_of(s.events.begin(), s.events.end(),
+                     [](const rules::Event& e) { return e.type == rules::EventType::kDecided; });
+}
+
+// A decided case's row of the performance table and what it adds there; nothing for others.
+std::optional<std::pair<ports::PerfKey, ports::PerfCounts>> perf_of(std::int32_t partition,
+                                                                    const rules::CaseState& s,
+                                                                    const rules::Engine& engine) {
+  if (!has_decision(s)) return std::nullopt;
+  const auto o = rules::case_outcome(s, engine.rules(), engine.calendar());
+  if (!o) return std::nullopt;
+  ports::PerfCounts c;
+  c.decided = 1;
+  c.promise_cases = o->promise_on_time ? 1 : 0;
+  c.promise_on_time = o->promise_on_time.value_or(false) ? 1 : 0;
+  c.statute_cases = o->statute_on_time ? 1 : 0;
+  c.statute_on_time = o->statute_on_time.value_or(false) ? 1 : 0;
+  c.working_days = o->working_days;
+  c.alerts = o->alerts;
+  return std::make_pair(ports::PerfKey{partition, o->decided_on, s.agency, s.item}, c);
+}
+
+ports::PerfCounts negated(ports::PerfCounts c) {
+  return {-c.decided,         -c.promise_cases, -c.promise_on_time, -c.statute_cases,
+          -c.statute_on_time, -c.working_days,  -c.alerts};
 }
 
 ports::AlertIndexEntry::Status index_status(const rules::Alert& a) {
@@ -92,11 +127,18 @@ std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
   }
   const auto bytes = cases_.get_case(partition, case_id);
   if (!bytes) {
-    w.before.try_emplace(key, std::string(), std::uint8_t{0});
+    w.before.try_emplace(key);
     return rules::CaseState{};
   }
   auto state = rules::CaseState::decode(*bytes, why);
-  if (state) w.before.try_emplace(key, state->agency, state->status);
+  if (state) {
+    Work::Before b{state->agency, state->status, std::nullopt, {}};
+    if (auto perf = perf_of(partition, *state, *engine_)) {
+      b.perf_key = std::move(perf->first);
+      b.perf = perf->second;
+    }
+    w.before.try_emplace(key, std::move(b));
+  }
   return state;
 }
 
@@ -106,13 +148,18 @@ void Pipeline::write_states(Work& w) {
   for (auto& [key, state] : w.loaded) {
     if (state.case_id.empty()) continue;
     w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
-    const auto& [agency, status] = w.before[key];
-    if (status == state.status && agency == state.agency) continue;
+    const Work::Before& b = w.before[key];
+    // Evaluating the clocks again is only needed for decided cases, a small share of events.
+    auto& perf = w.batch.writes.perf_changes;
+    if (b.perf_key) perf[*b.perf_key] += negated(b.perf);
+    if (auto now = perf_of(key.first, state, *engine_)) perf[now->first] += now->second;
+    if (b.status == state.status && b.agency == state.agency) continue;
     auto& changes = w.batch.writes.tally_changes;
-    if (status != 0) changes[{key.first, agency}] += tally_of(status, -1);
+    if (b.status != 0) changes[{key.first, b.agency}] += tally_of(b.status, -1);
     if (state.status != 0) changes[{key.first, state.agency}] += tally_of(state.status, 1);
   }
   std::erase_if(w.batch.writes.tally_changes, [](const auto& kv) { return kv.second.zero(); });
+  std::erase_if(w.batch.writes.perf_changes, [](const auto& kv) { return kv.second.zero(); });
 }
 
 void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
@@ -192,6 +239,7 @@ Batch Pipeline::restore(std::int32_t partition, const Recovered& r) {
     ws.cases.push_back({partition, id, bytes});
     if (s->wakeup) ws.timers_set.push_back({partition, ms(*s->wakeup), id});
     if (s->status != 0) ws.tally_changes[{partition, s->agency}] += tally_of(s->status, 1);
+    if (auto perf = perf_of(partition, *s, *engine_)) ws.perf_changes[perf->first] += perf->second;
   }
   for (const auto& [id, a] : r.alerts) ws.alerts.push_back(a);
   // The former owner may have died before the alerts of its last checkpoint reached the topic:

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -52,21 +53,51 @@ struct AlertIndexEntry {
   std::string json;  // the alert as published
 };
 
-// Open, paused and overdue cases of one agency in one partition, or a change to those counts.
+// Open, paused and overdue cases of one agency in one partition, and those with a firing red or
+// yellow card; or a change to those counts.
 struct CaseTally {
   std::int64_t open = 0;
   std::int64_t paused = 0;
   std::int64_t overdue = 0;
+  std::int64_t red = 0;
+  std::int64_t yellow = 0;
   CaseTally& operator+=(const CaseTally& o) {
     open += o.open;
     paused += o.paused;
     overdue += o.overdue;
+    red += o.red;
+    yellow += o.yellow;
     return *this;
   }
-  bool zero() const { return open == 0 && paused == 0 && overdue == 0; }
+  bool zero() const { return open == 0 && paused == 0 && overdue == 0 && red == 0 && yellow == 0; }
   bool operator==(const CaseTally&) const = default;
 };
 using TallyKey = std::pair<std::int32_t, std::string>;  // (partition, agency)
+
+// Decided cases of one agency and item on one day (rules::CaseOutcome summed), or a change.
+struct PerfCounts {
+  std::int64_t decided = 0;
+  std::int64_t promise_cases = 0;  // decided cases that ran a promise clock
+  std::int64_t promise_on_time = 0;
+  std::int64_t statute_cases = 0;
+  std::int64_t statute_on_time = 0;
+  std::int64_t working_days = 0;  // summed, receipt to decision
+  std::int64_t alerts = 0;
+  PerfCounts& operator+=(const PerfCounts& o) {
+    decided += o.decided;
+    promise_cases += o.promise_cases;
+    promise_on_time += o.promise_on_time;
+    statute_cases += o.statute_cases;
+    statute_on_time += o.statute_on_time;
+    working_days += o.working_days;
+    alerts += o.alerts;
+    return *this;
+  }
+  bool zero() const { return *this == PerfCounts{}; }
+  bool operator==(const PerfCounts&) const = default;
+};
+// (partition, local decision date as rules::Date, agency, item)
+using PerfKey = std::tuple<std::int32_t, std::int32_t, std::string, std::string>;
 
 struct WriteSet {
   struct CaseWrite {
@@ -80,6 +111,7 @@ struct WriteSet {
   std::vector<OutboxEntry> outbox;
   std::vector<AlertIndexEntry> alerts;
   std::map<TallyKey, CaseTally> tally_changes;  // added to the stored counts
+  std::map<PerfKey, PerfCounts> perf_changes;   // likewise
   std::map<std::int32_t, PartitionMark> marks;
   // Partitions whose state (not their outbox) is replaced: cleared before everything else.
   std::vector<std::int32_t> resets;
@@ -92,13 +124,15 @@ struct WriteSet {
     for (auto& e : o.outbox) outbox.push_back(std::move(e));
     for (auto& a : o.alerts) alerts.push_back(std::move(a));
     for (auto& [k, d] : o.tally_changes) tally_changes[k] += d;
+    for (auto& [k, d] : o.perf_changes) perf_changes[k] += d;
     for (auto& [p, m] : o.marks) marks[p] = m;
     for (auto p : o.resets) resets.push_back(p);
   }
 
   bool empty() const {
     return cases.empty() && timers_set.empty() && timers_cleared.empty() && outbox.empty() &&
-           alerts.empty() && tally_changes.empty() && marks.empty() && resets.empty();
+           alerts.empty() && tally_changes.empty() && perf_changes.empty() && marks.empty() &&
+           resets.empty();
   }
 };
 

@@ -47,6 +47,23 @@ inline std::string tally_key(std::int32_t partition, std::string_view agency) {
   return k;
 }
 
+// offsets (the performance table, beside the partition's mark):
+// partition | 'd' | local date (order-preserving u32) | agency | 0 | item
+inline std::string perf_day_prefix(std::int32_t partition, std::int32_t day) {
+  std::string k = partition_prefix(partition);
+  k.push_back('d');
+  put_be32(k, static_cast<std::uint32_t>(day) ^ 0x80000000u);
+  return k;
+}
+inline std::string perf_key(std::int32_t partition, std::int32_t day, std::string_view agency,
+                            std::string_view item) {
+  std::string k = perf_day_prefix(partition, day);
+  k.append(agency);
+  k.push_back('\0');
+  k.append(item);
+  return k;
+}
+
 // alert_index: partition | alert id
 inline std::string alert_index_key(std::int32_t partition, std::string_view alert_id) {
   std::string k = partition_prefix(partition);

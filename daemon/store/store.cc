@@ -74,19 +74,36 @@ bool decode_outbox(std::string_view in, ports::OutboxEntry* e) {
   return in.empty();
 }
 
-std::string encode_tally(const ports::CaseTally& t) {
+// Counters as big-endian 64-bit words, in field order.
+std::string encode_counts(std::initializer_list<std::int64_t> counts) {
   std::string v;
-  put_be64(v, static_cast<std::uint64_t>(t.open));
-  put_be64(v, static_cast<std::uint64_t>(t.paused));
-  put_be64(v, static_cast<std::uint64_t>(t.overdue));
+  for (std::int64_t c : counts) put_be64(v, static_cast<std::uint64_t>(c));
   return v;
 }
 
+// The i-th word of `v`; 0 past its end (a value written before that field existed).
+std::int64_t count_at(std::string_view v, std::size_t i) {
+  return v.size() >= 8 * (i + 1) ? static_cast<std::int64_t>(get_be64(v.substr(8 * i, 8))) : 0;
+}
+
+std::string encode_tally(const ports::CaseTally& t) {
+  return encode_counts({t.open, t.paused, t.overdue, t.red, t.yellow});
+}
+
+// Three words before the red and yellow counts existed, five since.
 ports::CaseTally decode_tally(std::string_view v) {
-  if (v.size() != 24) return {};
-  return {static_cast<std::int64_t>(get_be64(v.substr(0, 8))),
-          static_cast<std::int64_t>(get_be64(v.substr(8, 8))),
-          static_cast<std::int64_t>(get_be64(v.substr(16, 8)))};
+  if (v.size() != 24 && v.size() != 40) return {};
+  return {count_at(v, 0), count_at(v, 1), count_at(v, 2), count_at(v, 3), count_at(v, 4)};
+}
+
+std::string encode_perf(const ports::PerfCounts& c) {
+  return encode_counts({c.decided, c.promise_cases, c.promise_on_time, c.statute_cases,
+                        c.statute_on_time, c.working_days, c.alerts});
+}
+
+ports::PerfCounts decode_perf(std::string_view v) {
+  return {count_at(v, 0), count_at(v, 1), count_at(v, 2), count_at(v, 3),
+          count_at(v, 4), count_at(v, 5), count_at(v, 6)};
 }
 
 std::string to_hex(std::string_view bytes) {
@@ -389,6 +406,23 @@ Status Store::commit(const ports::WriteSet& w) {
       tallies.emplace_back(key, t);
     }
   }
+  // Decisions are a small share of events: reading each changed row here is cheap. The main loop
+  // is the only writer, so nothing changes it between this read and the write.
+  for (const auto& [key, change] : w.perf_changes) {
+    const auto& [p, day, agency, item] = key;
+    const std::string k = perf_key(p, day, agency, item);
+    ports::PerfCounts c;
+    std::string old;
+    if (!reset(p) && impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kMarks], k, &old).ok()) {
+      c = decode_perf(old);
+    }
+    c += change;
+    if (c.zero()) {
+      batch.Delete(impl_->cfs[kMarks], k);
+    } else {
+      batch.Put(impl_->cfs[kMarks], k, encode_perf(c));
+    }
+  }
   for (const auto& [partition, m] : w.marks) {
     batch.Put(impl_->cfs[kMarks], partition_prefix(partition), encode_mark(m));
   }
@@ -404,6 +438,28 @@ Status Store::commit(const ports::WriteSet& w) {
 std::map<ports::TallyKey, ports::CaseTally> Store::tallies() const {
   std::lock_guard lock(impl_->tally_mu);
   return impl_->tallies;
+}
+
+std::vector<PerfRow> Store::performance(std::int32_t from_day, std::int32_t to_day) {
+  std::map<std::pair<std::string, std::string>, ports::PerfCounts> sum;
+  for (const auto& [p, m] : marks()) {
+    const std::string begin = perf_day_prefix(p, from_day);
+    const std::string end = perf_day_prefix(p, to_day + 1);
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kMarks]));
+    for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+      const std::string_view k(it->key().data(), it->key().size());
+      const std::string_view rest = k.substr(begin.size());
+      const auto zero = rest.find('\0');
+      if (zero == std::string_view::npos) continue;
+      sum[{std::string(rest.substr(0, zero)), std::string(rest.substr(zero + 1))}] +=
+          decode_perf(std::string_view(it->value().data(), it->value().size()));
+    }
+  }
+  std::vector<PerfRow> rows;
+  rows.reserve(sum.size());
+  for (auto& [key, c] : sum) rows.push_back({key.first, key.second, c});
+  return rows;
 }
 
 AlertPage Store::alerts(const AlertQuery& q) {
@@ -543,10 +599,18 @@ std::map<std::int32_t, ports::PartitionMark> Store::marks() {
   std::map<std::int32_t, ports::PartitionMark> out;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kMarks]));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  // A mark is its partition's first key; the tallies and the performance table follow it, so jump
+  // to the next partition.
+  for (it->SeekToFirst(); it->Valid();) {
     const std::string_view k(it->key().data(), it->key().size());
+    if (k.size() < 4) {
+      it->Next();
+      continue;
+    }
+    const auto p = static_cast<std::int32_t>(get_be32(k));
     const auto m = decode_mark(std::string_view(it->value().data(), it->value().size()));
-    if (k.size() == 4 && m) out[static_cast<std::int32_t>(get_be32(k))] = *m;
+    if (k.size() == 4 && m) out[p] = *m;
+    it->Seek(prefix_end(partition_prefix(p)));
   }
   return out;
 }

@@ -50,6 +50,13 @@ struct AlertQuery {
   std::size_t scan_budget = 200000;  // index entries read at most, so a rare filter stays cheap
 };
 
+// One row of the performance table.
+struct PerfRow {
+  std::string agency;
+  std::string item;
+  ports::PerfCounts counts;
+};
+
 struct AlertPage {
   std::vector<std::string> alerts;  // the alerts as published (JSON objects)
   std::string next;                 // cursor for the next page; empty at the end of the index
@@ -107,6 +114,11 @@ class Store final : public ports::CaseReader {
   // Open, paused and overdue cases per (partition, agency), as of the last commit. Safe to call
   // from another thread.
   std::map<ports::TallyKey, ports::CaseTally> tallies() const;
+
+  // The performance table: decided cases per (agency, item) whose decision's local date lies in
+  // [from_day, to_day] (rules::Date numbers), summed over the partitions held. Safe to call from
+  // another thread.
+  std::vector<PerfRow> performance(std::int32_t from_day, std::int32_t to_day);
 
   // Every partition's mark.
   std::map<std::int32_t, ports::PartitionMark> marks();

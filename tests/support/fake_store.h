@@ -28,6 +28,10 @@ class FakeStore : public approvald::ports::CaseReader {
     for (const auto& o : w.outbox) outbox.push_back(o);
     for (const auto& a : w.alerts) alert_index[{a.partition, a.alert_id}] = a;
     for (const auto& [k, d] : w.tally_changes) tallies[k] += d;
+    for (const auto& [k, d] : w.perf_changes) {
+      perf[k] += d;
+      if (perf[k].zero()) perf.erase(k);
+    }
     for (const auto& [p, m] : w.marks) marks[p] = m;
   }
 
@@ -53,6 +57,7 @@ class FakeStore : public approvald::ports::CaseReader {
   std::map<std::int32_t, approvald::ports::PartitionMark> marks;
   std::map<std::pair<std::int32_t, std::string>, approvald::ports::AlertIndexEntry> alert_index;
   std::map<approvald::ports::TallyKey, approvald::ports::CaseTally> tallies;
+  std::map<approvald::ports::PerfKey, approvald::ports::PerfCounts> perf;
   int commits = 0;
 };
 

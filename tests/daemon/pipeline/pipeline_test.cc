@@ -258,11 +258,11 @@ TEST_CASE(
   Pipeline p(engine(), store);
   accept_c1(p, store);
   const auto key = approvald::ports::TallyKey{0, "AG1"};
-  CHECK(store.tallies.at(key) == CaseTally{1, 0, 0});
+  CHECK(store.tallies.at(key) == CaseTally{1, 0, 0, 0, 0});
 
   const std::int64_t late = ms("2026-10-23T00:00:05+08:00");
   for (int round = 0; round < 3; ++round) store.commit(p.fire(0, store.due(0, late), late).writes);
-  CHECK(store.tallies.at(key) == CaseTally{1, 0, 1});
+  CHECK(store.tallies.at(key) == CaseTally{1, 0, 1, 1, 0});  // overdue, with a red card
   const auto& red = store.alert_index.at({0, "C1/alp-42-decision/red/1"});
   CHECK(red.status == AlertIndexEntry::Status::kFiring);
   CHECK(red.agency == "AG1");
@@ -277,7 +277,7 @@ TEST_CASE(
                                      .json())},
                          late, kCaughtUp)
                    .writes);
-  CHECK(store.tallies.at(key) == CaseTally{1, 1, 0});
+  CHECK(store.tallies.at(key) == CaseTally{1, 1, 0, 0, 0});
   CHECK(store.alert_index.at({0, "C1/alp-42-decision/red/1"}).status ==
         AlertIndexEntry::Status::kRetracted);
 
@@ -291,5 +291,25 @@ TEST_CASE(
                    .writes);
   const auto t = store.tallies.at(key);
   INFO(t.open << " " << t.paused << " " << t.overdue);
-  CHECK(t == CaseTally{0, 0, 0});
+  CHECK(t == CaseTally{0, 0, 0, 0, 0});
+  // The decision enters the performance table on its day: within the statute once the hearing
+  // is excluded, one alert left standing in the ledger (the reminder; the red card was
+  // retracted).
+  REQUIRE(store.perf.size() == 1);
+  const auto& [perf_key, counts] = *store.perf.begin();
+  CHECK(rules::format_date(std::get<1>(perf_key)) == "2026-10-26");
+  CHECK(std::get<2>(perf_key) == "AG1");
+  CHECK(counts.decided == 1);
+  CHECK(counts.statute_cases == 1);
+  CHECK(counts.statute_on_time == 1);
+
+  // A certificate afterwards changes the row by difference: still one decided case.
+  store.commit(p.process({rec(3, Ev{.type = "certificate_issued",
+                                    .when = "2026-10-27T09:00:00+08:00",
+                                    .id = "c1"}
+                                     .json())},
+                         ms("2026-10-27T10:00:00+08:00"), kCaughtUp)
+                   .writes);
+  REQUIRE(store.perf.size() == 1);
+  CHECK(store.perf.begin()->second.decided == 1);
 }

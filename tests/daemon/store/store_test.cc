@@ -274,19 +274,19 @@ TEST_CASE(
   {
     auto store = open(dir);
     WriteSet a;
-    a.tally_changes[{0, "AG1"}] = CaseTally{3, 1, 1};
+    a.tally_changes[{0, "AG1"}] = CaseTally{3, 1, 1, 2, 1};
     a.tally_changes[{1, "AG1"}] = CaseTally{2, 0, 0};
     REQUIRE(store->commit(a));
     WriteSet b;
     b.tally_changes[{0, "AG1"}] = CaseTally{-1, 0, -1};
     b.tally_changes[{0, "AG2"}] = CaseTally{1, 0, 0};
     REQUIRE(store->commit(b));
-    CHECK(store->tallies().at({0, "AG1"}) == CaseTally{2, 1, 0});
+    CHECK(store->tallies().at({0, "AG1"}) == CaseTally{2, 1, 0, 2, 1});
   }
   auto store = open(dir);
   const auto t = store->tallies();
   CHECK(t.size() == 3);
-  CHECK(t.at({0, "AG1"}) == CaseTally{2, 1, 0});
+  CHECK(t.at({0, "AG1"}) == CaseTally{2, 1, 0, 2, 1});
   CHECK(t.at({1, "AG1"}) == CaseTally{2, 0, 0});
   CHECK(t.at({0, "AG2"}) == CaseTally{1, 0, 0});
   CHECK(store->marks().empty());  // the counts live beside the marks without being one
@@ -321,4 +321,43 @@ TEST_CASE("a partition reset replaces its state atomically and keeps its outbox"
   CHECK(store->outbox_count(0) == 2);  // undelivered entries stay
   CHECK(store->tallies().at({0, "AG1"}) == CaseTally{1, 0, 0});
   CHECK(store->mark(0)->epoch == 3);
+}
+
+TEST_CASE("the performance table sums a period's rows, survives reopening and drops emptied rows",
+          "[store]") {
+  using approvald::ports::PerfCounts;
+  testing::TempDir dir;
+  const std::int32_t day = 20'500;
+  {
+    auto store = open(dir);
+    WriteSet a;
+    a.marks[0] = PartitionMark{1, 0, 0, 1};
+    a.marks[1] = PartitionMark{1, 0, 0, 1};
+    a.perf_changes[{0, day, "AG1", "IT1"}] = PerfCounts{2, 2, 1, 2, 2, 9, 1};
+    a.perf_changes[{1, day + 1, "AG1", "IT1"}] = PerfCounts{1, 1, 1, 1, 1, 3, 0};
+    a.perf_changes[{0, day + 5, "AG1", "IT1"}] = PerfCounts{1, 0, 0, 1, 0, 30, 4};
+    a.perf_changes[{0, day, "AG2", "IT9"}] = PerfCounts{1, 1, 0, 1, 1, 7, 2};
+    REQUIRE(store->commit(a));
+    // A late event took one case's decision back: its contribution is subtracted.
+    WriteSet b;
+    b.perf_changes[{0, day, "AG2", "IT9"}] = PerfCounts{-1, -1, 0, -1, -1, -7, -2};
+    REQUIRE(store->commit(b));
+  }
+  auto store = open(dir);
+  auto rows = store->performance(day, day + 1);
+  REQUIRE(rows.size() == 1);  // AG2's row is gone, and day + 5 lies outside
+  CHECK(rows[0].agency == "AG1");
+  CHECK(rows[0].item == "IT1");
+  CHECK(rows[0].counts == PerfCounts{3, 3, 2, 3, 3, 12, 1});
+  rows = store->performance(day, day + 5);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].counts.decided == 4);
+  CHECK(rows[0].counts.working_days == 42);
+  CHECK(store->performance(day + 6, day + 30).empty());
+  // The marks are still found with the rows beside them.
+  CHECK(store->marks().size() == 2);
+  REQUIRE(store->drop_partition(0));
+  rows = store->performance(day, day + 5);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].counts.decided == 1);
 }
