@@ -32,6 +32,34 @@ void send(tcp::socket& socket, const Response& r, unsigned version, bool keep_al
   beast::http::write(socket, res, ec);
 }
 
+// Sends a streamed response's headers, then hands the socket to its stream function. The body
+// runs until the connection closes (no length, no chunking), as EventSource expects.
+void stream(tcp::socket& socket, const Response& r, const std::atomic<bool>& stopping) {
+  std::string head = "HTTP/1.1 " + std::to_string(r.status) +
+                     " OK\r\nServer: approvald\r\nContent-Type: " + r.content_type +
+                     "\r\nCache-Control: no-store\r\nConnection: close\r\n";
+  for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
+  head += "\r\n";
+  // A reader that stops reading must not hold the thread for ever.
+  timeval tv{10, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  struct Sink final : StreamSink {
+    tcp::socket& socket;
+    const std::atomic<bool>& stopping;
+    bool ok = true;
+    Sink(tcp::socket& s, const std::atomic<bool>& st) : socket(s), stopping(st) {}
+    bool write(std::string_view bytes) override {
+      if (!open()) return false;
+      beast::error_code ec;
+      asio::write(socket, asio::buffer(bytes.data(), bytes.size()), ec);
+      ok = !ec;
+      return ok;
+    }
+    bool open() const override { return ok && !stopping; }
+  } sink(socket, stopping);
+  if (sink.write(head)) r.stream(sink);
+}
+
 Response error(int status, const std::string& message) {
   return {status, "application/json", R"({"error":")" + message + "\"}", {}};
 }
@@ -75,6 +103,10 @@ struct Server::Impl {
         out = handler(r);
       } catch (const std::exception&) {
         out = error(500, "internal error");
+      }
+      if (out.stream) {
+        stream(socket, out, stopping);
+        break;
       }
       send(socket, out, req.version(), req.keep_alive(), ec);
       if (ec || !req.keep_alive()) break;

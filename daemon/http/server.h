@@ -26,17 +26,34 @@ struct Request {
   std::string path() const { return target.substr(0, target.find('?')); }
 };
 
+// Where a streamed response (Server-Sent Events) writes. write() fails once the client has gone
+// or the server is stopping; a stream function returns then.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual bool write(std::string_view bytes) = 0;
+  virtual bool open() const = 0;
+};
+
 struct Response {
+  Response() = default;
+  Response(int s, std::string type, std::string b,
+           std::vector<std::pair<std::string, std::string>> h = {})
+      : status(s), content_type(std::move(type)), body(std::move(b)), headers(std::move(h)) {}
+
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones
+  // When set, the body is not sent: the headers go out, then this runs on the connection's thread
+  // until it returns, and the connection closes.
+  std::function<void(StreamSink&)> stream;
 };
 
 using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
-  std::size_t max_connections = 32;       // further clients get 503 at once
+  std::size_t max_connections = 64;       // further clients get 503 at once
   std::size_t max_body_bytes = 8u << 20;  // larger requests get 413
   int idle_timeout_ms = 30000;            // a kept-alive connection with no request closes
 };

@@ -3,7 +3,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 
 namespace {
 
@@ -112,4 +114,43 @@ TEST_CASE("query parameters are split and percent-decoded", "[http]") {
   CHECK(q.at("x").empty());
   CHECK(q.at("y") == "1%2");
   CHECK(approvald::http::query_params("/metrics").empty());
+}
+
+TEST_CASE("a streamed response sends its headers, then what the stream writes, until stop",
+          "[http]") {
+  std::atomic<int> streams_done{0};
+  auto started = approvald::http::Server::start(
+      "127.0.0.1:0", [&streams_done](const approvald::http::Request&) {
+        approvald::http::Response r;
+        r.content_type = "text/event-stream";
+        r.stream = [&streams_done](approvald::http::StreamSink& sink) {
+          sink.write("data: one\n\n");
+          // Runs until the server stops (or the client leaves).
+          while (sink.open()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          ++streams_done;
+        };
+        return r;
+      });
+  REQUIRE(started.ok());
+  auto& server = *started.value();
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket s(io);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  const std::string req = "GET /feed HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(s, boost::asio::buffer(req));
+  std::string got;
+  char buf[512];
+  while (got.find("data: one\n\n") == std::string::npos) {
+    const auto n = s.read_some(boost::asio::buffer(buf));
+    got.append(buf, n);
+  }
+  CHECK_THAT(got, Catch::StartsWith("HTTP/1.1 200 OK\r\n") &&
+                      Catch::Contains("Content-Type: text/event-stream\r\n") &&
+                      Catch::Contains("Connection: close\r\n"));
+  // Stopping the server ends the stream and closes the connection.
+  server.stop();
+  CHECK(streams_done == 1);
+  boost::system::error_code ec;
+  while (!ec) s.read_some(boost::asio::buffer(buf), ec);
+  CHECK(ec == boost::asio::error::eof);
 }
