@@ -1,5 +1,6 @@
 #include "app/api.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "rules/clock.h"
@@ -22,6 +23,14 @@ std::string case_json(const rules::CaseState& s, const rules::Engine& engine, st
     j["type"] = rules::to_string(e.type);
     j["occurred_at"] = rules::format_rfc3339(e.occurred_at, e.offset_minutes);
     if (!e.officer.empty()) j["officer"] = e.officer;
+    // The data leaves as one readable line ("procedure=inspection; reason=现场核查").
+    std::string detail;
+    for (const auto& f : e.data) {
+      std::string text = f.value.text;
+      std::replace(text.begin(), text.end(), '\n', ',');
+      detail += (detail.empty() ? "" : "; ") + f.path + "=" + text;
+    }
+    if (!detail.empty()) j["detail"] = detail;
     events.push_back(std::move(j));
   }
   o["events"] = std::move(events);
@@ -51,6 +60,28 @@ std::string case_json(const rules::CaseState& s, const rules::Engine& engine, st
       }
       j["pauses"] = std::move(pauses);
       if (c.due_at) j["due_at"] = t(*c.due_at);
+      const auto& cal = engine.calendar();
+      if (spec->limit.unit == rules::Unit::kWorkingDays) {
+        // The arithmetic a supervisor checks by hand: working days after the start day, up to
+        // today (or the stop), less the days the pauses excluded so far.
+        const rules::Date start_day = rules::local_date(c.start, off);
+        const rules::Timestamp end = c.stop ? std::min(*c.stop, now) : now;
+        std::int64_t excluded = 0;
+        for (const auto& p : c.pauses) {
+          if (p.from <= end) excluded += p.excluded;
+        }
+        const std::int64_t counted =
+            cal.working_days_between(start_day, rules::local_date(end, off)) - excluded;
+        j["counted"] = std::max<std::int64_t>(0, counted);
+        if (c.due_date) {
+          j["due_explained"] = rules::format_date(start_day) + " + " +
+                               std::to_string(c.limit + c.extension + c.paused_units) +
+                               " working days (" + std::to_string(c.limit) + " + " +
+                               std::to_string(c.extension) + " extension + " +
+                               std::to_string(c.paused_units) + " paused) = " +
+                               rules::format_date(*c.due_date) + ", " + cal.describe(*c.due_date);
+        }
+      }
       if (c.provisional) j["provisional"] = true;
       boost::json::array stages;
       for (std::size_t i = 0; i < spec->stages.size(); ++i) {

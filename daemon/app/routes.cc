@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "app/api.h"
+#include "app/dashboard_api.h"
+#include "dashboard/assets.h"
 
 namespace approvald::app {
 namespace {
@@ -264,6 +266,149 @@ http::Response put_rules(const ApiContext& ctx, const http::Request& req) {
   return json_error(500, "the version was applied but cannot be read back");
 }
 
+// Parameters checked against the known names; every problem is collected.
+class Params {
+ public:
+  Params(const http::Request& req, std::set<std::string> known)
+      : params_(http::query_params(req.target)), known_(std::move(known)) {
+    for (const auto& [name, value] : params_) {
+      if (known_.count(name) == 0) {
+        std::string list;
+        for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
+        errors_.push_back("unknown parameter '" + name + "' (known: " + list + ")");
+      }
+    }
+  }
+  std::string get(const std::string& name) const {
+    const auto it = params_.find(name);
+    return it == params_.end() ? std::string() : it->second;
+  }
+  bool has(const std::string& name) const { return params_.count(name) != 0; }
+  void error(std::string e) { errors_.push_back(std::move(e)); }
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::map<std::string, std::string> params_;
+  std::set<std::string> known_;
+  std::vector<std::string> errors_;
+};
+
+ServiceInfo service_info(const ApiContext& ctx) {
+  return ServiceInfo{APPROVALD_VERSION_STRING, ctx.mode, ctx.speed, ctx.store.current_rules()};
+}
+
+int offset_of(const ApiContext& ctx) { return ctx.engines.get()->calendar().offset_minutes(); }
+
+// GET /api/v1/overview
+http::Response overview(const ApiContext& ctx, const http::Request& req) {
+  Params params(req, {});
+  if (!params.errors().empty()) return json_errors("bad query parameters", params.errors());
+  const std::int64_t now = ctx.wall_ms();
+  const int off = offset_of(ctx);
+  const rules::Date today = rules::local_date(rules::Timestamp{rules::Millis{now}}, off);
+  const auto hours = ctx.feed != nullptr ? ctx.feed->hourly(now, 24) : std::vector<HourCount>{};
+  return {200, "application/json",
+          overview_json(ctx.store.tallies(), ctx.store.performance(today - 29, today), hours,
+                        service_info(ctx), now, off)};
+}
+
+// GET /api/v1/performance?from=&to=&by=agency|item&agency=
+http::Response performance(const ApiContext& ctx, const http::Request& req) {
+  Params params(req, {"from", "to", "by", "agency"});
+  const int off = offset_of(ctx);
+  const rules::Date today =
+      rules::local_date(rules::Timestamp{rules::Millis{ctx.wall_ms()}}, off);
+  auto date = [&](const std::string& name, rules::Date fallback) {
+    if (!params.has(name)) return fallback;
+    const auto d = rules::parse_date(params.get(name));
+    if (!d) {
+      params.error(name + ": '" + params.get(name) + "' is not a date YYYY-MM-DD");
+      return fallback;
+    }
+    return *d;
+  };
+  const rules::Date to = date("to", today);
+  const rules::Date from = date("from", to - 29);
+  if (from > to) params.error("from: must not be after to");
+  if (to - from > 366) params.error("from, to: a period of at most 367 days");
+  const std::string by = params.has("by") ? params.get("by") : "agency";
+  if (by != "agency" && by != "item") params.error("by: '" + by + "' is not one of agency, item");
+  if (!params.errors().empty()) return json_errors("bad query parameters", params.errors());
+  return {200, "application/json",
+          performance_json(ctx.store.performance(from, to), by == "item", params.get("agency"),
+                           from, to)};
+}
+
+// GET /api/v1/feed?agency=&level=&rule=&after=: Server-Sent Events, one `alert` event per alert
+// transition committed, after a backlog of the latest (or of those after `after`, or after the
+// Last-Event-ID a reconnecting browser sends).
+http::Response feed(const ApiContext& ctx, const http::Request& req) {
+  Params params(req, {"agency", "level", "rule", "after"});
+  std::optional<std::uint8_t> level;
+  if (params.has("level")) {
+    if (const auto l = rules::parse_level(params.get("level"))) {
+      level = static_cast<std::uint8_t>(*l);
+    } else {
+      params.error("level: '" + params.get("level") + "' is not one of reminder, yellow, red");
+    }
+  }
+  std::optional<std::uint64_t> after;
+  const std::string after_text = params.has("after") ? params.get("after") : req.last_event_id;
+  if (!after_text.empty()) {
+    if (after_text.size() > 19 || after_text.find_first_not_of("0123456789") != std::string::npos) {
+      params.error("after: '" + after_text + "' is not an event id of this feed");
+    } else {
+      after = std::stoull(after_text);
+    }
+  }
+  if (!params.errors().empty()) return json_errors("bad query parameters", params.errors());
+  if (ctx.feed == nullptr) return json_error(503, "no live feed in this process");
+  const std::string agency = params.get("agency"), rule = params.get("rule");
+  http::Response r(200, "text/event-stream", "");
+  r.stream = [feed = ctx.feed, agency, rule, level, after](http::StreamSink& sink) {
+    auto wanted = [&](const FeedItem& i) {
+      return (agency.empty() || i.agency == agency) && (rule.empty() || i.rule_id == rule) &&
+             (!level || i.level == *level);
+    };
+    auto send = [&](const FeedItem& i) {
+      return sink.write("id: " + std::to_string(i.seq) + "\nevent: alert\ndata: " + i.json +
+                        "\n\n");
+    };
+    // Tell the browser how soon to come back, then the backlog.
+    if (!sink.write("retry: 2000\n\n")) return;
+    std::uint64_t seen = 0;
+    if (after) {
+      seen = *after;
+    } else {
+      std::vector<FeedItem> backlog;
+      for (auto& i : feed->latest(2000)) {
+        if (wanted(i)) backlog.push_back(std::move(i));
+      }
+      seen = feed->last_seq();
+      const std::size_t skip = backlog.size() > 50 ? backlog.size() - 50 : 0;
+      for (std::size_t k = skip; k < backlog.size(); ++k) {
+        if (!send(backlog[k])) return;
+        seen = std::max(seen, backlog[k].seq);
+      }
+    }
+    auto quiet_since = std::chrono::steady_clock::now();
+    while (sink.open()) {
+      const auto items = feed->since(seen, 500, 1000);
+      for (const auto& i : items) {
+        seen = i.seq;
+        if (wanted(i) && !send(i)) return;
+        quiet_since = std::chrono::steady_clock::now();
+      }
+      // A comment now and then keeps proxies from closing an idle stream.
+      if (std::chrono::steady_clock::now() - quiet_since > std::chrono::seconds(15)) {
+        if (!sink.write(": keep-alive\n\n")) return;
+        quiet_since = std::chrono::steady_clock::now();
+      }
+    }
+  };
+  return r;
+}
+
 }  // namespace
 
 std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready) {
@@ -304,6 +449,12 @@ http::Response route(const ApiContext& ctx, const http::Request& req) {
     return {ready ? 200 : 503, "application/json", std::move(body), {}};
   }
   if (path == "/api/v1/alerts") return list_alerts(ctx, req);
+  if (path == "/api/v1/overview") return overview(ctx, req);
+  if (path == "/api/v1/performance") return performance(ctx, req);
+  if (path == "/api/v1/feed") return feed(ctx, req);
+  if (const auto* a = dashboard::asset(path == "/" ? "/index.html" : path)) {
+    return {200, std::string(a->content_type), std::string(a->body)};
+  }
   const std::string cases = "/api/v1/cases/";
   if (path.rfind(cases, 0) == 0) {
     return get_case(ctx, http::percent_decode(path.substr(cases.size()), false));

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "app/alert_feed.h"
 #include "app/handover.h"
 #include "app/health.h"
 #include "app/relay.h"
@@ -214,8 +215,25 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   Health health;
   health.loop_ms = wall();
   RuleMailbox mailbox;  // before the server: PUT /api/v1/rules waits on it
-  const ApiContext api{
-      *store, engines, metrics, health, mailbox, wall, cfg.http.rules_token_file, engine_options};
+  AlertFeed feed;
+  {
+    // The dashboard's hourly counts start from what the alert index holds.
+    std::vector<ports::AlertIndexEntry> recent;
+    store->for_each_alert([&](const ports::AlertIndexEntry& e) { recent.push_back(e); });
+    feed.seed(recent, wall());
+  }
+  const ApiContext api{*store,
+                       engines,
+                       metrics,
+                       health,
+                       mailbox,
+                       wall,
+                       cfg.http.rules_token_file,
+                       engine_options,
+                       std::chrono::milliseconds(30000),
+                       &feed,
+                       hooks.mode,
+                       hooks.speed};
   auto server = http::Server::start(cfg.http.listen,
                                     [&api](const http::Request& r) { return route(api, r); });
   if (!server) {
@@ -227,6 +245,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                                   {"calendar", engine->calendar().id()},
                                   {"data_dir", cfg.data_dir},
                                   {"http_port", std::to_string(server.value()->port())}});
+  if (hooks.on_listening) hooks.on_listening(server.value()->port());
 
   // Outbox depth: counted once at start, then kept by adding what commits write and subtracting
   // what the broker acknowledged (a count scan per turn would wade through deleted entries).
@@ -280,6 +299,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         auto batch = pipe.reevaluate(p, chunk, sup);
         if (!commit(*store, batch.writes, stop)) return Error{"stopped while re-evaluating"};
         outbox_depth += batch.writes.outbox.size();
+        feed.publish(batch.writes.alerts, now);
         metrics.record(batch.stats);
       }
       cases += ids.size();
@@ -339,6 +359,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       // Timers read from the store must see this batch's writes: commit before looking.
       if (!commit(*store, turn, stop)) break;
       outbox_depth += turn.outbox.size();
+      feed.publish(turn.alerts, now);
       turn = {};
     }
     for (std::int32_t p : pipe.partitions()) {
@@ -354,6 +375,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     if (!turn.empty()) {
       if (!commit(*store, turn, stop)) break;
       outbox_depth += turn.outbox.size();
+      feed.publish(turn.alerts, now);
     }
     if (!records.empty()) {
       metrics.batch_seconds(
@@ -383,16 +405,20 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       health.broker_up = consumer->probe_broker(500);
       health.assigned = consumer->assigned().size();
       double lateness = 0;
+      std::int64_t total_lag = 0;
       for (std::int32_t p : pipe.partitions()) {
         const auto m = pipe.mark(p);
         const std::int64_t next = m ? m->next_offset : 0;
-        metrics.consumer_lag(p, consumer->lag(p, next));
+        const auto lag = consumer->lag(p, next);
+        metrics.consumer_lag(p, lag);
+        total_lag += std::max<std::int64_t>(0, lag);
         const std::int64_t sup = pipe.supervision_ms(p, now, consumer->caught_up(p, next));
         if (const auto earliest = store->earliest_timer(p); earliest && *earliest < sup) {
           lateness = std::max(lateness, static_cast<double>(sup - *earliest) / 1000.0);
         }
       }
       health.timer_lateness_s = lateness;
+      if (hooks.lag != nullptr) hooks.lag->store(total_lag);
       metrics.timer_queue(store->estimated_timers(), lateness);
       metrics.outbox_depth(outbox_depth);
       metrics.assigned_partitions(consumer->assigned().size());
@@ -409,6 +435,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   }
 
   log::info("stopping: delivering pending alerts and leaving the group");
+  feed.close();
   server.value()->stop();
   if (changelog) {
     // A last checkpoint releases the alerts that wait for one, and a restart starts here.

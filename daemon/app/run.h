@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "config/config.h"
 
@@ -14,6 +15,13 @@ struct RunHooks {
   std::function<std::int64_t()> wall_ms;
   // Set (by SIGHUP) to apply the configured rule files as a new version between batches.
   std::atomic<bool>* reload = nullptr;
+  // Shown on the dashboard: "run", or "demo" with its simulated-time speed.
+  std::string mode = "run";
+  double speed = 1;
+  // Called once the HTTP server listens, with its port (the demo prints the dashboard's URL).
+  std::function<void(unsigned short)> on_listening;
+  // Where the main loop reports its consumer lag (messages, all partitions), every few seconds.
+  std::atomic<std::int64_t>* lag = nullptr;
 };
 
 // Runs until `stop` becomes true; returns the process exit code.

@@ -97,7 +97,8 @@ struct Server::Impl {
       if (ec) break;  // closed, timed out or malformed
       auto& req = parser.get();
       Request r{std::string(req.method_string()), std::string(req.target()),
-                std::string(req[beast::http::field::authorization]), std::move(req.body())};
+                std::string(req[beast::http::field::authorization]), std::move(req.body()),
+                std::string(req["Last-Event-ID"])};
       Response out;
       try {
         out = handler(r);

@@ -22,6 +22,7 @@ struct Request {
   std::string target;         // path and query, as sent
   std::string authorization;  // the Authorization header, if any
   std::string body;
+  std::string last_event_id;  // the Last-Event-ID header of a reconnecting EventSource
 
   std::string path() const { return target.substr(0, target.find('?')); }
 };

@@ -462,6 +462,20 @@ std::vector<PerfRow> Store::performance(std::int32_t from_day, std::int32_t to_d
   return rows;
 }
 
+void Store::for_each_alert(const std::function<void(const ports::AlertIndexEntry&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kAlertIndex]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ports::AlertIndexEntry a;
+    const std::string_view k(it->key().data(), it->key().size());
+    if (k.size() < 4 || !decode_alert(std::string_view(it->value().data(), it->value().size()), &a))
+      continue;
+    a.partition = static_cast<std::int32_t>(get_be32(k));
+    a.alert_id = std::string(k.substr(4));
+    fn(a);
+  }
+}
+
 AlertPage Store::alerts(const AlertQuery& q) {
   AlertPage page;
   std::unique_ptr<rocksdb::Iterator> it(

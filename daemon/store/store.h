@@ -111,6 +111,9 @@ class Store final : public ports::CaseReader {
   // order. Safe to call from another thread.
   AlertPage alerts(const AlertQuery& query);
 
+  // Every entry of the alert index (to seed the dashboard's counts at start).
+  void for_each_alert(const std::function<void(const ports::AlertIndexEntry&)>& fn);
+
   // Open, paused and overdue cases per (partition, agency), as of the last commit. Safe to call
   // from another thread.
   std::map<ports::TallyKey, ports::CaseTally> tallies() const;

@@ -32,6 +32,12 @@ TEST_CASE("the case view shows each clock's arithmetic and the alerts", "[api]")
   CHECK(c.at("paused") == 5);
   CHECK(c.at("due_at") == "2026-04-07T23:59:59+08:00");
   CHECK(c.at("status") == "overdue");
+  // By hand: 21 working days in (2 March, 31 March], then 1–3 and 7–9 April (Qingming is 4–6
+  // April): 27, less the 5 the hearing excluded.
+  CHECK(c.at("counted") == 22);
+  CHECK_THAT(std::string(c.at("due_explained").as_string()),
+             Catch::StartsWith("2026-03-02 + 25 working days (20 + 0 extension + 5 paused) = "
+                               "2026-04-07, working day"));
   CHECK(c.at("pauses").as_array()[0].at("procedure") == "hearing");
   CHECK(c.at("stages").as_array()[1].at("fires_at") == "2026-04-08T00:00:00+08:00");
   const auto& alerts = j.at("alerts").as_array();

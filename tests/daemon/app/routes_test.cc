@@ -209,3 +209,110 @@ TEST_CASE("PUT /api/v1/rules hands a valid version to the main loop and answers 
   CHECK(boost::json::parse(again.body).at("unchanged") == true);
   CHECK(f.store->rule_history().size() == 2);
 }
+
+TEST_CASE("the dashboard and its assets are served at /", "[api][dashboard]") {
+  Fixture f;
+  const auto ctx = f.context();
+  auto r = call(ctx, "GET", "/");
+  REQUIRE(r.status == 200);
+  CHECK_THAT(r.content_type, Catch::StartsWith("text/html"));
+  CHECK_THAT(r.body, Catch::Contains(R"(<script src="/app.js">)"));
+  r = call(ctx, "GET", "/app.js");
+  CHECK(r.status == 200);
+  CHECK_THAT(r.content_type, Catch::StartsWith("text/javascript"));
+  CHECK(call(ctx, "GET", "/openapi.yaml").status == 200);
+  CHECK(call(ctx, "GET", "/nothing.js").status == 404);
+}
+
+TEST_CASE("GET /api/v1/overview and /api/v1/performance read the store; bad parameters are named",
+          "[api][dashboard]") {
+  Fixture f;
+  approvald::ports::WriteSet w;
+  w.marks[0] = approvald::ports::PartitionMark{1, 0, 0, 1};
+  w.tally_changes[{0, "AG1"}] = approvald::ports::CaseTally{3, 1, 1, 1, 0};
+  // The fixture's clock reads 2027-01-15 (+08:00): one row today, one 40 days earlier.
+  const rules::Date today = *rules::parse_date("2027-01-15");
+  w.perf_changes[{0, today, "AG1", "I1"}] = approvald::ports::PerfCounts{2, 2, 2, 2, 2, 8, 0};
+  w.perf_changes[{0, today - 40, "AG1", "I1"}] = approvald::ports::PerfCounts{1, 1, 0, 1, 0, 30, 2};
+  REQUIRE(f.store->commit(w));
+  approvald::app::AlertFeed feed;
+  auto ctx = f.context();
+  ctx.feed = &feed;
+
+  auto r = call(ctx, "GET", "/api/v1/overview");
+  REQUIRE(r.status == 200);
+  auto j = boost::json::parse(r.body);
+  CHECK(j.at("now") == "2027-01-15T16:00:00+08:00");
+  CHECK(j.at("cases").at("overdue") == 1);
+  CHECK(j.at("service").at("rules").at("rule_packs") == "cn-admin-licensing@2026.1");
+  CHECK(j.at("agencies").as_array()[0].at("status") == "red");
+  CHECK(j.at("agencies").as_array()[0].at("decided_30d") == 2);  // the old row is outside
+  CHECK(j.at("alerts_by_hour").as_array().size() == 24);
+  CHECK(call(ctx, "GET", "/api/v1/overview?x=1").status == 400);
+
+  r = call(ctx, "GET", "/api/v1/performance");  // the last 30 days by default
+  REQUIRE(r.status == 200);
+  j = boost::json::parse(r.body);
+  CHECK(j.at("from") == "2026-12-17");
+  CHECK(j.at("total").at("decided") == 2);
+  r = call(ctx, "GET", "/api/v1/performance?from=2026-11-01&to=2027-01-15&by=item");
+  j = boost::json::parse(r.body);
+  CHECK(j.at("total").at("decided") == 3);
+  CHECK(j.at("rows").as_array()[0].at("item") == "I1");
+
+  r = call(ctx, "GET", "/api/v1/performance?from=2027-02-30&to=2027-01-01&by=officer&x=1");
+  CHECK(r.status == 400);
+  auto errors = errors_of(r);
+  REQUIRE(errors.size() == 3);
+  CHECK_THAT(errors[0], Catch::Contains("unknown parameter 'x'"));
+  CHECK_THAT(errors[1], Catch::Contains("from: '2027-02-30' is not a date"));
+  CHECK_THAT(errors[2], Catch::Contains("by: 'officer'"));
+  r = call(ctx, "GET", "/api/v1/performance?from=2027-01-10&to=2027-01-01");
+  CHECK_THAT(errors_of(r).at(0), Catch::Contains("from: must not be after to"));
+  r = call(ctx, "GET", "/api/v1/performance?from=2020-01-01&to=2027-01-01");
+  CHECK_THAT(errors_of(r).at(0), Catch::Contains("at most 367 days"));
+}
+
+TEST_CASE("GET /api/v1/feed streams committed alerts that match its filters", "[api][dashboard]") {
+  Fixture f;
+  approvald::app::AlertFeed feed;
+  auto ctx = f.context();
+  ctx.feed = &feed;
+  auto r = call(ctx, "GET", "/api/v1/feed?level=orange&after=x1&colour=1");
+  CHECK(r.status == 400);
+  CHECK(errors_of(r).size() == 3);
+  CHECK_FALSE(r.stream);
+
+  using S = approvald::ports::AlertIndexEntry::Status;
+  const std::int64_t now = 1'800'000'000'000;
+  feed.publish({{0, "C1/x/red/1", S::kFiring, 2, "AG1", "alp-42-decision", R"({"n":1})"},
+                {0, "C2/x/yellow/1", S::kFiring, 1, "AG2", "alp-32-one-time-notice", R"({"n":2})"}},
+               now);
+  r = call(ctx, "GET", "/api/v1/feed?agency=AG1");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type == "text/event-stream");
+  REQUIRE(r.stream);
+  struct Sink : approvald::http::StreamSink {
+    std::string got;
+    int writes = 0;
+    bool write(std::string_view b) override {
+      got.append(b);
+      return ++writes < 4;  // the client leaves after a few writes
+    }
+    bool open() const override { return writes < 4; }
+  } sink;
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    feed.publish({{0, "C3/x/red/1", S::kFiring, 2, "AG2", "alp-42-decision", R"({"n":3})"},
+                  {0, "C4/x/red/1", S::kFiring, 2, "AG1", "alp-42-decision", R"({"n":4})"}},
+                 now);
+  });
+  r.stream(sink);
+  later.join();
+  // The backlog's AG1 alert, then the live one; AG2's are filtered out.
+  CHECK_THAT(sink.got, Catch::StartsWith("retry: 2000\n\n"));
+  CHECK_THAT(sink.got, Catch::Contains("id: 1\nevent: alert\ndata: {\"n\":1}\n\n"));
+  CHECK_THAT(sink.got, Catch::Contains("id: 4\nevent: alert\ndata: {\"n\":4}\n\n"));
+  CHECK(sink.got.find("\"n\":2") == std::string::npos);
+  CHECK(sink.got.find("\"n\":3") == std::string::npos);
+}
