@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/demo.h"
 #include "app/run.h"
 #include "app/tools.h"
 #include "cli/loaders.h"
@@ -114,22 +115,44 @@ int main(int argc, char** argv) {
                  "Only the open, paused and overdue case counts per partition and agency")
       ->excludes("--marks");
 
-  std::size_t gen_cases = 1000;
-  std::uint64_t gen_seed = 42;
-  bool gen_keyed = false;
-  auto* gen = app.add_subcommand("generate", "Write synthetic approval events as JSON lines");
-  gen->add_option("--cases", gen_cases, "How many cases (about 4.4 events each)");
-  gen->add_option("--seed", gen_seed, "Seed: the same seed gives the same events");
-  gen->add_flag("--keyed", gen_keyed, "Prefix each line with its case id and a tab (kcat -K)");
-  bool gen_open = false;
-  gen->add_flag("--open", gen_open, "Only receipt and acceptance: every case stays open");
-  std::string gen_bootstrap, gen_topic = "approval.events";
-  double gen_rate = 0;
-  gen->add_option("--produce", gen_bootstrap,
+  approvald::app::GenerateOptions go;
+  auto* gen = app.add_subcommand(
+      "generate", "Synthetic approval events from a simulated service centre, as JSON lines");
+  gen->add_option("--cases", go.cases, "How many cases (about 4.3 events each)");
+  gen->add_option("--seed", go.seed, "Seed: the same seed gives the same events");
+  gen->add_flag("--keyed", go.keyed, "Prefix each line with its case id and a tab (kcat -K)");
+  gen->add_flag("--open", go.open_only, "Only receipt and acceptance: every case stays open");
+  gen->add_option("--violation", go.violations,
+                  "NAME=PERCENT: the share of cases with this violation (repeatable; names: "
+                  "late_acceptance, repeated_correction, missing_reason, broken_promise, "
+                  "late_decision, abandoned, unapproved_extension, late_certificate, "
+                  "fee_on_free_item, decision_without_acceptance, out_of_band_penalty)");
+  gen->add_option("--produce", go.bootstrap_servers,
                   "Produce to this broker (host:port) instead of writing JSON lines");
-  gen->add_option("--topic", gen_topic, "Topic to produce to")->capture_default_str();
-  gen->add_option("--rate", gen_rate, "Events per second when producing (0: as fast as possible)")
+  gen->add_option("--topic", go.topic, "Topic to produce to")->capture_default_str();
+  gen->add_option("--rate", go.rate, "Events per second when producing (0: as fast as possible)")
       ->check(CLI::NonNegativeNumber);
+
+  approvald::app::DemoOptions demo_options;
+  auto* demo = app.add_subcommand(
+      "demo", "The whole product with no broker: in-process Kafka, simulated agencies on an "
+              "accelerated clock, the daemon and its dashboard");
+  demo->add_option("--speed", demo_options.speed,
+                   "Simulated seconds per real second (20000: a working day in about 4 s)")
+      ->capture_default_str();
+  demo->add_option("--duration", demo_options.duration_s, "Stop after this many seconds (0: Ctrl-C)");
+  demo->add_option("--http-listen", demo_options.listen, "Where the dashboard is served")
+      ->capture_default_str();
+  demo->add_option("--seed", demo_options.seed, "Seed of the simulation");
+  demo->add_option("--cases-per-day", demo_options.cases_per_working_day,
+                   "Applications per working day, all agencies together")
+      ->capture_default_str();
+  demo->add_option("--start", demo_options.start, "Simulated time at the start (RFC 3339)")
+      ->capture_default_str();
+  demo->add_option("--violation", demo_options.violations,
+                   "NAME=PERCENT, as for generate (repeatable)");
+  demo->add_option("--data-dir", demo_options.data_dir,
+                   "Keep the store here (must be empty; default: a temporary directory)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -140,12 +163,12 @@ int main(int argc, char** argv) {
                                          : DumpWhat::kCases;
     return approvald::app::dump_store(dump_dir, what, std::cout, std::cerr);
   }
-  if (gen->parsed() && !gen_bootstrap.empty()) {
-    return approvald::app::produce_generated(gen_cases, gen_seed, gen_open, gen_bootstrap,
-                                             gen_topic, gen_rate, std::cerr);
+  if (gen->parsed()) return approvald::app::generate(go, std::cout, std::cerr);
+  if (demo->parsed()) {
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    return approvald::app::demo(demo_options, g_stop, std::cout, std::cerr);
   }
-  if (gen->parsed())
-    return approvald::app::generate(gen_cases, gen_seed, gen_keyed, gen_open, std::cout);
 
   if (list->parsed()) return approvald::app::list_rules(list_dir, std::cout, std::cerr);
   if (apply->parsed()) {

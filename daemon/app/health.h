@@ -2,16 +2,25 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 namespace approvald::app {
 
+// Real (system) time in milliseconds. Health is judged in real time even when supervision time
+// is simulated (`approvald demo`).
+inline std::int64_t real_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 struct Health {
-  std::atomic<std::int64_t> loop_ms{0};  // the last turn of the main loop
+  std::atomic<std::int64_t> loop_ms{0};  // the last turn of the main loop, real time
   std::atomic<bool> broker_up{false};
   std::atomic<std::size_t> assigned{0};
-  std::atomic<double> timer_lateness_s{0};
+  std::atomic<double> timer_lateness_s{0};  // real seconds
 };
 
 // The readiness verdict as JSON ({"ready":…,"reasons":[…]}); sets *ready.

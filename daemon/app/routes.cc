@@ -437,7 +437,7 @@ http::Response route(const ApiContext& ctx, const http::Request& req) {
     return {200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.scrape(), {}};
   }
   if (path == "/healthz") {
-    const bool alive = ctx.wall_ms() - ctx.health.loop_ms < 30000;
+    const bool alive = real_ms() - ctx.health.loop_ms < 30000;
     return {alive ? 200 : 503,
             "application/json",
             alive ? R"({"status":"ok"})" : R"({"status":"main loop stalled"})",
@@ -445,7 +445,7 @@ http::Response route(const ApiContext& ctx, const http::Request& req) {
   }
   if (path == "/readyz") {
     bool ready = false;
-    std::string body = readiness_json(ctx.health, ctx.wall_ms(), &ready);
+    std::string body = readiness_json(ctx.health, real_ms(), &ready);
     return {ready ? 200 : 503, "application/json", std::move(body), {}};
   }
   if (path == "/api/v1/alerts") return list_alerts(ctx, req);

@@ -26,12 +26,6 @@
 namespace approvald::app {
 namespace {
 
-std::int64_t system_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The resident set from /proc/self/statm (pages), 0 where it cannot be read.
 std::uint64_t resident_bytes() {
   std::ifstream in("/proc/self/statm");
@@ -62,7 +56,8 @@ bool commit(store::Store& store, const ports::WriteSet& w, const std::atomic<boo
 }  // namespace
 
 int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks& hooks) {
-  const auto wall = hooks.wall_ms ? hooks.wall_ms : system_ms;
+  // Supervision time (simulated in the demo); intervals, health and audit times use real_ms().
+  const auto wall = hooks.wall_ms ? hooks.wall_ms : std::function<std::int64_t()>(real_ms);
 
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
@@ -90,7 +85,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       return 1;
     }
     auto v = std::get<store::RuleVersion>(std::move(files));
-    v.applied_ms = wall();
+    v.applied_ms = real_ms();
     v.source = "seeded from the configuration";
     const auto n = store->apply_rules(v);
     if (!n) {
@@ -213,7 +208,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
 
   metrics::Metrics metrics(APPROVALD_VERSION_STRING, engine->rules().id(), engine->calendar().id());
   Health health;
-  health.loop_ms = wall();
+  health.loop_ms = real_ms();
   RuleMailbox mailbox;  // before the server: PUT /api/v1/rules waits on it
   AlertFeed feed;
   {
@@ -273,7 +268,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   auto apply_version = [&](store::RuleVersion v) -> Result<std::uint64_t> {
     auto next = build_engine(v, engine_options);
     if (auto* d = std::get_if<rules::Diagnostics>(&next)) return Error{diagnostics_text(*d)};
-    v.applied_ms = wall();
+    v.applied_ms = real_ms();
     auto n = store->apply_rules(v);
     if (!n) return n.error();
     engine = std::get<0>(next);
@@ -328,7 +323,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   };
 
   while (!stop) {
-    health.loop_ms = wall();
+    health.loop_ms = real_ms();
     if (hooks.reload != nullptr && hooks.reload->exchange(false)) reload();
     while (auto put = mailbox.take())
       put->outcome.set_value(apply_version(std::move(put->version)));
@@ -342,6 +337,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     auto records = consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), poll_ms);
     if (fatal) break;
     const std::int64_t now = wall();
+    const std::int64_t real_now = real_ms();
     const auto started = std::chrono::steady_clock::now();
     // Everything of one turn — the batch's events and the timers that fell due — is one commit.
     ports::WriteSet turn;
@@ -384,13 +380,13 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     }
     // Group offsets only feed lag monitoring: once a second is plenty, and one commit request
     // per small batch would crowd out the group's heartbeats.
-    if (!group_offsets.empty() && now >= next_group_commit_ms) {
+    if (!group_offsets.empty() && real_now >= next_group_commit_ms) {
       consumer->commit(group_offsets);
       group_offsets.clear();
-      next_group_commit_ms = now + 1000;
+      next_group_commit_ms = real_now + 1000;
     }
-    if (changelog && now >= next_checkpoint_ms) {
-      next_checkpoint_ms = now + kCheckpointEveryMs;
+    if (changelog && real_now >= next_checkpoint_ms) {
+      next_checkpoint_ms = real_now + kCheckpointEveryMs;
       const ports::WriteSet checkpoints = all_checkpoints();
       if (!checkpoints.empty()) {
         if (!commit(*store, checkpoints, stop)) break;
@@ -399,9 +395,9 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     }
     const std::size_t acked = relay.pump(relay_partitions);
     outbox_depth -= std::min(outbox_depth, acked);
-    if (now >= next_gauges_ms) {
+    if (real_now >= next_gauges_ms) {
       // Gauges that need scans or a metadata round trip: every few seconds, not every turn.
-      next_gauges_ms = now + 2000;
+      next_gauges_ms = real_now + 2000;
       health.broker_up = consumer->probe_broker(500);
       health.assigned = consumer->assigned().size();
       double lateness = 0;
@@ -414,7 +410,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         total_lag += std::max<std::int64_t>(0, lag);
         const std::int64_t sup = pipe.supervision_ms(p, now, consumer->caught_up(p, next));
         if (const auto earliest = store->earliest_timer(p); earliest && *earliest < sup) {
-          lateness = std::max(lateness, static_cast<double>(sup - *earliest) / 1000.0);
+          lateness = std::max(lateness, static_cast<double>(sup - *earliest) / 1000.0 / hooks.speed);
         }
       }
       health.timer_lateness_s = lateness;

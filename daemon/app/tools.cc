@@ -8,6 +8,7 @@
 
 #include "app/rule_source.h"
 #include "cli/loaders.h"
+#include "generate/simulation.h"
 #include "generate/workload.h"
 #include "kafka/kafka.h"
 #include "rules/alert.h"
@@ -142,25 +143,16 @@ std::string case_id_of(const std::string& line) {
 
 }  // namespace
 
-int generate(std::size_t cases, std::uint64_t seed, bool keyed, bool open_only, std::ostream& out) {
-  const auto w = bench::make_workload(cases, seed, open_only);
-  for (const auto& line : w.lines) {
-    if (keyed) out << case_id_of(line) << '\t';
-    out << line << '\n';
-  }
-  return 0;
-}
-
-int produce_generated(std::size_t cases, std::uint64_t seed, bool open_only,
-                      const std::string& bootstrap_servers, const std::string& topic, double rate,
-                      std::ostream& err) {
-  auto producer = kafka::Producer::create(bootstrap_servers, {{"linger.ms", "5"}});
+int produce_generated(const GenerateOptions& o, const bench::Workload& w, std::ostream& err) {
+  const auto& topic = o.topic;
+  const double rate = o.rate;
+  const std::size_t cases = o.cases;
+  auto producer = kafka::Producer::create(o.bootstrap_servers, {{"linger.ms", "5"}});
   if (!producer) {
     err << producer.error().message << '\n';
     return 1;
   }
   auto& p = *producer.value();
-  const auto w = bench::make_workload(cases, seed, open_only);
   if (auto s = p.warm_up(topic, 10000); !s) {
     err << s.error().message << '\n';
     return 1;
@@ -190,6 +182,22 @@ int produce_generated(std::size_t cases, std::uint64_t seed, bool open_only,
       << topic << " in " << secs << " s ("
       << static_cast<long>(static_cast<double>(w.lines.size()) / secs) << " events/s)\n";
   return failed.empty() ? 0 : 1;
+}
+
+int generate(const GenerateOptions& o, std::ostream& out, std::ostream& err) {
+  auto rates = generate::default_violation_rates();
+  const auto errors = generate::apply_violation_overrides(o.violations, &rates);
+  if (!errors.empty()) {
+    for (const auto& e : errors) err << "generate: " << e << '\n';
+    return 2;
+  }
+  const auto w = bench::make_workload(o.cases, o.seed, o.open_only, &rates);
+  if (!o.bootstrap_servers.empty()) return produce_generated(o, w, err);
+  for (const auto& line : w.lines) {
+    if (o.keyed) out << case_id_of(line) << '\t';
+    out << line << '\n';
+  }
+  return 0;
 }
 
 }  // namespace approvald::app

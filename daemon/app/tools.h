@@ -26,13 +26,20 @@ int list_rules(const std::string& data_dir, std::ostream& out, std::ostream& err
 int apply_rules(const std::string& data_dir, const std::vector<std::string>& packs,
                 const std::string& calendar, std::ostream& out, std::ostream& err);
 
-// Synthetic events as JSON lines; with `keyed`, each line is "case_id<TAB>json" for kcat -K.
-int generate(std::size_t cases, std::uint64_t seed, bool keyed, bool open_only, std::ostream& out);
+// What `approvald generate` makes: the simulated service centre's cases (generate/simulation.h).
+struct GenerateOptions {
+  std::size_t cases = 1000;
+  std::uint64_t seed = 42;
+  bool keyed = false;  // each line "case_id<TAB>json", for kcat -K
+  bool open_only = false;
+  std::vector<std::string> violations;  // NAME=PERCENT overrides
+  std::string bootstrap_servers;        // set: produce instead of writing lines
+  std::string topic = "approval.events";
+  double rate = 0;  // events per second when producing (0: as fast as the broker takes them)
+};
 
-// The same events produced to a topic (key = case id) at `rate` events per second (0: as fast as
-// the broker takes them); a summary goes to `err`.
-int produce_generated(std::size_t cases, std::uint64_t seed, bool open_only,
-                      const std::string& bootstrap_servers, const std::string& topic, double rate,
-                      std::ostream& err);
+// Synthetic events as JSON lines to `out`, or produced to a topic (key = case id) with a summary
+// on `err`. Bad violation overrides are all reported, and nothing is generated.
+int generate(const GenerateOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace approvald::app
