@@ -74,12 +74,16 @@ std::string case_json(const rules::CaseState& s, const rules::Engine& engine, st
             cal.working_days_between(start_day, rules::local_date(end, off)) - excluded;
         j["counted"] = std::max<std::int64_t>(0, counted);
         if (c.due_date) {
-          j["due_explained"] = rules::format_date(start_day) + " + " +
-                               std::to_string(c.limit + c.extension + c.paused_units) +
-                               " working days (" + std::to_string(c.limit) + " + " +
-                               std::to_string(c.extension) + " extension + " +
-                               std::to_string(c.paused_units) + " paused) = " +
-                               rules::format_date(*c.due_date) + ", " + cal.describe(*c.due_date);
+          // start + (limit + extension + paused) working days = due date, and why that date.
+          boost::json::object a;
+          a["from"] = rules::format_date(start_day);
+          a["working_days"] = c.limit + c.extension + c.paused_units;
+          a["limit"] = c.limit;
+          a["extension"] = c.extension;
+          a["paused"] = c.paused_units;
+          a["due_date"] = rules::format_date(*c.due_date);
+          a["due_date_is"] = cal.describe(*c.due_date);
+          j["due_arithmetic"] = std::move(a);
         }
       }
       if (c.provisional) j["provisional"] = true;
@@ -110,6 +114,8 @@ std::string case_json(const rules::CaseState& s, const rules::Engine& engine, st
     boost::json::object j;
     j["alert_id"] = rules::alert_id(s.case_id, a.rule_id, a.level, a.cycle);
     j["rule_id"] = a.rule_id;
+    const rules::Rule* rule = engine.rules().find(a.rule_id);
+    j["title"] = rule != nullptr ? rule->title : a.rule_id;
     j["level"] = rules::to_string(a.level);
     j["status"] = kStatus[static_cast<int>(a.status)];
     j["fired_at"] = t(a.fired_at);

@@ -302,7 +302,8 @@
         el("td", {}, el("strong", { text: ruleTitle(k.rule_id, k.title) }),
            el("div", { class: "legend", text: k.rule_id + " · " + t("clock_cycle", { n: k.cycle }) })),
         el("td", { class: "due" }, k.due_at ? timeEl(k.due_at) : "–",
-           k.due_explained ? el("div", { class: "legend", text: k.due_explained }) : null),
+           k.due_arithmetic ? el("div", { class: "legend", text: t("due_arithmetic", k.due_arithmetic) })
+                            : null),
         el("td", {}, el("span", { class: "badge " + (k.status === "overdue" || k.status === "stopped_late"
                                                       ? "red" : k.status === "paused" ? "grey" : "green"),
                                   text: t("st_" + k.status) })),
@@ -318,7 +319,7 @@
          e.detail ? el("div", { class: "legend", text: e.detail }) : null)));
     const alerts = c.alerts.length
         ? el("ul", { class: "plain", id: "case-alerts" }, ...c.alerts.map((a) =>
-            el("li", {}, badge(a.level), " ", ruleTitle(a.rule_id, a.rule_id), " · ",
+            el("li", {}, badge(a.level), " ", ruleTitle(a.rule_id, a.title), " · ",
                t(a.status), " · ", timeEl(a.fired_at))))
         : el("p", { text: t("no_alerts") });
     body.replaceChildren(

@@ -61,6 +61,8 @@ window.I18N = {
     clock_paused: "Paused (excluded)",
     clock_counted: "Counted so far",
     clock_due: "Due",
+    due_arithmetic:
+      "{from} + {working_days} working days (limit {limit} + extension {extension} + paused {paused}) = {due_date}, {due_date_is}",
     clock_status: "Status",
     clock_cycle: "cycle {n}",
     working_days: "{n} working days",
@@ -146,6 +148,8 @@ window.I18N = {
     clock_paused: "暂停（不计入）",
     clock_counted: "已计",
     clock_due: "到期",
+    due_arithmetic:
+      "{from} + {working_days} 个工作日（时限 {limit} + 延长 {extension} + 暂停 {paused}）= {due_date}（{due_date_is}）",
     clock_status: "状态",
     clock_cycle: "第 {n} 轮",
     working_days: "{n} 个工作日",
