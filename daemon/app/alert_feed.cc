@@ -58,9 +58,9 @@ void AlertFeed::publish(const std::vector<ports::AlertIndexEntry>& entries, std:
   cv_.notify_all();
 }
 
-void AlertFeed::seed(const std::vector<ports::AlertIndexEntry>& entries, std::int64_t now_ms) {
+void AlertFeed::seed(const ports::AlertIndexEntry& entry, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  for (const auto& e : entries) count(e, now_ms);
+  count(entry, now_ms);
 }
 
 std::vector<FeedItem> AlertFeed::since(std::uint64_t after_seq, std::size_t limit, int wait_ms) {

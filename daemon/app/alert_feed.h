@@ -35,8 +35,8 @@ class AlertFeed {
   // Alert index entries of one commit, in order. Their fired_at (from the JSON) places them in
   // the hourly counts; `now_ms` (supervision time) ages old ones out.
   void publish(const std::vector<ports::AlertIndexEntry>& entries, std::int64_t now_ms);
-  // Seeds the hourly counts from the alert index at start, without feeding the ring.
-  void seed(const std::vector<ports::AlertIndexEntry>& entries, std::int64_t now_ms);
+  // Seeds the hourly counts from an alert index entry at start, without feeding the ring.
+  void seed(const ports::AlertIndexEntry& entry, std::int64_t now_ms);
 
   // Items after `after_seq` (at most `limit`), waiting up to `wait_ms` for one to arrive.
   std::vector<FeedItem> since(std::uint64_t after_seq, std::size_t limit, int wait_ms);

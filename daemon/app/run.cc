@@ -211,12 +211,9 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   health.loop_ms = real_ms();
   RuleMailbox mailbox;  // before the server: PUT /api/v1/rules waits on it
   AlertFeed feed;
-  {
-    // The dashboard's hourly counts start from what the alert index holds.
-    std::vector<ports::AlertIndexEntry> recent;
-    store->for_each_alert([&](const ports::AlertIndexEntry& e) { recent.push_back(e); });
-    feed.seed(recent, wall());
-  }
+  // The dashboard's hourly counts start from what the alert index holds.
+  const std::int64_t seeded_at = wall();
+  store->for_each_alert([&](const ports::AlertIndexEntry& e) { feed.seed(e, seeded_at); });
   const ApiContext api{*store,
                        engines,
                        metrics,

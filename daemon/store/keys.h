@@ -71,6 +71,15 @@ inline std::string alert_index_key(std::int32_t partition, std::string_view aler
   return k;
 }
 
+// firing (the alert index's standing alerts): partition | level | alert id
+inline std::string firing_key(std::int32_t partition, std::uint8_t level,
+                              std::string_view alert_id) {
+  std::string k = partition_prefix(partition);
+  k.push_back(static_cast<char>(level));
+  k.append(alert_id);
+  return k;
+}
+
 // outbox: partition | sequence
 inline std::string outbox_key(std::int32_t partition, std::uint64_t seq) {
   std::string k = partition_prefix(partition);

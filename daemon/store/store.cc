@@ -32,10 +32,11 @@ enum Cf : std::size_t {
   kCalendars,
   kAlertIndex,
   kMeta,
+  kFiring,
   kDefault
 };
-constexpr const char* kCfNames[] = {"cases",     "timers",      "outbox", "offsets", "rules",
-                                    "calendars", "alert_index", "meta",   "default"};
+constexpr const char* kCfNames[] = {"cases",       "timers", "outbox", "offsets", "rules", "calendars",
+                                    "alert_index", "meta",   "firing", "default"};
 constexpr std::size_t kCfCount = std::size(kCfNames);
 
 Error from(const rocksdb::Status& s, const std::string& what) {
@@ -242,6 +243,26 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     return Error{"the store at " + options.dir + " has schema version " + version +
                  ", this approvald reads version " + std::string(kSchemaVersion)};
   }
+  // The firing index came after the alert index: a store from before gets it built once.
+  s = impl->db->Get(rocksdb::ReadOptions(), impl->cfs[kMeta], "firing_index", &version);
+  if (s.IsNotFound()) {
+    rocksdb::WriteBatch batch;
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl->db->NewIterator(rocksdb::ReadOptions(), impl->cfs[kAlertIndex]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view k(it->key().data(), it->key().size());
+      ports::AlertIndexEntry a;
+      if (k.size() < 4 || !decode_alert(std::string_view(it->value().data(), it->value().size()), &a))
+        continue;
+      if (a.status != ports::AlertIndexEntry::Status::kFiring) continue;
+      batch.Put(impl->cfs[kFiring],
+                firing_key(static_cast<std::int32_t>(get_be32(k)), a.level, k.substr(4)),
+                it->value());
+    }
+    batch.Put(impl->cfs[kMeta], "firing_index", "1");
+    s = impl->db->Write(impl->write, &batch);
+    if (!s.ok()) return from(s, "building the firing alert index");
+  }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -368,7 +389,7 @@ Status Store::commit(const ports::WriteSet& w) {
   for (std::int32_t p : w.resets) {
     const std::string begin = partition_prefix(p);
     const std::string end = prefix_end(begin);
-    for (std::size_t cf : {kCases, kTimers, kMarks, kAlertIndex}) {
+    for (std::size_t cf : {kCases, kTimers, kMarks, kAlertIndex, kFiring}) {
       batch.DeleteRange(impl_->cfs[cf], begin, end);
     }
   }
@@ -389,7 +410,16 @@ Status Store::commit(const ports::WriteSet& w) {
     batch.Put(impl_->cfs[kOutbox], outbox_key(o.partition, o.seq), encode_outbox(o));
   }
   for (const auto& a : w.alerts) {
-    batch.Put(impl_->cfs[kAlertIndex], alert_index_key(a.partition, a.alert_id), encode_alert(a));
+    const std::string value = encode_alert(a);
+    batch.Put(impl_->cfs[kAlertIndex], alert_index_key(a.partition, a.alert_id), value);
+    // Firing alerts also by (partition, level): "what stands now" stays a short read however
+    // long the history of resolved alerts grows.
+    // (An alert's id names its level, so the level never changes.)
+    if (a.status == ports::AlertIndexEntry::Status::kFiring) {
+      batch.Put(impl_->cfs[kFiring], firing_key(a.partition, a.level, a.alert_id), value);
+    } else {
+      batch.Delete(impl_->cfs[kFiring], firing_key(a.partition, a.level, a.alert_id));
+    }
   }
   std::vector<std::pair<ports::TallyKey, ports::CaseTally>> tallies;
   const auto reset = [&w](std::int32_t p) {
@@ -478,8 +508,11 @@ void Store::for_each_alert(const std::function<void(const ports::AlertIndexEntry
 
 AlertPage Store::alerts(const AlertQuery& q) {
   AlertPage page;
+  // Standing alerts come from the firing index (keys: partition | level | id), which skips to
+  // the wanted level in each partition; everything else pages through the whole alert index.
+  const bool firing = q.status == ports::AlertIndexEntry::Status::kFiring;
   std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kAlertIndex]));
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[firing ? kFiring : kAlertIndex]));
   const std::string after = from_hex(q.after);
   if (after.empty()) {
     it->SeekToFirst();
@@ -489,15 +522,26 @@ AlertPage Store::alerts(const AlertQuery& q) {
   }
   std::size_t scanned = 0;
   std::string last;  // the last key looked at
-  for (; it->Valid(); it->Next()) {
+  while (it->Valid()) {
     if (page.alerts.size() >= q.limit || scanned >= q.scan_budget) {
       page.next = to_hex(last);  // more may follow: resume after the last entry looked at
       return page;
     }
+    const std::string_view key(it->key().data(), it->key().size());
+    if (firing && q.level && key.size() >= 5 && static_cast<std::uint8_t>(key[4]) != *q.level) {
+      const auto p = static_cast<std::int32_t>(get_be32(key));
+      // Before the level in this partition: go to it; past it: on to the next partition.
+      it->Seek(static_cast<std::uint8_t>(key[4]) < *q.level
+                   ? firing_key(p, *q.level, "")
+                   : prefix_end(partition_prefix(p)));
+      continue;
+    }
     ++scanned;
-    last.assign(it->key().data(), it->key().size());
+    last.assign(key.data(), key.size());
     ports::AlertIndexEntry a;
-    if (!decode_alert(std::string_view(it->value().data(), it->value().size()), &a)) continue;
+    const bool decoded = decode_alert(std::string_view(it->value().data(), it->value().size()), &a);
+    it->Next();
+    if (!decoded) continue;
     if ((q.status && a.status != *q.status) || (q.level && a.level != *q.level) ||
         (!q.agency.empty() && a.agency != q.agency) ||
         (!q.rule_id.empty() && a.rule_id != q.rule_id)) {
@@ -513,7 +557,7 @@ Status Store::drop_partition(std::int32_t partition) {
   const std::string begin = partition_prefix(partition);
   const std::string end = prefix_end(begin);
   rocksdb::WriteBatch batch;
-  for (std::size_t cf : {kCases, kTimers, kOutbox, kMarks, kAlertIndex}) {
+  for (std::size_t cf : {kCases, kTimers, kOutbox, kMarks, kAlertIndex, kFiring}) {
     batch.DeleteRange(impl_->cfs[cf], begin, end);
   }
   impl_->timer_floor.erase(partition);

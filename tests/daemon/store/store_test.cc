@@ -145,7 +145,7 @@ TEST_CASE("a store of another schema version is refused, naming both versions", 
     rocksdb::DB* db = nullptr;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (const char* n : {"cases", "timers", "outbox", "offsets", "rules", "calendars",
-                          "alert_index", "meta", "default"}) {
+                          "alert_index", "meta", "firing", "default"}) {
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -246,6 +246,28 @@ TEST_CASE("the alert index pages through alerts with filters and keeps the lates
   red_firing.level = 2;
   red_firing.status = AlertIndexEntry::Status::kFiring;
   CHECK(store->alerts(red_firing).alerts.size() == 9);  // 10 red, one resolved
+  // Standing alerts come from the firing index, level by level in each partition: paging
+  // through the reminders skips the red ones without reading them.
+  AlertQuery reminders;
+  reminders.level = 0;
+  reminders.status = AlertIndexEntry::Status::kFiring;
+  reminders.limit = 3;
+  std::vector<std::string> standing;
+  for (int page = 0; page < 20; ++page) {
+    const auto r = store->alerts(reminders);
+    for (const auto& a : r.alerts) {
+      CHECK_THAT(a, Catch::Contains("/reminder/"));
+      standing.push_back(a);
+    }
+    if (r.next.empty()) break;
+    reminders.after = r.next;
+  }
+  CHECK(standing.size() == 20);
+  CHECK(std::set<std::string>(standing.begin(), standing.end()).size() == 20);
+  // A resolved alert leaves the firing index; reopening the store keeps it consistent.
+  store.reset();
+  store = open(dir);
+  CHECK(store->alerts(red_firing).alerts.size() == 9);
   AlertQuery resolved;
   resolved.status = AlertIndexEntry::Status::kResolved;
   const auto r = store->alerts(resolved);
@@ -360,4 +382,39 @@ TEST_CASE("the performance table sums a period's rows, survives reopening and dr
   rows = store->performance(day, day + 5);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].counts.decided == 1);
+}
+
+TEST_CASE("a store from before the firing index gets it built when opened", "[store]") {
+  using approvald::ports::AlertIndexEntry;
+  testing::TempDir dir;
+  {
+    auto store = open(dir);
+    WriteSet w;
+    w.alerts.push_back({3, "C1/r/red/1", AlertIndexEntry::Status::kFiring, 2, "AG", "r", "{}"});
+    w.alerts.push_back({3, "C2/r/red/1", AlertIndexEntry::Status::kResolved, 2, "AG", "r", "{}"});
+    REQUIRE(store->commit(w));
+  }
+  {
+    // What an older approvald left: no firing entries, no note that the index exists.
+    rocksdb::DB* db = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"cases", "timers", "outbox", "offsets", "rules", "calendars",
+                          "alert_index", "meta", "firing", "default"}) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), (dir.path / "db").string(), cfs, &handles, &db)
+                .ok());
+    REQUIRE(db->DeleteRange(rocksdb::WriteOptions(), handles[8], std::string(1, '\0'),
+                            std::string(8, '\xff'))
+                .ok());
+    REQUIRE(db->Delete(rocksdb::WriteOptions(), handles[7], "firing_index").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto store = open(dir);
+  approvald::store::AlertQuery q;
+  q.status = AlertIndexEntry::Status::kFiring;
+  q.level = 2;
+  CHECK(store->alerts(q).alerts.size() == 1);
 }
