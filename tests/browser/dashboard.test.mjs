@@ -1,7 +1,7 @@
 // The dashboard in a real browser: Debian's Chromium, driven by playwright-core, against
 // `approvald demo` on localhost. Waits for a red card in the live feed, opens its case, checks the
 // due dates shown against the API, switches language, walks the views with the keyboard, and
-// saves screenshots (argv[3], default ./screenshots).
+// saves screenshots (argv[3], default ./screenshots). WARMUP_S=N runs the demo N s first.
 //
 //   node dashboard.test.mjs PATH/TO/approvald [SCREENSHOT_DIR]
 import { spawn } from "node:child_process";
@@ -39,6 +39,8 @@ const url = await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error("demo did not print its URL in 60 s")), 60000);
 });
 console.log("demo at " + url);
+// WARMUP_S=N lets the demo run N seconds first (richer screenshots for docs/dashboard.md).
+await new Promise((r) => setTimeout(r, 1000 * Number(process.env.WARMUP_S || 0)));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -69,8 +71,9 @@ try {
   await page.click("nav a[data-nav=alerts]");
   await page.selectOption("#feed-filter select[name=level]", "red");
   await page.click("#feed-filter button[type=submit]");
-  const red = await page.waitForSelector("#feed tr[data-level=red]", { timeout: 120000 });
-  check(true, "a red card arrived in the live feed");
+  const red = await page.waitForSelector("#feed tr[data-level=red][data-status=firing]",
+                                         { timeout: 120000 });
+  check(true, "a standing red card arrived in the live feed");
   const levels = await page.$$eval("#feed tr", (rows) => rows.map((r) => r.dataset.level));
   check(levels.every((l) => l === "red"), "the level filter shows only red cards");
   await page.screenshot({ path: join(shots, "alerts-en.png") });

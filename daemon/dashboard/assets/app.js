@@ -222,11 +222,15 @@
     sel.value = current;
   }
 
+  let streamOpenedAt = 0;
   function feedRow(a) {
-    const status = a.firing ? "firing" : a.resolution === "retracted" ? "retracted" : "resolved";
-    return el("tr", { class: "new", "data-level": a.level, "data-status": status,
+    const status = a.status === "firing" ? "firing"
+                 : a.resolution === "retracted" ? "retracted" : "resolved";
+    // The backlog arrives at once; only what comes after it is highlighted.
+    const live = Date.now() - streamOpenedAt > 1500;
+    return el("tr", { class: live ? "new" : null, "data-level": a.level, "data-status": status,
                       "data-alert-id": a.alert_id },
-      el("td", {}, timeEl(a.fired_at)), el("td", {}, badge(a.level)),
+      el("td", {}, timeEl(a.resolved_at || a.fired_at)), el("td", {}, badge(a.level)),
       el("td", { text: t(status) }), el("td", { text: ruleTitle(a.rule_id, a.title) }),
       el("td", {}, caseLink(a.case_id)), el("td", { text: a.agency }),
       el("td", { text: a.officer || "–" }));
@@ -251,7 +255,10 @@
       feedRows = body.children.length;
       $("#feed-state").textContent = t("feed_live", { n: feedRows });
     });
-    source.onopen = () => { $("#feed-state").textContent = t("feed_live", { n: feedRows }); };
+    source.onopen = () => {
+      streamOpenedAt = Date.now();
+      $("#feed-state").textContent = t("feed_live", { n: feedRows });
+    };
     source.onerror = () => { $("#feed-state").textContent = t("feed_reconnecting"); };
   }
 
@@ -311,7 +318,7 @@
     });
     const clockTable = el("table", { class: "grid", id: "clocks" },
       el("thead", {}, el("tr", {}, el("th", { text: t("rule") }), el("th", { text: t("clock_due") }),
-                          el("th", { text: t("clock_status") }), el("th", { text: t("clocks") }))),
+                          el("th", { text: t("clock_status") }), el("th", { text: t("arithmetic") }))),
       el("tbody", {}, ...clocks));
     const events = el("ol", { class: "timeline", id: "timeline" }, ...c.events.map((e) =>
       el("li", {}, timeEl(e.occurred_at), " · ", el("strong", { text: eventName(e.type) }),

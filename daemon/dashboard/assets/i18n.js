@@ -42,6 +42,7 @@ window.I18N = {
     level_yellow: "Yellow card",
     level_reminder: "Reminder",
     fired_at: "Raised",
+    when: "When",
     status: "Status",
     case: "Case",
     officer: "Officer",
@@ -59,7 +60,8 @@ window.I18N = {
     clock_limit: "Limit",
     clock_extension: "Extension",
     clock_paused: "Paused (excluded)",
-    clock_counted: "Counted so far",
+    clock_counted: "Counted",
+    arithmetic: "Arithmetic",
     clock_due: "Due",
     due_arithmetic:
       "{from} + {working_days} working days (limit {limit} + extension {extension} + paused {paused}) = {due_date}, {due_date_is}",
@@ -129,6 +131,7 @@ window.I18N = {
     level_yellow: "黄牌",
     level_reminder: "提醒",
     fired_at: "发出时间",
+    when: "时间",
     status: "状态",
     case: "办件",
     officer: "经办人",
@@ -147,6 +150,7 @@ window.I18N = {
     clock_extension: "延长",
     clock_paused: "暂停（不计入）",
     clock_counted: "已计",
+    arithmetic: "计算过程",
     clock_due: "到期",
     due_arithmetic:
       "{from} + {working_days} 个工作日（时限 {limit} + 延长 {extension} + 暂停 {paused}）= {due_date}（{due_date_is}）",
