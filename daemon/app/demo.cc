@@ -160,15 +160,26 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
     return 1;
   }
 
-  std::atomic<bool> halt{false};
+  std::atomic<bool> halt{false};       // stops the daemon
+  std::atomic<bool> halt_gen{false};   // stops the generator
   std::atomic<std::int64_t> lag{0};
+  std::atomic<std::int64_t> consumed{0};
   std::atomic<std::uint64_t> produced{0};
-  std::thread generator([&] { generate_events(sim, *producer.value(), clock, halt, lag, produced); });
-  // Stops the daemon on Ctrl-C or when the duration has passed.
+  std::thread generator(
+      [&] { generate_events(sim, *producer.value(), clock, halt_gen, lag, produced); });
+  // On Ctrl-C or when the duration has passed: stop producing, give the daemon a few seconds to
+  // read what was produced (so the closing line can say nothing was lost), then stop it.
   std::thread watch([&] {
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(o.duration_s);
     while (!stop && !halt && (o.duration_s == 0 || std::chrono::steady_clock::now() < until)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    halt_gen = true;
+    generator.join();
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!halt && consumed.load() < static_cast<std::int64_t>(produced.load()) &&
+           std::chrono::steady_clock::now() < grace) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     halt = true;
   });
@@ -178,6 +189,7 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
   hooks.mode = "demo";
   hooks.speed = o.speed;
   hooks.lag = &lag;
+  hooks.consumed = &consumed;
   hooks.on_listening = [&](unsigned short port) {
     const double day_s = 86400.0 / o.speed;
     out << "approvald demo: dashboard at http://127.0.0.1:" << port << "/\n"
@@ -191,9 +203,8 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
   const int rc = run(cfg, halt, hooks);
   halt = true;
   watch.join();
-  generator.join();
   out << "approvald demo: " << produced.load() << " events of " << sim.cases_opened()
-      << " cases produced\n";
+      << " cases produced, " << consumed.load() << " consumed\n";
   return rc;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -38,10 +39,8 @@ class Relay {
   // partition was rebuilt from the changelog, or dropped).
   void forget(std::int32_t partition) {
     cursor_.erase(partition);
-    for (auto* m : {&held_, &covered_}) {
-      for (const auto& e : (*m)[partition]) parked_.erase({partition, e.seq});
-      m->erase(partition);
-    }
+    held_.erase(partition);
+    covered_.erase(partition);
     released_.erase(partition);
   }
   // The first sequence not yet produced for a partition.
@@ -55,6 +54,10 @@ class Relay {
 
  private:
   bool busy(std::int32_t partition) const;
+  bool parked(std::int32_t partition, std::uint64_t seq);
+  // Produces covered alerts of a partition whose checkpoint was acknowledged, read back from
+  // the store in order. False when the producer's queue is full.
+  bool release(std::int32_t partition);
 
   store::Store& store_;
   kafka::Producer& producer_;
@@ -62,12 +65,13 @@ class Relay {
   std::string changelog_topic_;
   std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
   std::map<std::int32_t, std::uint64_t> checkpoint_in_flight_;  // partition -> its sequence
-  // Alerts and dead letters read but not produced: `held_` wait for the next checkpoint,
-  // `covered_` for the acknowledgement of the one in flight (then `released_`).
-  std::map<std::int32_t, std::vector<ports::OutboxEntry>> held_;
-  std::map<std::int32_t, std::vector<ports::OutboxEntry>> covered_;
+  // Alerts and dead letters read but not produced, by outbox sequence (ascending; the entries
+  // stay in the store, so a burst of alerts between checkpoints costs 8 bytes each here):
+  // `held_` wait for the next checkpoint, `covered_` for the acknowledgement of the one in
+  // flight (then `released_`).
+  std::map<std::int32_t, std::deque<std::uint64_t>> held_;
+  std::map<std::int32_t, std::deque<std::uint64_t>> covered_;
   std::set<std::int32_t> released_;
-  std::set<std::pair<std::int32_t, std::uint64_t>> parked_;  // in held_ or covered_
   std::map<std::int32_t, std::uint64_t> cursor_;
 };
 

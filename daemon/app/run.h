@@ -20,8 +20,10 @@ struct RunHooks {
   double speed = 1;
   // Called once the HTTP server listens, with its port (the demo prints the dashboard's URL).
   std::function<void(unsigned short)> on_listening;
-  // Where the main loop reports its consumer lag (messages, all partitions), every few seconds.
+  // Where the main loop reports its consumer lag (messages, all partitions), every few seconds,
+  // and the records it has consumed since start, every turn.
   std::atomic<std::int64_t>* lag = nullptr;
+  std::atomic<std::int64_t>* consumed = nullptr;
 };
 
 // Runs until `stop` becomes true; returns the process exit code.
