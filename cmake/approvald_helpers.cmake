@@ -22,3 +22,22 @@ function(approvald_add_test name prefix)
   target_compile_options(${name} PRIVATE -Wno-missing-field-initializers)
   catch_discover_tests(${name} TEST_PREFIX "${prefix}: ")
 endfunction()
+
+# approvald_embed(TARGET NAMESPACE HEADER BASE FILES...): a static library `TARGET` whose
+# generated source holds FILES (paths under BASE) as byte arrays, looked up by "/path" through
+# HEADER's asset() in NAMESPACE (cmake/embed_assets.cmake). Rebuilt when a file changes.
+function(approvald_embed target namespace header base)
+  set(files ${ARGN})
+  list(TRANSFORM files PREPEND ${base}/ OUTPUT_VARIABLE sources)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_embedded.cc)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${out} -DBASE=${base} "-DFILES=${files}" -DHEADER=${header}
+            -DNAMESPACE=${namespace} -P ${PROJECT_SOURCE_DIR}/cmake/embed_assets.cmake
+    DEPENDS ${sources} ${PROJECT_SOURCE_DIR}/cmake/embed_assets.cmake
+    COMMENT "Embedding ${target}'s files"
+    VERBATIM)
+  add_library(${target} ${out})
+  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/..)
+  approvald_target_defaults(${target})
+endfunction()

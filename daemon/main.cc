@@ -135,12 +135,14 @@ int main(int argc, char** argv) {
 
   approvald::app::DemoOptions demo_options;
   auto* demo = app.add_subcommand(
-      "demo", "The whole product with no broker: in-process Kafka, simulated agencies on an "
-              "accelerated clock, the daemon and its dashboard");
+      "demo",
+      "The whole product with no broker: in-process Kafka, simulated agencies on an "
+      "accelerated clock, the daemon and its dashboard");
   demo->add_option("--speed", demo_options.speed,
                    "Simulated seconds per real second (20000: a working day in about 4 s)")
       ->capture_default_str();
-  demo->add_option("--duration", demo_options.duration_s, "Stop after this many seconds (0: Ctrl-C)");
+  demo->add_option("--duration", demo_options.duration_s,
+                   "Stop after this many seconds (0: Ctrl-C)");
   demo->add_option("--http-listen", demo_options.listen, "Where the dashboard is served")
       ->capture_default_str();
   demo->add_option("--seed", demo_options.seed, "Seed of the simulation");

@@ -24,7 +24,7 @@ struct FeedItem {
 };
 
 struct HourCount {
-  std::int64_t hour_ms = 0;          // start of the hour
+  std::int64_t hour_ms = 0;              // start of the hour
   std::int64_t by_level[3] = {0, 0, 0};  // reminder, yellow, red
 };
 

@@ -1,6 +1,7 @@
 #include "app/dashboard_api.h"
 
 #include <boost/json.hpp>
+#include <cmath>
 
 namespace approvald::app {
 namespace {
@@ -10,12 +11,13 @@ namespace json = boost::json;
 // A share as a fraction with four decimals, or null when there is nothing to divide by.
 json::value rate(std::int64_t part, std::int64_t whole) {
   if (whole <= 0) return nullptr;
-  return static_cast<double>(part * 10000 / whole) / 10000.0;
+  // Rounded down to four decimals on purpose: a rate never reads higher than it is.
+  return std::floor(static_cast<double>(part) * 10000.0 / static_cast<double>(whole)) / 10000.0;
 }
 
 json::value average(std::int64_t sum, std::int64_t n) {
   if (n <= 0) return nullptr;
-  return static_cast<double>(sum * 100 / n) / 100.0;
+  return std::floor(static_cast<double>(sum) * 100.0 / static_cast<double>(n)) / 100.0;
 }
 
 void put_counts(json::object& o, const ports::PerfCounts& c) {

@@ -160,8 +160,8 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
     return 1;
   }
 
-  std::atomic<bool> halt{false};       // stops the daemon
-  std::atomic<bool> halt_gen{false};   // stops the generator
+  std::atomic<bool> halt{false};      // stops the daemon
+  std::atomic<bool> halt_gen{false};  // stops the generator
   std::atomic<std::int64_t> lag{0};
   std::atomic<std::int64_t> consumed{0};
   std::atomic<std::uint64_t> produced{0};
@@ -197,7 +197,8 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
         << " times real time (a day in " << std::round(day_s * 10) / 10 << " s)\n"
         << "  in-process Kafka cluster " << cfg.kafka.bootstrap_servers << ", store "
         << cfg.data_dir << (temporary ? " (removed at exit)" : "") << '\n'
-        << "  Ctrl-C stops" << (o.duration_s > 0 ? " (or after " + std::to_string(o.duration_s) + " s)" : "")
+        << "  Ctrl-C stops"
+        << (o.duration_s > 0 ? " (or after " + std::to_string(o.duration_s) + " s)" : "")
         << std::endl;
   };
   const int rc = run(cfg, halt, hooks);

@@ -28,9 +28,8 @@ bool Relay::release(std::int32_t p) {
   while (!covered.empty() && in_flight_.size() < max_in_flight_) {
     // The changelog records among them were acknowledged (and deleted) before their checkpoint
     // went out, so the store holds the covered entries in a row.
-    const auto entries =
-        store_.outbox(p, std::min(covered.size(), max_in_flight_ - in_flight_.size()),
-                      covered.front());
+    const auto entries = store_.outbox(
+        p, std::min(covered.size(), max_in_flight_ - in_flight_.size()), covered.front());
     if (entries.empty()) {
       log::error("covered alerts are missing from the outbox; skipping them",
                  {{"partition", std::to_string(p)}, {"count", std::to_string(covered.size())}});

@@ -316,8 +316,7 @@ http::Response overview(const ApiContext& ctx, const http::Request& req) {
 http::Response performance(const ApiContext& ctx, const http::Request& req) {
   Params params(req, {"from", "to", "by", "agency"});
   const int off = offset_of(ctx);
-  const rules::Date today =
-      rules::local_date(rules::Timestamp{rules::Millis{ctx.wall_ms()}}, off);
+  const rules::Date today = rules::local_date(rules::Timestamp{rules::Millis{ctx.wall_ms()}}, off);
   auto date = [&](const std::string& name, rules::Date fallback) {
     if (!params.has(name)) return fallback;
     const auto d = rules::parse_date(params.get(name));

@@ -28,9 +28,9 @@ struct ApiContext {
   std::string rules_token_file;  // empty: PUT /api/v1/rules is disabled
   rules::EngineOptions engine_options;
   std::chrono::milliseconds apply_timeout{30000};  // how long PUT waits for the main loop
-  AlertFeed* feed = nullptr;                        // the live feed and hourly counts
-  std::string mode = "run";                         // or "demo"
-  double speed = 1;                                 // simulated seconds per second (demo)
+  AlertFeed* feed = nullptr;                       // the live feed and hourly counts
+  std::string mode = "run";                        // or "demo"
+  double speed = 1;                                // simulated seconds per second (demo)
 };
 
 http::Response route(const ApiContext& ctx, const http::Request& req);

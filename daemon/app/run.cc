@@ -408,7 +408,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         total_lag += std::max<std::int64_t>(0, lag);
         const std::int64_t sup = pipe.supervision_ms(p, now, consumer->caught_up(p, next));
         if (const auto earliest = store->earliest_timer(p); earliest && *earliest < sup) {
-          lateness = std::max(lateness, static_cast<double>(sup - *earliest) / 1000.0 / hooks.speed);
+          lateness =
+              std::max(lateness, static_cast<double>(sup - *earliest) / 1000.0 / hooks.speed);
         }
       }
       health.timer_lateness_s = lateness;

@@ -9,21 +9,23 @@ namespace approvald::generate {
 namespace {
 
 constexpr std::int64_t kMinute = 60'000, kHour = 60 * kMinute;
+// Minutes of the day as int64 so that arithmetic with milliseconds never narrows.
+constexpr std::int64_t kNine = 540, kNoon = 720, kLunch = 120, kClose = 1050;  // 09:00 … 17:30
 constexpr int kOffset = 480;  // the agencies' UTC offset (China Standard Time)
 
 // Arrivals per office hour, relative: the morning peak, the lunch break, the afternoon peak and
 // the half hour before closing (09:00–12:00, 14:00–17:30 with a trickle at lunch).
-constexpr double kHourWeight[24] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1.0, 1.4, 1.2,
-                                    0.15, 0.2, 1.1, 1.3, 1.0, 0.4, 0, 0, 0, 0, 0, 0};
+constexpr double kHourWeight[24] = {0,    0,   0,   0,   0,   0,   0, 0, 0, 1.0, 1.4, 1.2,
+                                    0.15, 0.2, 1.1, 1.3, 1.0, 0.4, 0, 0, 0, 0,   0,   0};
 constexpr double kHourWeightSum = 1.0 + 1.4 + 1.2 + 0.15 + 0.2 + 1.1 + 1.3 + 1.0 + 0.4;
 // Monday's queue from the weekend, a quieter Friday; a make-up Saturday is like a Friday.
 constexpr double kWeekdayFactor[7] = {1.3, 1.1, 1.0, 1.0, 0.75, 0.75, 0.75};
 
 // Realistic-looking agency codes (统一社会信用代码 shape) and item families.
-constexpr const char* kFamilies[] = {"FOOD-BIZ",  "DRUG-RETAIL", "BUILD-PERMIT", "ROAD-TRANSPORT",
-                                     "MEDICAL-INST", "ENV-IMPACT", "SCHOOL-RUN", "TRAVEL-AGENCY",
-                                     "WATER-DRAW", "FIRE-CHECK", "SPECIAL-EQUIP-REG",
-                                     "CERT-REPLACE-LICENCE"};
+constexpr const char* kFamilies[] = {"FOOD-BIZ",       "DRUG-RETAIL",       "BUILD-PERMIT",
+                                     "ROAD-TRANSPORT", "MEDICAL-INST",      "ENV-IMPACT",
+                                     "SCHOOL-RUN",     "TRAVEL-AGENCY",     "WATER-DRAW",
+                                     "FIRE-CHECK",     "SPECIAL-EQUIP-REG", "CERT-REPLACE-LICENCE"};
 constexpr int kPromises[] = {3, 5, 5, 7, 10, 10, 15};
 
 std::string iso(std::int64_t ms) {
@@ -34,17 +36,17 @@ std::string iso(std::int64_t ms) {
 
 const std::map<std::string, double>& default_violation_rates() {
   static const std::map<std::string, double> rates = {
-      {"late_acceptance", 1.5},         // alp-32-acceptance: accepted after 5 working days
-      {"repeated_correction", 1.5},     // alp-32-one-time-notice: a second correction notice
-      {"missing_reason", 1.0},          // alp-38-reason: a denial without reasons
-      {"broken_promise", 5.0},          // promise-deadline: decided after the promised days
-      {"late_decision", 1.5},           // alp-42-decision: decided after 20 working days
-      {"abandoned", 1.0},               // alp-42-decision: accepted and never decided
-      {"unapproved_extension", 1.0},    // alp-42-extension: no approver, or over 10 days
-      {"late_certificate", 1.5},        // alp-44-certificate: certificate after 10 working days
-      {"fee_on_free_item", 0.8},        // alp-58-fee: a fee on an item the catalogue keeps free
+      {"late_acceptance", 1.5},       // alp-32-acceptance: accepted after 5 working days
+      {"repeated_correction", 1.5},   // alp-32-one-time-notice: a second correction notice
+      {"missing_reason", 1.0},        // alp-38-reason: a denial without reasons
+      {"broken_promise", 5.0},        // promise-deadline: decided after the promised days
+      {"late_decision", 1.5},         // alp-42-decision: decided after 20 working days
+      {"abandoned", 1.0},             // alp-42-decision: accepted and never decided
+      {"unapproved_extension", 1.0},  // alp-42-extension: no approver, or over 10 days
+      {"late_certificate", 1.5},      // alp-44-certificate: certificate after 10 working days
+      {"fee_on_free_item", 0.8},      // alp-58-fee: a fee on an item the catalogue keeps free
       {"decision_without_acceptance", 0.5},  // proc-decision-without-acceptance (体外循环)
-      {"out_of_band_penalty", 15.0},    // penalty-benchmark: of tax penalty decisions
+      {"out_of_band_penalty", 15.0},         // penalty-benchmark: of tax penalty decisions
   };
   return rates;
 }
@@ -58,8 +60,8 @@ std::vector<std::string> apply_violation_overrides(const std::vector<std::string
     if (rates->count(name) == 0) {
       std::string known;
       for (const auto& [k, v] : *rates) known += (known.empty() ? "" : ", ") + k;
-      errors.push_back("--violation " + o + ": unknown violation '" + name + "' (known: " +
-                       known + ")");
+      errors.push_back("--violation " + o + ": unknown violation '" + name + "' (known: " + known +
+                       ")");
       continue;
     }
     double v = -1;
@@ -84,7 +86,11 @@ class Simulation::CaseWriter {
  public:
   CaseWriter(Simulation& sim, std::string case_id, const Agency& agency, const Item& item,
              const Officer& officer, std::int64_t at_ms)
-      : sim_(sim), case_id_(std::move(case_id)), agency_(agency), item_(item), officer_(officer),
+      : sim_(sim),
+        case_id_(std::move(case_id)),
+        agency_(agency),
+        item_(item),
+        officer_(officer),
         at_(at_ms) {}
 
   // The event happens `working_days` working days after the cursor's date (0: later the same
@@ -100,8 +106,8 @@ class Simulation::CaseWriter {
     j += std::to_string(sim_.options_.seed) + "-" + std::to_string(++sim_.event_no_);
     j += R"(","case_id":")" + case_id_ + R"(","type":")" + type + R"(","occurred_at":")" +
          iso(at_) + R"(","agency":")" + agency_.code + R"(","item":")" + item_.code +
-         R"(","officer":")" + officer_.id + R"(","applicant":"h:)" + applicant_() +
-         R"(","data":)" + data + "}";
+         R"(","officer":")" + officer_.id + R"(","applicant":"h:)" + applicant_() + R"(","data":)" +
+         data + "}";
     sim_.queue_.push(Pending{at_, sim_.seq_++, SimEvent{at_, case_id_, std::move(j)}});
   }
   const Officer& officer() const { return officer_; }
@@ -123,13 +129,14 @@ class Simulation::CaseWriter {
     rules::Date day = today;
     if (working_days > 0) {
       day = cal.add_working_days(today, working_days);
-      minute_of_day = 9 * 60 + sim_.uniform(0, 7 * 60);  // any time of the office day
-      if (minute_of_day >= 12 * 60) minute_of_day += 2 * 60;  // after the lunch break
+      // Any office minute: the three morning hours, then the afternoon's three and a half.
+      minute_of_day = kNine + sim_.uniform(0, (kNoon - kNine) + (kClose - kNoon - kLunch) - 1);
+      if (minute_of_day >= kNoon) minute_of_day += kLunch;  // after the lunch break
     } else {
       minute_of_day += sim_.uniform(5, 90);
-      if (minute_of_day >= 17 * 60 + 30) {
+      if (minute_of_day >= kClose) {
         day = cal.add_working_days(today, 1);
-        minute_of_day = 9 * 60 + sim_.uniform(0, 60);
+        minute_of_day = kNine + sim_.uniform(0, 60);
       }
     }
     at_ = rules::start_of_local_date(day, kOffset).time_since_epoch().count() +
@@ -203,6 +210,7 @@ void Simulation::arrivals_for_hour(std::int64_t hour_ms) {
   // Before 17:30 in the last office hour.
   const std::int64_t span = hour == 17 ? 30 * kMinute : kHour;
   std::vector<std::int64_t> times;
+  times.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) times.push_back(hour_ms + uniform(0, span - 1000));
   std::sort(times.begin(), times.end());
   for (auto at : times) {
@@ -213,11 +221,13 @@ void Simulation::arrivals_for_hour(std::int64_t hour_ms) {
 
 void Simulation::open_case(std::int64_t at_ms) {
   const Agency& agency = agencies_[pick_agency_(rng_)];
-  const Item& item = agency.items[uniform(0, agency.items.size() - 1)];
-  const Officer& officer = agency.officers[uniform(0, agency.officers.size() - 1)];
-  const auto year = rules::civil_from_date(
-                        rules::local_date(rules::Timestamp{rules::Millis{at_ms}}, kOffset))
-                        .year;
+  const Item& item = agency.items[static_cast<std::size_t>(
+      uniform(0, static_cast<std::int64_t>(agency.items.size()) - 1))];
+  const Officer& officer = agency.officers[static_cast<std::size_t>(
+      uniform(0, static_cast<std::int64_t>(agency.officers.size()) - 1))];
+  const auto year =
+      rules::civil_from_date(rules::local_date(rules::Timestamp{rules::Millis{at_ms}}, kOffset))
+          .year;
   const std::string case_id =
       "440300-" + std::to_string(year) + "-" + std::to_string(100000 + cases_++);
   CaseWriter w(*this, case_id, agency, item, officer, at_ms);
@@ -244,8 +254,7 @@ void Simulation::open_case(std::int64_t at_ms) {
 
   w.emit("received", "{}");
   if (options_.open_only) {
-    w.at(1, "accepted",
-         R"({"promised":{"working_days":)" + std::to_string(item.promise) + "}}");
+    w.at(1, "accepted", R"({"promised":{"working_days":)" + std::to_string(item.promise) + "}}");
     return;
   }
   if (chance(3)) {
@@ -255,7 +264,8 @@ void Simulation::open_case(std::int64_t at_ms) {
   }
   const bool repeated = planted("repeated_correction");
   if (repeated || chance(12)) {
-    w.at(days(1, 3), "correction_requested", R"({"materials":["营业执照副本","法定代表人身份证明"]})");
+    w.at(days(1, 3), "correction_requested",
+         R"({"materials":["营业执照副本","法定代表人身份证明"]})");
     w.at(between(1, 6), "correction_received", "{}");
     if (repeated) {
       w.at(between(1, 2), "correction_requested", R"({"materials":["场地平面图"]})");
@@ -267,8 +277,8 @@ void Simulation::open_case(std::int64_t at_ms) {
     w.at(days(1, 4), "certificate_issued", R"({"certificate":"XK-2026-0001"})");
     return;
   }
-  w.at(planted("late_acceptance") ? between(6, 9) : std::min(4, days(0, 3)),
-       "accepted", R"({"promised":{"working_days":)" + std::to_string(item.promise) + "}}");
+  w.at(planted("late_acceptance") ? between(6, 9) : std::min(4, days(0, 3)), "accepted",
+       R"({"promised":{"working_days":)" + std::to_string(item.promise) + "}}");
   if (planted("abandoned")) return;  // never decided: the clocks run out with no further event
 
   // Working days from acceptance to decision, spent in steps below.
@@ -292,11 +302,13 @@ void Simulation::open_case(std::int64_t at_ms) {
   const bool bad_extension = planted("unapproved_extension");
   if (bad_extension || (budget > 15 && chance(30))) {
     const int into = std::min(budget - 1, between(3, 12));
-    w.at(std::max(0, into), "procedure_started",
-         bad_extension
-             ? (chance(50) ? R"({"procedure":"extension","reason":"情况复杂","declared":{"working_days":10}})"
-                           : R"({"procedure":"extension","approver":"L002","reason":"情况复杂","declared":{"working_days":15}})")
-             : R"({"procedure":"extension","approver":"L001","reason":"情况复杂","declared":{"working_days":10}})");
+    w.at(
+        std::max(0, into), "procedure_started",
+        bad_extension
+            ? (chance(50)
+                   ? R"({"procedure":"extension","reason":"情况复杂","declared":{"working_days":10}})"
+                   : R"({"procedure":"extension","approver":"L002","reason":"情况复杂","declared":{"working_days":15}})")
+            : R"({"procedure":"extension","approver":"L001","reason":"情况复杂","declared":{"working_days":10}})");
     budget -= std::max(0, into);
   }
   if (planted("fee_on_free_item") && !item.chargeable) {
@@ -309,12 +321,12 @@ void Simulation::open_case(std::int64_t at_ms) {
   }
   const bool denied = chance(8);
   w.at(std::max(1, budget), "decided",
-       !denied ? R"({"outcome":"approved"})"
+       !denied                     ? R"({"outcome":"approved"})"
        : planted("missing_reason") ? R"({"outcome":"denied"})"
                                    : R"({"outcome":"denied","reason":"材料不符合法定条件"})");
   if (!denied) {
-    w.at(planted("late_certificate") ? between(11, 15) : days(1, 5),
-         "certificate_issued", R"({"certificate":"XK-2026-0001"})");
+    w.at(planted("late_certificate") ? between(11, 15) : days(1, 5), "certificate_issued",
+         R"({"certificate":"XK-2026-0001"})");
   }
 }
 

@@ -25,11 +25,11 @@ const std::map<std::string, double>& default_violation_rates();
 struct SimulationOptions {
   std::uint64_t seed = 1;
   int agencies = 36;
-  int items_per_agency = 8;        // 288 items with the default agencies
+  int items_per_agency = 8;            // 288 items with the default agencies
   double cases_per_working_day = 300;  // across all agencies
-  std::int64_t start_ms = 0;       // simulated time of the first arrival hour
-  std::size_t max_cases = 0;       // stop opening cases after this many (0: never)
-  bool open_only = false;          // received and accepted only: every case stays open
+  std::int64_t start_ms = 0;           // simulated time of the first arrival hour
+  std::size_t max_cases = 0;           // stop opening cases after this many (0: never)
+  bool open_only = false;              // received and accepted only: every case stays open
   std::map<std::string, double> violations = default_violation_rates();
 };
 

@@ -35,8 +35,8 @@ enum Cf : std::size_t {
   kFiring,
   kDefault
 };
-constexpr const char* kCfNames[] = {"cases",       "timers", "outbox", "offsets", "rules", "calendars",
-                                    "alert_index", "meta",   "firing", "default"};
+constexpr const char* kCfNames[] = {"cases",     "timers",      "outbox", "offsets", "rules",
+                                    "calendars", "alert_index", "meta",   "firing",  "default"};
 constexpr std::size_t kCfCount = std::size(kCfNames);
 
 Error from(const rocksdb::Status& s, const std::string& what) {
@@ -252,7 +252,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string_view k(it->key().data(), it->key().size());
       ports::AlertIndexEntry a;
-      if (k.size() < 4 || !decode_alert(std::string_view(it->value().data(), it->value().size()), &a))
+      if (k.size() < 4 ||
+          !decode_alert(std::string_view(it->value().data(), it->value().size()), &a))
         continue;
       if (a.status != ports::AlertIndexEntry::Status::kFiring) continue;
       batch.Put(impl->cfs[kFiring],
@@ -531,9 +532,8 @@ AlertPage Store::alerts(const AlertQuery& q) {
     if (firing && q.level && key.size() >= 5 && static_cast<std::uint8_t>(key[4]) != *q.level) {
       const auto p = static_cast<std::int32_t>(get_be32(key));
       // Before the level in this partition: go to it; past it: on to the next partition.
-      it->Seek(static_cast<std::uint8_t>(key[4]) < *q.level
-                   ? firing_key(p, *q.level, "")
-                   : prefix_end(partition_prefix(p)));
+      it->Seek(static_cast<std::uint8_t>(key[4]) < *q.level ? firing_key(p, *q.level, "")
+                                                            : prefix_end(partition_prefix(p)));
       continue;
     }
     ++scanned;

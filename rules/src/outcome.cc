@@ -14,8 +14,8 @@ std::optional<CaseOutcome> case_outcome(const CaseState& state, const RuleSet& r
   const int off = calendar.offset_minutes();
   CaseOutcome o;
   o.decided_on = local_date(decided->occurred_at, off);
-  o.working_days =
-      calendar.working_days_between(local_date(state.events.front().occurred_at, off), o.decided_on);
+  o.working_days = calendar.working_days_between(local_date(state.events.front().occurred_at, off),
+                                                 o.decided_on);
   // A kept clock is one every cycle of which the decision stopped by its due point; one breach
   // in any cycle makes the case late against it.
   auto keep = [](std::optional<bool>& slot, bool in_time) {
@@ -30,10 +30,9 @@ std::optional<CaseOutcome> case_outcome(const CaseState& state, const RuleSet& r
       keep(spec->limit.from_field.empty() ? o.statute_on_time : o.promise_on_time, in_time);
     }
   }
-  o.alerts = static_cast<std::uint32_t>(
-      std::count_if(state.alerts.begin(), state.alerts.end(), [](const AlertRecord& a) {
-        return a.status != AlertRecord::Status::kRetracted;
-      }));
+  o.alerts = static_cast<std::uint32_t>(std::count_if(
+      state.alerts.begin(), state.alerts.end(),
+      [](const AlertRecord& a) { return a.status != AlertRecord::Status::kRetracted; }));
   return o;
 }
 

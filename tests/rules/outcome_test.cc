@@ -14,37 +14,37 @@ rules::CaseState settle(const rules::Engine& engine, std::vector<rules::Event> e
   return engine.apply_batch({}, std::move(events), testing::at(now)).state;
 }
 
+// Received Mon 2 March 09:00, accepted Tue 3 with a promise of `promised` working days, and,
+// when `decided` is given, decided (approved) then.
+std::vector<rules::Event> licensing(int promised, const std::string& decided = "") {
+  std::vector<rules::Event> events = {
+      Ev{.type = "received", .when = "2026-03-02T09:00:00+08:00", .id = "r"}.event(),
+      Ev{.type = "accepted",
+         .when = "2026-03-03T09:00:00+08:00",
+         .data = R"({"promised":{"working_days":)" + std::to_string(promised) + "}}",
+         .id = "a"}
+          .event()};
+  if (!decided.empty()) {
+    events.push_back(
+        Ev{.type = "decided", .when = decided, .data = R"({"outcome":"approved"})", .id = "d"}
+            .event());
+  }
+  return events;
+}
+
 }  // namespace
 
 TEST_CASE("an undecided case has no outcome", "[outcome]") {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
-  const auto s = settle(engine,
-                        {Ev{.type = "received", .when = "2026-03-02T09:00:00+08:00", .id = "r"}.event(),
-                         Ev{.type = "accepted",
-                            .when = "2026-03-03T09:00:00+08:00",
-                            .data = R"({"promised":{"working_days":5}})",
-                            .id = "a"}
-                             .event()},
-                        "2026-03-04T09:00:00+08:00");
+  const auto s = settle(engine, licensing(5), "2026-03-04T09:00:00+08:00");
   CHECK_FALSE(rules::case_outcome(s, engine.rules(), engine.calendar()));
 }
 
 TEST_CASE("a decision within the promise keeps both clocks", "[outcome]") {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
-  // Received Mon 2 March, accepted Tue 3, decided Fri 6: 4 working days after receipt.
-  const auto s = settle(engine,
-                        {Ev{.type = "received", .when = "2026-03-02T09:00:00+08:00", .id = "r"}.event(),
-                         Ev{.type = "accepted",
-                            .when = "2026-03-03T09:00:00+08:00",
-                            .data = R"({"promised":{"working_days":5}})",
-                            .id = "a"}
-                             .event(),
-                         Ev{.type = "decided",
-                            .when = "2026-03-06T16:00:00+08:00",
-                            .data = R"({"outcome":"approved"})",
-                            .id = "d"}
-                             .event()},
-                        "2026-03-06T17:00:00+08:00");
+  // Decided Fri 6 March: 4 working days after receipt.
+  const auto s =
+      settle(engine, licensing(5, "2026-03-06T16:00:00+08:00"), "2026-03-06T17:00:00+08:00");
   const auto o = rules::case_outcome(s, engine.rules(), engine.calendar());
   REQUIRE(o);
   CHECK(rules::format_date(o->decided_on) == "2026-03-06");
@@ -58,19 +58,8 @@ TEST_CASE("a decision past the promise but within the statute breaks only the pr
           "[outcome]") {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
   // Promised 2 working days from Tue 3 March (due Thu 5); decided Mon 9, within the 20 of Art. 42.
-  auto s = settle(engine,
-                  {Ev{.type = "received", .when = "2026-03-02T09:00:00+08:00", .id = "r"}.event(),
-                   Ev{.type = "accepted",
-                      .when = "2026-03-03T09:00:00+08:00",
-                      .data = R"({"promised":{"working_days":2}})",
-                      .id = "a"}
-                       .event(),
-                   Ev{.type = "decided",
-                      .when = "2026-03-09T10:00:00+08:00",
-                      .data = R"({"outcome":"approved"})",
-                      .id = "d"}
-                       .event()},
-                  "2026-03-09T11:00:00+08:00");
+  const auto s =
+      settle(engine, licensing(2, "2026-03-09T10:00:00+08:00"), "2026-03-09T11:00:00+08:00");
   const auto o = rules::case_outcome(s, engine.rules(), engine.calendar());
   REQUIRE(o);
   CHECK(o->promise_on_time == std::optional<bool>(false));

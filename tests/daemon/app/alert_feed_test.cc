@@ -15,7 +15,12 @@ std::int64_t ms(const std::string& t) { return testing::at(t).time_since_epoch()
 
 AlertIndexEntry entry(const std::string& id, S status, std::uint8_t level,
                       const std::string& fired_at, const std::string& agency = "AG1") {
-  return {0, id, status, level, agency, "alp-42-decision",
+  return {0,
+          id,
+          status,
+          level,
+          agency,
+          "alp-42-decision",
           R"({"alert_id":")" + id + R"(","fired_at":")" + fired_at + R"("})"};
 }
 

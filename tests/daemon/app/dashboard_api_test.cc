@@ -31,7 +31,8 @@ TEST_CASE("the overview sums partitions, orders the board worst first and rates 
   hours[1].hour_ms = 3'600'000;
   hours[1].by_level[0] = 5;
   approvald::app::ServiceInfo info{"1.0", "demo", 20000, std::nullopt};
-  const auto j = boost::json::parse(approvald::app::overview_json(tallies, perf, hours, info, 0, 480));
+  const auto j =
+      boost::json::parse(approvald::app::overview_json(tallies, perf, hours, info, 0, 480));
   CHECK(j.at("cases").at("open") == 10);
   CHECK(j.at("cases").at("red") == 2);
   CHECK(j.at("alerts_last_day").at("red") == 2);
@@ -51,10 +52,9 @@ TEST_CASE("the overview sums partitions, orders the board worst first and rates 
 }
 
 TEST_CASE("the performance table sums per agency or per item and rates each", "[dashboard]") {
-  std::vector<approvald::store::PerfRow> rows = {
-      {"AG1", "I1", PerfCounts{2, 2, 1, 2, 2, 9, 3}},
-      {"AG1", "I2", PerfCounts{2, 0, 0, 2, 1, 11, 1}},
-      {"AG2", "I7", PerfCounts{1, 1, 1, 1, 1, 4, 0}}};
+  std::vector<approvald::store::PerfRow> rows = {{"AG1", "I1", PerfCounts{2, 2, 1, 2, 2, 9, 3}},
+                                                 {"AG1", "I2", PerfCounts{2, 0, 0, 2, 1, 11, 1}},
+                                                 {"AG2", "I7", PerfCounts{1, 1, 1, 1, 1, 4, 0}}};
   auto j = boost::json::parse(approvald::app::performance_json(rows, false, "", 20500, 20529));
   CHECK(j.at("from") == "2026-02-16");
   auto table = j.at("rows").as_array();

@@ -1,9 +1,10 @@
 #include "app/routes.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <thread>
-#include <yaml-cpp/yaml.h>
 
 #include "support/fixtures.h"
 #include "support/temp_dir.h"

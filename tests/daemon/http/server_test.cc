@@ -1,9 +1,9 @@
 #include "http/server.h"
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 

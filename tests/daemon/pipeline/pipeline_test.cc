@@ -304,12 +304,12 @@ TEST_CASE(
   CHECK(counts.statute_on_time == 1);
 
   // A certificate afterwards changes the row by difference: still one decided case.
-  store.commit(p.process({rec(3, Ev{.type = "certificate_issued",
-                                    .when = "2026-10-27T09:00:00+08:00",
-                                    .id = "c1"}
-                                     .json())},
-                         ms("2026-10-27T10:00:00+08:00"), kCaughtUp)
-                   .writes);
+  store.commit(
+      p.process(
+           {rec(3, Ev{.type = "certificate_issued", .when = "2026-10-27T09:00:00+08:00", .id = "c1"}
+                       .json())},
+           ms("2026-10-27T10:00:00+08:00"), kCaughtUp)
+          .writes);
   REQUIRE(store.perf.size() == 1);
   CHECK(store.perf.begin()->second.decided == 1);
 }

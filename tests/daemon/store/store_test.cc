@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <set>
 
 #include "store/keys.h"
@@ -24,6 +25,25 @@ std::unique_ptr<Store> open(const testing::TempDir& dir) {
   INFO((r ? std::string() : r.error().message));
   REQUIRE(r.ok());
   return r.take();
+}
+
+// Opens the store's RocksDB directly, as another (older or newer) approvald would, and lets `fn`
+// change it: handles in the order of the store's column families ([7] meta, [8] firing).
+void edit_raw(
+    const testing::TempDir& dir,
+    const std::function<void(rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* n : {"cases", "timers", "outbox", "offsets", "rules", "calendars", "alert_index",
+                        "meta", "firing", "default"}) {
+    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  REQUIRE(
+      rocksdb::DB::Open(rocksdb::DBOptions(), (dir.path / "db").string(), cfs, &handles, &db).ok());
+  fn(db, handles);
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
 }
 
 WriteSet sample_writes() {
@@ -140,21 +160,10 @@ TEST_CASE("every case of a partition can be listed", "[store]") {
 TEST_CASE("a store of another schema version is refused, naming both versions", "[store]") {
   testing::TempDir dir;
   { auto s = open(dir); }
-  {
-    // Rewrite the version as a future approvald would.
-    rocksdb::DB* db = nullptr;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"cases", "timers", "outbox", "offsets", "rules", "calendars",
-                          "alert_index", "meta", "firing", "default"}) {
-      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), (dir.path / "db").string(), cfs, &handles, &db)
-                .ok());
+  // Rewrite the version as a future approvald would.
+  edit_raw(dir, [](rocksdb::DB* db, auto& handles) {
     REQUIRE(db->Put(rocksdb::WriteOptions(), handles[7], "schema_version", "2").ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  });
   auto r = Store::open(StoreOptions{.dir = (dir.path / "db").string()});
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.error().message,
@@ -394,24 +403,13 @@ TEST_CASE("a store from before the firing index gets it built when opened", "[st
     w.alerts.push_back({3, "C2/r/red/1", AlertIndexEntry::Status::kResolved, 2, "AG", "r", "{}"});
     REQUIRE(store->commit(w));
   }
-  {
-    // What an older approvald left: no firing entries, no note that the index exists.
-    rocksdb::DB* db = nullptr;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"cases", "timers", "outbox", "offsets", "rules", "calendars",
-                          "alert_index", "meta", "firing", "default"}) {
-      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), (dir.path / "db").string(), cfs, &handles, &db)
-                .ok());
+  // What an older approvald left: no firing entries, no note that the index exists.
+  edit_raw(dir, [](rocksdb::DB* db, auto& handles) {
     REQUIRE(db->DeleteRange(rocksdb::WriteOptions(), handles[8], std::string(1, '\0'),
                             std::string(8, '\xff'))
                 .ok());
     REQUIRE(db->Delete(rocksdb::WriteOptions(), handles[7], "firing_index").ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  });
   auto store = open(dir);
   approvald::store::AlertQuery q;
   q.status = AlertIndexEntry::Status::kFiring;
