@@ -133,14 +133,13 @@ class Simulation::CaseWriter {
       minute_of_day = kNine + sim_.uniform(0, (kNoon - kNine) + (kClose - kNoon - kLunch) - 1);
       if (minute_of_day >= kNoon) minute_of_day += kLunch;  // after the lunch break
     } else {
-      minute_of_day += sim_.uniform(5, 90);
-      if (minute_of_day >= kClose) {
-        day = cal.add_working_days(today, 1);
-        minute_of_day = kNine + sim_.uniform(0, 60);
-      }
+      // Later the same day, staying a little past closing rather than moving to the next day:
+      // the working-day budgets of the case's steps stay exact.
+      minute_of_day = std::min(minute_of_day + sim_.uniform(5, 90), kClose + 29);
     }
-    at_ = rules::start_of_local_date(day, kOffset).time_since_epoch().count() +
-          minute_of_day * kMinute + sim_.uniform(0, 59) * 1000;
+    // Strictly after the previous event of the case, so that its order is never in doubt.
+    at_ = std::max(at_ + 1000, rules::start_of_local_date(day, kOffset).time_since_epoch().count() +
+                                   minute_of_day * kMinute + sim_.uniform(0, 59) * 1000);
   }
 
   Simulation& sim_;
