@@ -275,7 +275,8 @@ class Params {
       if (known_.count(name) == 0) {
         std::string list;
         for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
-        errors_.push_back("unknown parameter '" + name + "' (known: " + list + ")");
+        errors_.push_back("unknown parameter '" + name + "' (" +
+                          (list.empty() ? "this path takes none" : "known: " + list) + ")");
       }
     }
   }

@@ -250,7 +250,9 @@ TEST_CASE("GET /api/v1/overview and /api/v1/performance read the store; bad para
   CHECK(j.at("agencies").as_array()[0].at("status") == "red");
   CHECK(j.at("agencies").as_array()[0].at("decided_30d") == 2);  // the old row is outside
   CHECK(j.at("alerts_by_hour").as_array().size() == 24);
-  CHECK(call(ctx, "GET", "/api/v1/overview?x=1").status == 400);
+  r = call(ctx, "GET", "/api/v1/overview?x=1");
+  CHECK(r.status == 400);
+  CHECK_THAT(errors_of(r).at(0), Catch::Contains("unknown parameter 'x' (this path takes none)"));
 
   r = call(ctx, "GET", "/api/v1/performance");  // the last 30 days by default
   REQUIRE(r.status == 200);
