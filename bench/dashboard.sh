@@ -12,9 +12,9 @@ OPEN=${OPEN:-100000}
 N=${N:-30}
 work=$(mktemp -d /tmp/approvald-dash.XXXXXX)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"' EXIT
-scripts/kafka start >/dev/null 2>&1 || scripts/kafka start
 t="bench.dash.$(date +%s)"
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; rm -rf "$work"; scripts/kafka delete "${t//./\\.}.*" || true' EXIT
+scripts/kafka start >/dev/null 2>&1 || scripts/kafka start
 scripts/kafka topic "$t" 6
 scripts/kafka topic "$t.alerts" 6
 scripts/kafka topic "$t.dlq" 1

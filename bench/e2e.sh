@@ -15,10 +15,11 @@ CASES=${CASES:-230000}
 OPEN_SMALL=${OPEN_SMALL:-100000}
 OPEN_LARGE=${OPEN_LARGE:-1000000}
 work=$(mktemp -d /tmp/approvald-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+stamp=$(date +%s)
+# The workloads are hundreds of MiB on the broker: delete this run's topics at the end.
+trap 'rm -rf "$work"; scripts/kafka delete "bench\\.$stamp\\..*" || true' EXIT
 scripts/kafka start >/dev/null 2>&1 || scripts/kafka start
 
-stamp=$(date +%s)
 topic_for() { echo "bench.$stamp.$1"; }
 
 # produce LABEL GENERATE_ARGS...: a fresh 6-partition topic holding the generated events.

@@ -15,9 +15,9 @@ CASES=${CASES:-10000}
 SYNC=${SYNC:-true}
 work=$(mktemp -d /tmp/approvald-latency.XXXXXX)
 pid=""
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
-scripts/kafka start >/dev/null 2>&1 || scripts/kafka start
 t="bench.latency.$(date +%s)"
+trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"; scripts/kafka delete "${t//./\\.}.*" || true' EXIT
+scripts/kafka start >/dev/null 2>&1 || scripts/kafka start
 scripts/kafka topic "$t" 6
 scripts/kafka topic "$t.alerts" 6
 scripts/kafka topic "$t.dlq" 1

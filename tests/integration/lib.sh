@@ -19,7 +19,13 @@ note() { echo "-- $*" >&2; }
 
 cleanup() {
   [ -n "$DAEMON_PID" ] && kill -9 "$DAEMON_PID" 2>/dev/null || true
-  if [ -n "${KEEP_WORK:-}" ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
+  if [ -n "${KEEP_WORK:-}" ]; then
+    echo "work directory kept: $WORK (topics it.$NAME-*)" >&2
+  else
+    rm -rf "$WORK"
+    # Each run's topics hold up to hundreds of MiB: leave the broker as it was found.
+    "$ROOT/scripts/kafka" delete "it\\.${NAME}-.*" >/dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 
