@@ -296,23 +296,25 @@ TEST_CASE("GET /api/v1/feed streams committed alerts that match its filters", "[
   REQUIRE(r.status == 200);
   CHECK(r.content_type == "text/event-stream");
   REQUIRE(r.stream);
+  // Once the backlog has arrived, two more alerts are committed; the client leaves when it has
+  // seen the AG1 one.
   struct Sink : approvald::http::StreamSink {
+    approvald::app::AlertFeed& feed;
+    std::int64_t now;
     std::string got;
-    int writes = 0;
+    explicit Sink(approvald::app::AlertFeed& f, std::int64_t n) : feed(f), now(n) {}
     bool write(std::string_view b) override {
       got.append(b);
-      return ++writes < 4;  // the client leaves after a few writes
+      if (b.find("\"n\":1") != std::string_view::npos) {
+        feed.publish({{0, "C3/x/red/1", S::kFiring, 2, "AG2", "alp-42-decision", R"({"n":3})"},
+                      {0, "C4/x/red/1", S::kFiring, 2, "AG1", "alp-42-decision", R"({"n":4})"}},
+                     now);
+      }
+      return true;
     }
-    bool open() const override { return writes < 4; }
-  } sink;
-  std::thread later([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    feed.publish({{0, "C3/x/red/1", S::kFiring, 2, "AG2", "alp-42-decision", R"({"n":3})"},
-                  {0, "C4/x/red/1", S::kFiring, 2, "AG1", "alp-42-decision", R"({"n":4})"}},
-                 now);
-  });
+    bool open() const override { return got.find("\"n\":4") == std::string::npos; }
+  } sink(feed, now);
   r.stream(sink);
-  later.join();
   // The backlog's AG1 alert, then the live one; AG2's are filtered out.
   CHECK_THAT(sink.got, Catch::StartsWith("retry: 2000\n\n"));
   CHECK_THAT(sink.got, Catch::Contains("id: 1\nevent: alert\ndata: {\"n\":1}\n\n"));
