@@ -42,6 +42,7 @@ struct Config {
     int block_cache_mb = 128;
     int write_buffer_mb = 64;
     bool sync = true;
+    int min_free_mb = 128;  // below this much free disk, commits wait (never a full disk)
   } store;
   struct Outbox {
     int max_pending = 100000;  // undelivered messages before the consumer pauses

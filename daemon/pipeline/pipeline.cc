@@ -128,7 +128,7 @@ std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
   }
   auto read = cases_.get_case(partition, case_id);
   if (!read) {
-    w.failed = Error{"case " + case_id + ": " + read.error().message};
+    w.failed = Error{"case " + case_id + ": " + read.error().message, read.error().corrupt};
     return std::nullopt;
   }
   const std::optional<std::string>& bytes = read.value();
