@@ -331,6 +331,7 @@ void Pipeline::settle_case(Work& w, std::int32_t partition, const std::string& c
         break;
     }
   }
+  w.batch.stats.duplicate_conflicts += d.duplicate_conflicts;
   emit(w, partition, d);
   w.loaded[{partition, case_id}] = std::move(d.state);
 }

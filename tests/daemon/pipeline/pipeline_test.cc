@@ -378,3 +378,28 @@ TEST_CASE("a due timer whose stored state does not decode is dropped and counted
   CHECK(b.writes.timers_cleared.size() == 1);
   CHECK(b.writes.cases.empty());  // the damaged bytes are left as they are, never overwritten
 }
+
+TEST_CASE("a repeated event id with other content is counted as a conflict; the first wins",
+          "[pipeline]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  accept_c1(p, store);
+  const auto before = store.cases;
+  // The same event id as accept_c1's event, re-sent with a promise it did not carry, and once
+  // more unchanged.
+  const std::string id =
+      rules::CaseState::decode(store.cases.begin()->second, nullptr)->events.front().event_id;
+  const auto b = ok(p.process(
+      {rec(1, Ev{.type = "accepted",
+                 .when = "2026-09-18T10:02:00+08:00",
+                 .data = R"({"promised":{"working_days":5}})",
+                 .id = id}
+                  .json()),
+       rec(2, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00", .id = id}.json())},
+      ms("2026-09-18T11:00:00+08:00"), kCaughtUp));
+  CHECK(b.stats.duplicates == 2);
+  CHECK(b.stats.duplicate_conflicts == 1);
+  CHECK(b.writes.outbox.empty());
+  store.commit(b.writes);
+  CHECK(store.cases == before);
+}
