@@ -152,7 +152,7 @@ Loaded<rules::RuleSet> load_rules(const std::vector<fs::path>& paths) {
 
 std::size_t print(const rules::Diagnostics& d, std::ostream& err) {
   for (const auto& x : d) err << x.str() << '\n';
-  return d.size();
+  return rules::problem_count(d);
 }
 
 }  // namespace approvald::cli

@@ -44,7 +44,8 @@ Loaded<rules::RulePack> load_pack(const std::filesystem::path& p);
 Loaded<rules::Calendar> load_calendar(const std::filesystem::path& p);
 Loaded<rules::RuleSet> load_rules(const std::vector<std::filesystem::path>& packs);
 
-// Prints diagnostics one per line; returns how many.
+// Prints diagnostics one per line; returns how many problems they stand for (a closing
+// "… and N more" line counts N).
 std::size_t print(const rules::Diagnostics& d, std::ostream& err);
 
 }  // namespace approvald::cli

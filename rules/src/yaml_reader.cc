@@ -101,14 +101,10 @@ void YamlReader::error_at_line(int line, int column, const std::string& message)
     return;
   }
   // One closing line, kept up to date, instead of every further diagnostic.
-  const std::string more = "\xE2\x80\xA6 and " + std::to_string(errors_ - kMaxDiagnosticsPerFile) +
-                           " more errors (only the first " +
-                           std::to_string(kMaxDiagnosticsPerFile) + " are shown)";
-  if (errors_ == kMaxDiagnosticsPerFile + 1) {
-    out_->push_back(Diagnostic{file_, 0, 0, more});
-  } else {
-    out_->at(first_ + kMaxDiagnosticsPerFile).message = more;
-  }
+  if (errors_ == kMaxDiagnosticsPerFile + 1) out_->push_back(Diagnostic{file_, 0, 0, ""});
+  Diagnostic& closing = out_->at(first_ + kMaxDiagnosticsPerFile);
+  closing.omitted = errors_ - kMaxDiagnosticsPerFile;
+  closing.message = more_errors(closing.omitted);
 }
 
 void YamlReader::check_keys(const YAML::Node& map, std::initializer_list<std::string_view> known,

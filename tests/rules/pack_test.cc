@@ -261,3 +261,20 @@ TEST_CASE("an alias repeated does not make the key check exponential", "[pack]")
   const std::string all = errors_of(yaml);
   CHECK_THAT(all, Catch::Contains("unknown key"));
 }
+
+TEST_CASE("combining packs that share many rule ids gives a bounded list", "[pack]") {
+  auto pack = [](const std::string& name) {
+    std::string yaml = "pack: " + name + "\nversion: '1'\nrules:\n";
+    for (int i = 0; i < 300; ++i) {
+      yaml += "  - {id: r" + std::to_string(i) +
+              ", title: t, kind: check, level: red, on: decided, max_count: 1}\n";
+    }
+    return std::get<0>(rules::RulePack::load(yaml, name + ".yaml"));
+  };
+  auto r = rules::RuleSet::combine({pack("a"), pack("b")});
+  REQUIRE(std::holds_alternative<rules::Diagnostics>(r));
+  const auto& d = std::get<rules::Diagnostics>(r);
+  CHECK(d.size() == rules::kMaxDiagnosticsPerFile + 1);
+  CHECK(rules::problem_count(d) == 300);
+  CHECK(d.back().str() == "b: \xE2\x80\xA6 and 200 more errors (only the first 100 are shown)");
+}

@@ -18,9 +18,6 @@ namespace rules {
 // The largest YAML document (pack, calendar, rule test file, configuration) any loader accepts.
 // The largest shipped file is under 40 KB; a file this size is a mistake or an attack.
 inline constexpr std::size_t kMaxYamlBytes = std::size_t{16} << 20;  // 16 MiB
-// Diagnostics kept per file; past it one more line says how many were left out, so that a file
-// with a million mistakes costs a screenful, not a gigabyte.
-inline constexpr std::size_t kMaxDiagnosticsPerFile = 100;
 
 }  // namespace rules
 

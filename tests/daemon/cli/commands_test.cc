@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -263,4 +264,21 @@ TEST_CASE("replay bounds the length of a line and refuses a device as its log", 
   CHECK(approvald::cli::replay(opt, in, out2, err2) == 1);
   CHECK_THAT(err2.str(),
              Catch::Contains("/dev/zero: not a regular file or FIFO (a character device)"));
+}
+
+TEST_CASE("rules check counts every error of a file whose list was cut", "[cli]") {
+  TempDir tmp;
+  std::string text =
+      "calendar: c\nversion: '1'\ntime_zone: Asia/Shanghai\nyears:\n  2026:\n    notice: n\n"
+      "    holidays:\n";
+  for (int i = 0; i < 3000; ++i)
+    text += "      - {name: h" + std::to_string(i) + ", from: 2026-10-01}\n";
+  const auto cal = tmp.write("cal.yaml", text);
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_check({cal.string()}, out, err) == 1);
+  const std::string e = err.str();
+  CHECK(std::count(e.begin(), e.end(), '\n') == 102);  // 100, the closing line, the total
+  CHECK_THAT(e, Catch::EndsWith(cal.string() +
+                                ": \xE2\x80\xA6 and 2899 more errors (only the first 100 are "
+                                "shown)\n2999 errors\n"));
 }
