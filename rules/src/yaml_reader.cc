@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cmath>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "rules/echo.h"
 
@@ -43,7 +42,12 @@ std::optional<YAML::Node> YamlReader::parse(std::string_view text) {
     error_at_line(e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + echo(e.msg));
     return std::nullopt;
   }
-  check_duplicate_keys(doc, "", 0);
+  // A node nested too deep or an alias cycle has said why already.
+  if (check_duplicate_keys(doc, "", 0) > kMaxYamlNodes && ok()) {
+    error_at_line(
+        0, 0,
+        "more than " + std::to_string(kMaxYamlNodes) + " values once its aliases are expanded");
+  }
   if (!ok()) return std::nullopt;
   return doc;
 }
@@ -52,37 +56,56 @@ std::string YamlReader::place(const YAML::Mark& m) const {
   return file_ + ':' + std::to_string(m.line + 1) + ':' + std::to_string(m.column + 1);
 }
 
-void YamlReader::check_duplicate_keys(const YAML::Node& n, const std::string& where, int depth) {
+std::size_t YamlReader::check_duplicate_keys(const YAML::Node& n, const std::string& where,
+                                             int depth) {
   // yaml-cpp keeps every pair of a mapping in document order but answers a lookup with the first
   // one: a second `limit:` would be read as if it were not there.
   constexpr int kMaxDepth = 64;
-  if (!n.IsMap() && !n.IsSequence()) return;
+  constexpr std::size_t kTooMany = kMaxYamlNodes + 1;
+  constexpr std::size_t kInProgress = static_cast<std::size_t>(-1);
+  if (!n.IsMap() && !n.IsSequence()) return 1;
   if (depth > kMaxDepth) {
     error(n, (where.empty() ? std::string("document") : where) + ": nested deeper than " +
                  std::to_string(kMaxDepth) + " levels");
-    return;
+    return kTooMany;
   }
-  // An alias is the node it refers to: visit each node once, so `*a` repeated cannot make the
-  // walk exponential.
-  const std::size_t key = static_cast<std::size_t>(n.Mark().pos);
-  if (!visited_.insert(key).second) return;
+  // An alias is the node it refers to: each node is checked once and its size remembered, so
+  // that `*a` repeated costs nothing here and is still counted at its full size.
+  const auto key = static_cast<std::size_t>(n.Mark().pos);
+  if (const auto it = expanded_.find(key); it != expanded_.end()) {
+    if (it->second == kInProgress) {
+      error(n, (where.empty() ? std::string("document") : where) +
+                   ": an alias refers to a node that contains it");
+      return kTooMany;
+    }
+    return it->second;
+  }
+  expanded_[key] = kInProgress;
+  std::size_t total = 1;
+  const auto add = [&](std::size_t k) { total = std::min(kTooMany, total + k); };
   if (n.IsSequence()) {
     std::size_t i = 0;
-    for (const auto& e : n) check_duplicate_keys(e, index_path(where, i++), depth + 1);
-    return;
-  }
-  std::unordered_map<std::string, YAML::Mark> seen;
-  for (const auto& kv : n) {
-    const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
-    if (kv.first.IsScalar()) {
-      const auto [it, fresh] = seen.emplace(k, kv.first.Mark());
-      if (!fresh) {
-        error(kv.first,
-              path(where, echo(k)) + ": duplicate key (first at " + place(it->second) + ")");
-      }
+    for (const auto& e : n) {
+      add(check_duplicate_keys(e, index_path(where, i++), depth + 1));
+      if (total >= kTooMany) break;
     }
-    check_duplicate_keys(kv.second, path(where, echo(k)), depth + 1);
+  } else {
+    std::unordered_map<std::string, YAML::Mark> seen;
+    for (const auto& kv : n) {
+      const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+      if (kv.first.IsScalar()) {
+        const auto [it, fresh] = seen.emplace(k, kv.first.Mark());
+        if (!fresh) {
+          error(kv.first,
+                path(where, echo(k)) + ": duplicate key (first at " + place(it->second) + ")");
+        }
+      }
+      add(1 + check_duplicate_keys(kv.second, path(where, echo(k)), depth + 1));
+      if (total >= kTooMany) break;
+    }
   }
+  expanded_[key] = total;
+  return total;
 }
 
 void YamlReader::error(const YAML::Node& at, const std::string& message) {

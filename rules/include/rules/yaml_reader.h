@@ -9,15 +9,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "rules/diagnostic.h"
 
 namespace rules {
 
-// The largest YAML document (pack, calendar, rule test file, configuration) any loader accepts.
-// The largest shipped file is under 40 KB; a file this size is a mistake or an attack.
-inline constexpr std::size_t kMaxYamlBytes = std::size_t{16} << 20;  // 16 MiB
+// The largest YAML document (pack, calendar, rule test file, configuration) any loader accepts:
+// 1 MiB, over 100 times the largest shipped file and twice a calendar of every supported year.
+// yaml-cpp spends about 470 bytes per node, so 16 MiB of `[1,1,…]` took 3.9 GB and 35 s.
+inline constexpr std::size_t kMaxYamlBytes = std::size_t{1} << 20;
+// The most values (scalars, keys, lists, mappings) a document may stand for once its aliases are
+// expanded: a 1 MiB file holds fewer than 600,000, while `*a` repeated in nested anchors grows
+// exponentially (the "billion laughs"), and every loader walks the expanded tree.
+inline constexpr std::size_t kMaxYamlNodes = 1'000'000;
 
 }  // namespace rules
 
@@ -57,14 +62,15 @@ class YamlReader {
   std::optional<bool> boolean(const YAML::Node& n, std::string_view what);
 
  private:
-  void check_duplicate_keys(const YAML::Node& n, const std::string& where, int depth);
+  // Reports duplicate keys and returns how many values `n` stands for, aliases expanded.
+  std::size_t check_duplicate_keys(const YAML::Node& n, const std::string& where, int depth);
   std::string place(const YAML::Mark& m) const;  // "file:line:col"
 
   std::string file_;
   Diagnostics* out_;
   std::size_t first_;  // where this file's diagnostics start in *out_
   std::size_t errors_ = 0;
-  std::unordered_set<std::size_t> visited_;  // containers seen by check_duplicate_keys
+  std::unordered_map<std::size_t, std::size_t> expanded_;  // container (by position) -> size
 };
 
 // Whether a YAML scalar spells a number that is not finite: nan, inf, infinity (any case, any

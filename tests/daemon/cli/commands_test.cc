@@ -233,10 +233,10 @@ TEST_CASE("rules check and rules test refuse a file larger than the bound", "[cl
   fs::resize_file(ok, approvald::cli::kMaxFileBytes);  // at the bound: read, then found wrong
   std::ostringstream out, err;
   CHECK(approvald::cli::rules_check({big.string()}, out, err) == 1);
-  CHECK(err.str() == big.string() + ": larger than 16777216 bytes\n1 error\n");
+  CHECK(err.str() == big.string() + ": larger than 1048576 bytes\n1 error\n");
   std::ostringstream out2, err2;
   CHECK(approvald::cli::rules_test({big.string()}, out2, err2) != 0);
-  CHECK_THAT(err2.str(), Catch::Contains(big.string() + ": larger than 16777216 bytes"));
+  CHECK_THAT(err2.str(), Catch::Contains(big.string() + ": larger than 1048576 bytes"));
   std::string why;
   CHECK(approvald::cli::read_file(ok, &why).value_or("").size() == approvald::cli::kMaxFileBytes);
 }

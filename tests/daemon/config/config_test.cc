@@ -37,5 +37,5 @@ TEST_CASE("numeric settings refuse nan and inf by name", "[config]") {
 
 TEST_CASE("the configuration text is bounded", "[config]") {
   const std::string huge = "data_dir: '" + std::string(rules::kMaxYamlBytes, 'x') + "'\n";
-  CHECK(errors_of(huge) == "approvald.yaml: larger than 16777216 bytes\n");
+  CHECK(errors_of(huge) == "approvald.yaml: larger than 1048576 bytes\n");
 }
