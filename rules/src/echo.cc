@@ -56,26 +56,20 @@ std::string echo(std::string_view s, std::size_t max_bytes) {
   while (i < s.size() && out.size() < max_bytes) {
     const auto c = static_cast<unsigned char>(s[i]);
     const std::size_t n = sequence_length(s, i);
-    if (n == 0) {
-      hex_byte(out, c);
-      ++i;
-    } else if (n > 1) {
+    if (n > 1) {
       out.append(s.substr(i, n));
       i += n;
-    } else if (c == '\\') {
-      out += "\\\\";
-      ++i;
-    } else if (c == '\n' || c == '\r' || c == '\t') {
-      out += '\\';
-      out += c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-      ++i;
-    } else if (c < 0x20 || c == 0x7F) {
+      continue;
+    }
+    if (n == 0 || ((c < 0x20 || c == 0x7F) && c != '\n' && c != '\r' && c != '\t')) {
       hex_byte(out, c);
-      ++i;
+    } else if (c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+      out += '\\';
+      out += c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
     } else {
       out += static_cast<char>(c);
-      ++i;
     }
+    ++i;
   }
   if (i < s.size()) out += "\xE2\x80\xA6[cut: " + std::to_string(s.size()) + " bytes]";
   return out;
