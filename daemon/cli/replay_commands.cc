@@ -56,6 +56,11 @@ std::size_t read_events(const std::string& input, std::istream& stdin_stream, st
   std::istream* in = &stdin_stream;
   *opened = true;
   if (input != "-") {
+    if (const auto why = unreadable_event_log(input)) {
+      err << input << ": " << *why << '\n';
+      *opened = false;
+      return 0;
+    }
     file.open(input);
     if (!file) {
       err << input << ": cannot open\n";
@@ -68,8 +73,15 @@ std::size_t read_events(const std::string& input, std::istream& stdin_stream, st
   rules::EventDecoder decoder;
   std::string line;
   std::size_t lineno = 0, rejected = 0;
-  while (std::getline(*in, line)) {
+  bool too_long = false;
+  while (read_line(*in, line, kMaxEventLineBytes, &too_long)) {
     ++lineno;
+    if (too_long) {
+      err << name << ':' << lineno << ": rejected: line longer than " << kMaxEventLineBytes
+          << " bytes\n";
+      ++rejected;
+      continue;
+    }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto d = decoder.decode(line);
     if (auto* e = std::get_if<rules::DecodeError>(&d)) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "rules/echo.h"
 #include "rules/yaml_reader.h"
 
 namespace approvald::config {
@@ -58,9 +59,9 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
     read_string(r, k, "assignment_strategy", "kafka", &c.kafka.assignment_strategy);
     static const std::set<std::string> kStrategies = {"range", "roundrobin", "cooperative-sticky"};
     if (kStrategies.count(c.kafka.assignment_strategy) == 0) {
-      r.error(k["assignment_strategy"], "kafka.assignment_strategy: '" +
-                                            c.kafka.assignment_strategy +
-                                            "' is not range, roundrobin or cooperative-sticky");
+      r.error(k["assignment_strategy"],
+              "kafka.assignment_strategy: " + rules::quoted(c.kafka.assignment_strategy) +
+                  " is not range, roundrobin or cooperative-sticky");
     }
     if (const YAML::Node t = k["topics"]; t.IsDefined() && r.expect_map(t, "kafka.topics")) {
       r.check_keys(t, {"events", "alerts", "dead_letters", "changelog"}, "kafka.topics");
@@ -78,7 +79,8 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
         p.IsDefined() && r.expect_map(p, "kafka.properties")) {
       for (const auto& kv : p) {
         if (!kv.second.IsScalar()) {
-          r.error(kv.second, "kafka.properties." + kv.first.Scalar() + ": must be a plain value");
+          r.error(kv.second,
+                  "kafka.properties." + rules::echo(kv.first.Scalar()) + ": must be a plain value");
         } else {
           c.kafka.properties[kv.first.Scalar()] = kv.second.Scalar();
         }

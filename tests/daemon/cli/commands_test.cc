@@ -1,11 +1,15 @@
 #include "commands.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 
+#include "loaders.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
@@ -199,4 +203,82 @@ TEST_CASE("the sample log exercises every statutory rule", "[cli]") {
   CHECK_THAT(out.str(),
              Catch::Contains(
                  R"("alert_id":"440300-2026-000230/alp-42-decision/red/1","status":"firing")"));
+}
+
+TEST_CASE("rules check refuses what is not a regular file instead of reading it forever", "[cli]") {
+  TempDir tmp;
+  const auto fifo = tmp.path / "fifo.yaml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // nobody writes to it: opening must not wait
+  fs::create_directories(tmp.path / "dir.yaml");
+  std::ostringstream out, err;
+  // /dev/zero ended in std::bad_alloc (exit 134) after eating all memory.
+  CHECK(approvald::cli::rules_check({"/dev/zero", fifo.string()}, out, err) == 1);
+  const std::string e = err.str();
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains("/dev/zero: not a regular file (a character device)"));
+  CHECK_THAT(e, Catch::Contains(fifo.string() + ": not a regular file (a FIFO)"));
+  // A calendar or a pack file that is a directory says so too.
+  approvald::cli::ReplayOptions opt{{kPack}, (tmp.path / "dir.yaml").string(), std::nullopt, "-"};
+  std::istringstream in;
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::replay(opt, in, out2, err2) == 1);
+  CHECK_THAT(err2.str(), Catch::Contains("dir.yaml: not a regular file (a directory)"));
+}
+
+TEST_CASE("rules check and rules test refuse a file larger than the bound", "[cli]") {
+  TempDir tmp;
+  const auto big = tmp.write("big.yaml", "pack: p\n");
+  fs::resize_file(big, approvald::cli::kMaxFileBytes + 1);  // sparse: costs no disk
+  const auto ok = tmp.write("ok.yaml", "calendar: c\n");
+  fs::resize_file(ok, approvald::cli::kMaxFileBytes);  // at the bound: read, then found wrong
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_check({big.string()}, out, err) == 1);
+  CHECK(err.str() == big.string() + ": larger than 1048576 bytes\n1 error\n");
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::rules_test({big.string()}, out2, err2) != 0);
+  CHECK_THAT(err2.str(), Catch::Contains(big.string() + ": larger than 1048576 bytes"));
+  std::string why;
+  CHECK(approvald::cli::read_file(ok, &why).value_or("").size() == approvald::cli::kMaxFileBytes);
+}
+
+TEST_CASE("replay bounds the length of a line and refuses a device as its log", "[cli]") {
+  TempDir tmp;
+  const auto log = tmp.write("events.jsonl",
+                             line("e1", "K1", "received", "2026-02-12T10:00:00+08:00") +
+                                 std::string(approvald::cli::kMaxEventLineBytes + 10, 'x') + "\n" +
+                                 line("e2", "K2", "received", "2026-02-12T10:00:00+08:00"));
+  approvald::cli::ReplayOptions opt{{kPack}, kCalendar, "2026-03-01T00:00:00+08:00", log.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  approvald::cli::replay(opt, in, out, err);
+  INFO(err.str());
+  CHECK_THAT(err.str(),
+             Catch::Contains("events.jsonl:2: rejected: line longer than 1048576 bytes"));
+  CHECK(err.str().size() < 1000);
+  // The lines around it are read as usual.
+  CHECK_THAT(out.str(), Catch::Contains("K1/alp-32-acceptance/red/1"));
+  CHECK_THAT(out.str(), Catch::Contains("K2/alp-32-acceptance/red/1"));
+
+  opt.input = "/dev/zero";
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::replay(opt, in, out2, err2) == 1);
+  CHECK_THAT(err2.str(),
+             Catch::Contains("/dev/zero: not a regular file or FIFO (a character device)"));
+}
+
+TEST_CASE("rules check counts every error of a file whose list was cut", "[cli]") {
+  TempDir tmp;
+  std::string text =
+      "calendar: c\nversion: '1'\ntime_zone: Asia/Shanghai\nyears:\n  2026:\n    notice: n\n"
+      "    holidays:\n";
+  for (int i = 0; i < 3000; ++i)
+    text += "      - {name: h" + std::to_string(i) + ", from: 2026-10-01}\n";
+  const auto cal = tmp.write("cal.yaml", text);
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_check({cal.string()}, out, err) == 1);
+  const std::string e = err.str();
+  CHECK(std::count(e.begin(), e.end(), '\n') == 102);  // 100, the closing line, the total
+  CHECK_THAT(e, Catch::EndsWith(cal.string() +
+                                ": \xE2\x80\xA6 and 2899 more errors (only the first 100 are "
+                                "shown)\n2999 errors\n"));
 }
