@@ -15,6 +15,7 @@
 #include "cli/loaders.h"
 #include "cli/usage.h"
 #include "commands.h"
+#include "config/check.h"
 #include "config/config.h"
 
 namespace {
@@ -47,6 +48,11 @@ std::optional<approvald::config::Config> load_config(const std::string& file) {
   auto c = std::get<approvald::config::Config>(std::move(parsed));
   approvald::config::apply_environment(c, [](const char* n) { return std::getenv(n); });
   return c;
+}
+
+// An --http-listen value checked as the server will bind it, before anything starts.
+CLI::Validator listen_address() {
+  return {[](std::string& s) { return approvald::config::listen_problem(s).value_or(""); }, ""};
 }
 
 }  // namespace
@@ -103,7 +109,7 @@ int main(int argc, char** argv) {
       ->required();
   run->add_option("--data-dir", data_dir, "Overrides data_dir");
   run->add_option("--bootstrap-servers", bootstrap, "Overrides kafka.bootstrap_servers");
-  run->add_option("--http-listen", http_listen, "Overrides http.listen");
+  run->add_option("--http-listen", http_listen, "Overrides http.listen")->check(listen_address());
 
   std::string checked_config;
   auto* config_cmd = app.add_subcommand("config", "Work with the configuration file");
@@ -156,7 +162,8 @@ int main(int argc, char** argv) {
                    "Stop after this many seconds (0: Ctrl-C)")
       ->check(whole_number(INT32_MAX));
   demo->add_option("--http-listen", demo_options.listen, "Where the dashboard is served")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(listen_address());
   demo->add_option("--seed", demo_options.seed, "Seed of the simulation")->check(whole_number());
   demo->add_option("--cases-per-day", demo_options.cases_per_working_day,
                    "Applications per working day, all agencies together")

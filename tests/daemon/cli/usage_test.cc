@@ -55,6 +55,10 @@ TEST_CASE("a negative or malformed number is refused at once, naming the option"
       {{"demo", "--duration", "99999999999"}, "--duration: '99999999999' is not a whole number"},
       {{"demo", "--speed", "-1"}, "--speed: '-1' is not a number of 1 or more"},
       {{"demo", "--cases-per-day", "-1"}, "--cases-per-day: '-1' is not a number of 0 or more"},
+      {{"demo", "--http-listen", "localhost:8080"},
+       "approvald demo: --http-listen: 'localhost:8080': 'localhost' is not an IP address"},
+      {{"run", "--config", "c.yaml", "--http-listen", "127.0.0.1:99999"},
+       "approvald run: --http-listen: '127.0.0.1:99999': the port must be a number from 0 to"},
   };
   for (const auto& c : cases) {
     INFO(c.args[0] << ' ' << c.args[1]);
