@@ -88,8 +88,8 @@ void generate_events(generate::Simulation& sim, kafka::Producer& producer, const
 
 }  // namespace
 
-int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
-         std::ostream& err) {
+int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out, std::ostream& err,
+         std::atomic<bool>* reload) {
   std::vector<std::string> errors;
   if (!(o.speed >= 1 && o.speed <= 1e6)) errors.push_back("--speed: from 1 to 1000000");
   if (o.duration_s < 0) errors.push_back("--duration: 0 (until Ctrl-C) or more seconds");
@@ -187,6 +187,7 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
   RunHooks hooks;
   hooks.wall_ms = [&clock] { return clock(); };
   hooks.mode = "demo";
+  hooks.reload = reload;
   hooks.speed = o.speed;
   hooks.lag = &lag;
   hooks.consumed = &consumed;
@@ -197,6 +198,7 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
         << " times real time (a day in " << std::round(day_s * 10) / 10 << " s)\n"
         << "  in-process Kafka cluster " << cfg.kafka.bootstrap_servers << ", store "
         << cfg.data_dir << (temporary ? " (removed at exit)" : "") << '\n'
+        << "  rule files under " << dir.string() << ": edit them, then SIGHUP applies them\n"
         << "  Ctrl-C stops"
         << (o.duration_s > 0 ? " (or after " + std::to_string(o.duration_s) + " s)" : "")
         << std::endl;

@@ -7,6 +7,7 @@
 
 #include "app/api.h"
 #include "app/dashboard_api.h"
+#include "approvald_version.h"
 #include "dashboard/assets.h"
 
 namespace approvald::app {

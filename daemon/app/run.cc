@@ -15,6 +15,7 @@
 #include "app/routes.h"
 #include "app/rule_mailbox.h"
 #include "app/rule_source.h"
+#include "approvald_version.h"
 #include "base/log.h"
 #include "cli/loaders.h"
 #include "http/server.h"

@@ -85,6 +85,30 @@ tests:
   CHECK_THAT(out2.str(), Catch::Contains("0 passed, 1 failed"));
 }
 
+TEST_CASE("rules test PACKDIR runs the pack's tests, not pack.yaml", "[cli]") {
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_test({kPack}, out, err) == 0);
+  INFO(err.str());
+  CHECK(err.str().empty());
+  CHECK_THAT(out.str(), Catch::Contains("ok    " + kPack + "/tests/"));
+  CHECK_THAT(out.str(), Catch::Contains(" passed, 0 failed\n"));
+
+  // A pack without tests, a directory without test files, and pack.yaml named itself: each said.
+  TempDir tmp;
+  tmp.write("bare/pack.yaml", "pack: p\n");
+  fs::create_directories(tmp.path / "empty");
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::rules_test(
+            {(tmp.path / "bare").string(), (tmp.path / "empty").string(), kPack + "/pack.yaml"},
+            out2, err2) == 1);
+  const std::string e = err2.str();
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains("bare: a pack without tests (no tests/*.yaml)"));
+  CHECK_THAT(e, Catch::Contains("empty: no *.yaml test files"));
+  CHECK_THAT(e, Catch::Contains("pack.yaml: a rule pack, not a rule test file"));
+  CHECK_THAT(out2.str(), Catch::Contains("0 passed, 0 failed, 3 files could not be run"));
+}
+
 TEST_CASE("replay writes alerts in firing order and reports bad lines by number", "[cli]") {
   TempDir tmp;
   const auto log = tmp.write(
@@ -97,7 +121,8 @@ TEST_CASE("replay writes alerts in firing order and reports bad lines by number"
   approvald::cli::ReplayOptions opt{{kPack}, kCalendar, std::nullopt, log.string()};
   std::istringstream in;
   std::ostringstream out, err;
-  REQUIRE(approvald::cli::replay(opt, in, out, err) == 0);
+  // Two rejected lines: the audit saw only part of the log, and says so by its exit code.
+  REQUIRE(approvald::cli::replay(opt, in, out, err) == 1);
   const std::string e = err.str();
   INFO(e);
   CHECK_THAT(e, Catch::Contains("events.jsonl:2: rejected: not valid JSON"));
@@ -120,8 +145,25 @@ TEST_CASE("replay writes alerts in firing order and reports bad lines by number"
 
   opt.until = "2026-11-01T00:00:00+08:00";
   std::ostringstream out2, err2;
-  REQUIRE(approvald::cli::replay(opt, in, out2, err2) == 0);
+  REQUIRE(approvald::cli::replay(opt, in, out2, err2) == 1);
   CHECK_THAT(out2.str(), Catch::Contains("K2/alp-32-acceptance/red/1"));
+}
+
+TEST_CASE("replay exits 0 only when every line was applied or a duplicate", "[cli]") {
+  TempDir tmp;
+  const std::string good = line("e1", "K1", "received", "2026-02-12T10:00:00+08:00");
+  const auto clean = tmp.write("clean.jsonl", good + good);
+  approvald::cli::ReplayOptions opt{{kPack}, kCalendar, std::nullopt, clean.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  CHECK(approvald::cli::replay(opt, in, out, err) == 0);
+  CHECK_THAT(err.str(), Catch::Contains("(1 duplicates, 0 rejected, 0 refused)"));
+
+  opt.input = tmp.write("one-bad.jsonl", good + "{\"schema\":1}\n").string();
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::replay(opt, in, out2, err2) == 1);
+  CHECK_THAT(err2.str(), Catch::Contains("one-bad.jsonl:2: rejected: "));
+  CHECK_THAT(err2.str(), Catch::Contains("replay: 1 events (0 duplicates, 1 rejected, 0 refused)"));
 }
 
 TEST_CASE("replay reads standard input and refuses bad flags", "[cli]") {
