@@ -46,7 +46,17 @@ struct Server::Impl {
     Clock::time_point accepted = Clock::now();
     std::thread thread;
     std::atomic<bool> done{false};
+    // Waiting for a request (no byte of it yet, or its head incomplete) since when: such a
+    // connection may be closed to make room (ADR 0009). Written by the connection's thread only.
+    std::atomic<bool> waiting{true};
+    std::atomic<Clock::rep> waiting_since{Clock::now().time_since_epoch().count()};
+    std::atomic<bool> evicted{false};
     std::array<char, 16384> chunk{};
+
+    void wait_from(Clock::time_point t) {
+      waiting_since = t.time_since_epoch().count();
+      waiting = true;
+    }
 
     // Runs the operation started on this connection's context to its end.
     void run() {
@@ -114,6 +124,7 @@ struct Server::Impl {
     bool first = true;
     while (!stopping) {
       RequestReader reader(options);
+      c.wait_from(first ? c.accepted : Clock::now());
       auto state = reader.step(buffer);
       // A connection's first request has the header deadline from the accept; a later one waits
       // at most the idle timeout for its first byte, then has the header deadline from there.
@@ -131,10 +142,12 @@ struct Server::Impl {
           return;
         }
         state = reader.step(buffer);
+        if (reader.head_done()) c.waiting = false;
         if (!was_started && !first) head_until = Clock::now() + ms(options.header_timeout_ms);
         if (!had_head && reader.head_done())
           body_until = Clock::now() + ms(options.body_timeout_ms);
       }
+      c.waiting = false;
       if (state == RequestReader::State::kFailed) {
         c.write(to_wire(reader.failure(), 11, false, false), options.write_timeout_ms);
         c.close();
@@ -197,6 +210,27 @@ struct Server::Impl {
     return {full, reserved};
   }
 
+  Connection* longest_waiting() {
+    Connection* best = nullptr;
+    for (auto& c : connections) {
+      if (c->done || !c->waiting || c->evicted) continue;
+      if (best == nullptr || c->waiting_since < best->waiting_since) best = c.get();
+    }
+    return best;
+  }
+
+  // Closes a connection through its own context, so on its own thread; if it has started on a
+  // request in the meantime, it is left alone.
+  static void evict(Connection& c) {
+    c.evicted = true;  // not chosen twice
+    asio::post(c.io, [&c] {
+      if (!c.waiting) return;
+      beast::error_code e;
+      c.stream->socket().shutdown(tcp::socket::shutdown_both, e);
+      c.stream->socket().close(e);
+    });
+  }
+
   // Past every share: one 503, written without waiting, and the connection closes.
   static void refuse(tcp::socket& socket) {
     const std::string r = to_wire(error_response(503, "too many connections"), 11, false, false);
@@ -223,11 +257,17 @@ struct Server::Impl {
       std::lock_guard lock(mu);
       const auto [full, reserved] = reap();
       if (full >= options.max_connections) {
-        if (reserved >= options.ops_reserve) {
+        if (reserved < options.ops_reserve) {
+          c->ops_only = true;
+        } else if (Connection* victim = longest_waiting()) {
+          // Every share is taken: connections that send nothing (or their head slowly) must not
+          // keep a new client out, so the one waiting longest makes room.
+          c->ops_only = victim->ops_only;
+          evict(*victim);
+        } else {
           refuse(socket);
           continue;
         }
-        c->ops_only = true;
       }
       c->stream.emplace(std::move(socket));
       auto& conn = *connections.emplace_back(std::move(c));

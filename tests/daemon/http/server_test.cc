@@ -291,13 +291,49 @@ TEST_CASE("past the connection limit, the reserved share still answers health an
                Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("only the operations paths"));
     settle(2);
   }
-  // With the reserve held too, a further connection gets 503 at once.
+  // With the reserve held too, a new client closes the connection waiting longest.
   Client reserved(port);
   settle(3);
-  Client refused(port);
+  {
+    Client c(port);
+    c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    boost::system::error_code ec;
+    CHECK_THAT(c.read_all(ec), Catch::StartsWith("HTTP/1.1 200"));
+  }
+  CHECK(closed_by_server(idle1));
+}
+
+TEST_CASE("when every connection is busy, a further one gets 503 at once", "[http]") {
+  auto o = quick();
+  o.max_connections = 1;
+  o.ops_reserve = 1;
+  std::atomic<bool> release{false};
+  std::atomic<int> busy{0};
+  auto started = approvald::http::Server::start(
+      "127.0.0.1:0",
+      [&](const Request&) {
+        ++busy;  // a slow scrape: the handler holds its connection
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return Response{200, "text/plain", "late"};
+      },
+      o);
+  REQUIRE(started.ok());
+  const auto port = started.value()->port();
+  Client a(port);
+  a.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  for (int i = 0; i < 20000 && busy != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  Client b(port);
+  b.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  for (int i = 0; i < 20000 && busy != 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(busy == 2);
+  Client c(port);
   boost::system::error_code ec;
-  CHECK_THAT(refused.read_all(ec),
+  CHECK_THAT(c.read_all(ec),
              Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("too many connections"));
+  release = true;
+  CHECK_THAT(a.read_until("late"), Catch::Contains("late"));
 }
 
 TEST_CASE("live streams are capped per client address", "[http]") {
