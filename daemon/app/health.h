@@ -21,6 +21,10 @@ struct Health {
   std::atomic<bool> broker_up{false};
   std::atomic<std::size_t> assigned{0};
   std::atomic<double> timer_lateness_s{0};  // real seconds
+  // The store refuses reads or writes (I/O error, corruption, a full disk): the loop retries
+  // and moves nothing on meanwhile.
+  std::atomic<bool> store_reads_failing{false};
+  std::atomic<bool> store_writes_failing{false};
 };
 
 // The readiness verdict as JSON ({"ready":…,"reasons":[…]}); sets *ready.
