@@ -10,11 +10,11 @@
 #include "support/ok.h"
 #include "support/temp_dir.h"
 
-using testing::ok;
 using approvald::app::ApiContext;
 using approvald::app::route;
 using approvald::http::Request;
 using approvald::http::Response;
+using testing::ok;
 
 namespace {
 
@@ -350,7 +350,7 @@ TEST_CASE("every path in docs/openapi.yaml is served with a documented method", 
   CHECK(checked >= 11);
 }
 
-TEST_CASE("an unknown path is 404 whatever the method; 405 names the allowed methods", "[api]") {
+TEST_CASE("an unknown path is 404 whatever the method, 405 names the allowed methods", "[api]") {
   Fixture f;
   const auto ctx = f.context();
   for (const char* method : {"GET", "DELETE", "POST", "PUT", "PATCH"}) {

@@ -365,7 +365,7 @@ TEST_CASE("live streams are capped per client address", "[http]") {
   release = true;
 }
 
-TEST_CASE("an oversized head is 431; HEAD has the headers of GET and no body", "[http]") {
+TEST_CASE("an oversized head is 431, HEAD has the headers of GET and no body", "[http]") {
   ServerOptions o;
   o.max_header_bytes = 1024;
   const auto big =
@@ -413,7 +413,7 @@ TEST_CASE("request smuggling: folded, doubled or conflicting framing and bad Hos
   CHECK_THAT(serve("GET /old HTTP/1.0\r\n\r\n"), Catch::StartsWith("HTTP/1.0 200"));
 }
 
-TEST_CASE("DNS rebinding: only the configured host names; no cross-origin writes; no CORS",
+TEST_CASE("DNS rebinding: only the configured host names, no cross-origin writes, no CORS",
           "[http]") {
   auto req = [](const std::string& method, const std::string& host, const std::string& extra = "") {
     return method + " /x HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 0\r\n" + extra + "\r\n";
