@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <random>
 #include <thread>
 
 #include "app/run.h"
@@ -20,6 +22,18 @@ namespace approvald::app {
 namespace {
 
 namespace fs = std::filesystem;
+
+// 128 random bits as hex, new on every run.
+std::string one_time_token() {
+  std::random_device rd;
+  std::string t;
+  for (int i = 0; i < 4; ++i) {
+    char part[9];
+    std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(rd()));
+    t += part;
+  }
+  return t;
+}
 
 // The simulated clock: `start` at the moment the demo began, running `speed` times real time.
 class SimClock {
@@ -148,6 +162,18 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
   cfg.store.sync = false;
   cfg.store.block_cache_mb = 64;
   cfg.http.listen = o.listen;
+  // PUT /api/v1/rules takes a token made for this run only, printed below.
+  const std::string token = one_time_token();
+  cfg.http.rules_token_file = (dir / "rules.token").string();
+  {
+    std::ofstream f(cfg.http.rules_token_file, std::ios::trunc);
+    f << token << '\n';
+    if (!f) {
+      err << "demo: cannot write " << cfg.http.rules_token_file << '\n';
+      return 1;
+    }
+  }
+  fs::permissions(cfg.http.rules_token_file, fs::perms::owner_read | fs::perms::owner_write);
 
   const SimClock clock(start->at.time_since_epoch().count(), o.speed);
   sim_options.seed = o.seed;
@@ -199,6 +225,8 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
         << "  in-process Kafka cluster " << cfg.kafka.bootstrap_servers << ", store "
         << cfg.data_dir << (temporary ? " (removed at exit)" : "") << '\n'
         << "  rule files under " << dir.string() << ": edit them, then SIGHUP applies them\n"
+        << "  PUT /api/v1/rules takes this run's one-time token: Authorization: Bearer " << token
+        << '\n'
         << "  Ctrl-C stops"
         << (o.duration_s > 0 ? " (or after " + std::to_string(o.duration_s) + " s)" : "")
         << std::endl;

@@ -309,9 +309,11 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                        std::chrono::milliseconds(30000),
                        &feed,
                        hooks.mode,
-                       hooks.speed};
-  auto server = http::Server::start(cfg.http.listen,
-                                    [&api](const http::Request& r) { return route(api, r); });
+                       hooks.speed,
+                       cfg.http.access_tokens_file};
+  auto server = http::Server::start(
+      cfg.http.listen, [&api](const http::Request& r) { return route(api, r); },
+      server_options(cfg.http));
   if (!server) {
     log::error("cannot start the HTTP server", {{"error", server.error().message}});
     return 1;

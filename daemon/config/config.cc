@@ -124,10 +124,36 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
     read_int(r, o, "max_pending", "outbox", 100, 100000000, &c.outbox.max_pending);
   }
   if (const YAML::Node h = root["http"]; h.IsDefined() && r.expect_map(h, "http")) {
-    r.check_keys(h, {"listen", "rules_token_file"}, "http");
+    r.check_keys(h,
+                 {"listen", "rules_token_file", "access_tokens_file", "allowed_hosts",
+                  "cors_origins", "max_connections", "ops_reserve", "max_streams_per_client",
+                  "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms"},
+                 "http");
     read_string(r, h, "listen", "http", &c.http.listen);
     read_string(r, h, "rules_token_file", "http", &c.http.rules_token_file);
     c.http.rules_token_file = resolve(base, c.http.rules_token_file);
+    read_string(r, h, "access_tokens_file", "http", &c.http.access_tokens_file);
+    c.http.access_tokens_file = resolve(base, c.http.access_tokens_file);
+    auto names = [&](const char* key, std::vector<std::string>* out) {
+      const YAML::Node n = h[key];
+      if (!n.IsDefined() || !r.expect_sequence(n, std::string("http.") + key)) return;
+      for (std::size_t i = 0; i < n.size(); ++i) {
+        if (n[i].IsScalar() && !n[i].Scalar().empty()) {
+          out->push_back(n[i].Scalar());
+        } else {
+          r.error(n[i], rules::detail::index_path(std::string("http.") + key, i) +
+                            ": must be a non-empty string");
+        }
+      }
+    };
+    names("allowed_hosts", &c.http.allowed_hosts);
+    names("cors_origins", &c.http.cors_origins);
+    read_int(r, h, "max_connections", "http", 1, 100000, &c.http.max_connections);
+    read_int(r, h, "ops_reserve", "http", 1, 10000, &c.http.ops_reserve);
+    read_int(r, h, "max_streams_per_client", "http", 1, 10000, &c.http.max_streams_per_client);
+    read_int(r, h, "header_timeout_ms", "http", 10, 3600000, &c.http.header_timeout_ms);
+    read_int(r, h, "body_timeout_ms", "http", 10, 3600000, &c.http.body_timeout_ms);
+    read_int(r, h, "idle_timeout_ms", "http", 10, 3600000, &c.http.idle_timeout_ms);
   }
   if (!r.ok()) return diags;
   return c;
