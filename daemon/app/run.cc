@@ -346,6 +346,10 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     }
   }
   std::int64_t next_gauges_ms = 0;
+  constexpr std::int64_t kRejoinAfterMs = 30000;
+  bool held_partitions = false;
+  std::int64_t unassigned_since_ms = 0;
+  std::int64_t rejoin_after_ms = kRejoinAfterMs;
   // How often a changed partition's changelog gets a checkpoint. Alerts wait for the next one
   // (ADR 0007), so this bounds their extra latency; each costs the relay one round trip, so one
   // per batch would throttle it.
@@ -549,6 +553,24 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       next_gauges_ms = real_now + 2000;
       health.broker_up = consumer->probe_broker(500);
       health.assigned = consumer->assigned().size();
+      // A consumer that held partitions, lost them (its group session timed out during a broker
+      // outage) and has not been given any back for a while although the broker answers: join
+      // again. Backed off, so that an instance left without partitions by a larger group only
+      // re-joins rarely.
+      if (!consumer->assigned().empty()) {
+        held_partitions = true;
+        unassigned_since_ms = 0;
+        rejoin_after_ms = kRejoinAfterMs;
+      } else if (held_partitions && health.broker_up) {
+        if (unassigned_since_ms == 0) unassigned_since_ms = real_now;
+        if (real_now - unassigned_since_ms >= rejoin_after_ms) {
+          log::warn("no partitions assigned although the broker answers; joining the group again",
+                    {{"unassigned_s", std::to_string((real_now - unassigned_since_ms) / 1000)}});
+          consumer->resubscribe();
+          unassigned_since_ms = real_now;
+          rejoin_after_ms = std::min<std::int64_t>(rejoin_after_ms * 2, 3600 * 1000);
+        }
+      }
       double lateness = 0;
       std::int64_t total_lag = 0;
       for (std::int32_t p : pipe.partitions()) {

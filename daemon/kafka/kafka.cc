@@ -188,6 +188,14 @@ bool Consumer::probe_broker(int timeout_ms) {
   return broker_up_;
 }
 
+void Consumer::resubscribe() {
+  rd_kafka_unsubscribe(impl_->rk);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, impl_->topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(impl_->rk, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+}
+
 void Consumer::close() { rd_kafka_consumer_close(impl_->rk); }
 
 // ---------------------------------------------------------------------------------------------

@@ -58,6 +58,10 @@ class Consumer {
   // Asks the cluster for metadata (at most `timeout_ms`): refreshes broker_up() even when no
   // message is flowing.
   bool probe_broker(int timeout_ms);
+  // Leaves the subscription and subscribes again: a consumer whose group session timed out
+  // (a broker outage longer than session.timeout.ms) can stay unassigned for ever with static
+  // membership (librdkafka 2.0); a fresh subscription makes it join again.
+  void resubscribe();
   // Leaves the group (static members keep their assignment until the session times out).
   void close();
 
