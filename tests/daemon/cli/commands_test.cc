@@ -200,3 +200,24 @@ TEST_CASE("the sample log exercises every statutory rule", "[cli]") {
              Catch::Contains(
                  R"("alert_id":"440300-2026-000230/alp-42-decision/red/1","status":"firing")"));
 }
+
+TEST_CASE("replay's rejection lines are bounded and escaped: no terminal escape reaches stderr",
+          "[cli]") {
+  TempDir tmp;
+  const std::string type = "\\u001b]0;owned\\u0007\\u001b[2J" + std::string(500 * 1024, 'x');
+  const auto log = tmp.write(
+      "events.jsonl",
+      R"({"schema":"approval.event/v1","event_id":"e1","case_id":"C1","type":")" + type +
+          R"(","occurred_at":"2026-03-10T09:00:00+08:00","agency":"A","item":"I"})" + "\n");
+  approvald::cli::ReplayOptions opt{{kPack}, kCalendar, std::nullopt, log.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  (void)approvald::cli::replay(opt, in, out, err);
+  const std::string e = err.str();
+  const std::string first = e.substr(0, e.find('\n'));
+  CHECK_THAT(first,
+             Catch::Contains(R"(rejected: type: unknown event type '\x1b]0;owned\x07\x1b[2Jxxx)"));
+  CHECK_THAT(first, Catch::Contains("…[cut, "));
+  CHECK(first.size() < 600);
+  CHECK(e.find('\x1b') == std::string::npos);
+}
