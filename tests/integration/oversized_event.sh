@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A hostile or careless producer cannot silence a partition: events whose `type` is a 500 KB and a
+# 2 MB string (the events topic accepts 3 MB messages; the dead-letter topic keeps the broker's
+# 1 MB default) become bounded dead letters — reason cut, first KiB of the payload, its size and
+# SHA-256 digest — and the dead letters and alerts after them, in the same and other partitions,
+# still arrive; the outbox drains and /readyz stays ready.
+TEST_NAME=oversized
+source "$(dirname "$0")/lib.sh"
+kcat_ok
+TOPIC_CONFIG=max.message.bytes=3000000 "$ROOT/scripts/kafka" topic "$EVENTS" 3
+"$ROOT/scripts/kafka" topic "$ALERTS" 3
+"$ROOT/scripts/kafka" topic "$DLQ" 1
+TOPIC_CONFIG=cleanup.policy=compact "$ROOT/scripts/kafka" topic "$CHANGELOG" 3
+write_config
+
+# huge_event CASE BYTES: a JSON event whose type is BYTES long and starts with a terminal escape.
+huge_event() {
+  printf '{"schema":"approval.event/v1","event_id":"%s","case_id":"%s","type":"\\u001b[2J' "$1" "$1"
+  head -c "$2" /dev/zero | tr '\0' x
+  printf '","occurred_at":"2026-03-03T09:00:00+08:00","agency":"A","item":"I"}'
+}
+good() { printf '{"schema":"approval.event/v1","event_id":"%s","case_id":"%s","type":"decided","occurred_at":"2026-03-03T09:00:00+08:00","agency":"A","item":"I","data":{"outcome":"approved"}}' "$1" "$1"; }
+# to PARTITION KEY FILE: one message, exactly the file's bytes, to one partition.
+to() { kcat -b "$BROKER" -t "$EVENTS" -P -p "$1" -k "$2" -X message.max.bytes=3000000 "$3"; }
+
+huge_event BIG1 512000 > "$WORK/big1.json"
+huge_event BIG2 2097152 > "$WORK/big2.json"
+to 0 BIG1 "$WORK/big1.json"
+to 1 BIG2 "$WORK/big2.json"
+printf '{oops' > "$WORK/bad.json"
+for p in 0 1 2; do
+  to "$p" "BAD$p" "$WORK/bad.json"
+  good "G$p" > "$WORK/g$p.json" && to "$p" "G$p" "$WORK/g$p.json"
+done
+start_daemon
+port=$(http_port)
+has_all() { [ "$(consume "$DLQ" | wc -l)" -ge 5 ] && [ "$(consume "$ALERTS" | wc -l)" -ge 3 ]; }
+wait_for 120 "5 dead letters and 3 alerts" has_all
+
+kcat -b "$BROKER" -t "$DLQ" -C -e -q -f '%k\t%h\t%S\n' > "$WORK/dlq.tsv"
+check_big() {  # key, file
+  local line size sum
+  line=$(grep -P "^$1\t" "$WORK/dlq.tsv") || fail "no dead letter for $1"
+  size=$(stat -c %s "$2")
+  sum=$(sha256sum "$2" | cut -d' ' -f1)
+  grep -q "approvald.payload.truncated=true" <<<"$line" || fail "$1: not marked truncated"
+  grep -q "approvald.payload.size=$size" <<<"$line" || fail "$1: no size $size in: ${line:0:2000}"
+  grep -q "approvald.payload.sha256=$sum" <<<"$line" || fail "$1: no digest $sum"
+  grep -q "approvald.reason=type: unknown event type '\\\\x1b\[2Jxxx.*…\[cut, " <<<"$line" \
+    || fail "$1: reason not escaped and cut: ${line:0:600}"
+  [ "$(cut -f3 <<<"$line")" -le 1024 ] || fail "$1: payload not cut to 1 KiB"
+  [ ${#line} -lt 4096 ] || fail "$1: dead letter of ${#line} bytes"
+}
+check_big BIG1 "$WORK/big1.json"
+check_big BIG2 "$WORK/big2.json"
+for p in 0 1 2; do grep -qP "^BAD$p\t.*approvald.reason=not valid JSON" "$WORK/dlq.tsv" || fail "no dead letter for BAD$p"; done
+[ "$(consume "$ALERTS" | jq -r 'select(.rule_id == "proc-decision-without-acceptance") | .case_id' | sort | tr '\n' ' ')" = "G0 G1 G2 " ] \
+  || fail "the alerts behind the oversized events did not all arrive"
+
+# Nothing left behind, nothing stalled, nothing refused for good.
+drained() {
+  curl -s "127.0.0.1:$port/metrics" > "$WORK/metrics.txt"
+  grep -q '^approvald_outbox_depth 0$' "$WORK/metrics.txt"
+}
+wait_for 30 "an empty outbox" drained
+grep -q '^approvald_relay_permanent_failures_total' "$WORK/metrics.txt" && fail "a permanent failure was counted"
+! grep -q '^approvald_relay_stalled{.*} 1' "$WORK/metrics.txt" || fail "a partition is stalled"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$port/readyz")" = 200 ] || fail "/readyz is not 200"
+# The escape in the type never reaches the log raw.
+! grep -q $'\x1b' "$WORK/daemon.log" || fail "a raw escape in the log"
+stop_daemon
+echo "ok: 500 KB and 2 MB events dead-lettered in bounded form; later dead letters and alerts arrived"
