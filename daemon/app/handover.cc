@@ -22,7 +22,9 @@ std::uint64_t max_epoch(const std::vector<pipeline::ChangelogRecord>& records) {
 
 Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
   const std::string part = std::to_string(p);
-  std::optional<ports::PartitionMark> local = store_.mark(p);
+  auto read = store_.mark(p);
+  if (!read) return read.error();  // never "no local state": that would rebuild over it
+  std::optional<ports::PartitionMark> local = read.take();
   auto tail = reader_.read(topic_, p, kTailRecords, kTailTimeoutMs);
   if (!tail) return tail.error();
   const std::uint64_t seen = max_epoch(tail.value());
@@ -78,7 +80,8 @@ void Handover::revoke(std::int32_t p, int timeout_ms) {
 }
 
 void Handover::disown(std::int32_t p) {
-  if (store_.outbox_count(p) == 0) return;
+  // Unknown (a failed read) is treated like "holds entries": dropping is what disown is for.
+  if (const auto n = store_.outbox_count(p); n && n.value() == 0) return;
   log::warn(
       "another instance owns a partition this store holds undelivered entries for: dropping it",
       {{"partition", std::to_string(p)}});

@@ -25,6 +25,10 @@ struct Health {
   // broker refuses, or a barrier waits — alerts are not reaching the topic.
   std::atomic<std::size_t> stalled_partitions{0};
   std::atomic<std::int64_t> outbox_head_age_ms{0};  // the longest wait among them
+  // The store refuses reads or writes (I/O error, corruption, a full disk): the loop retries
+  // and moves nothing on meanwhile.
+  std::atomic<bool> store_reads_failing{false};
+  std::atomic<bool> store_writes_failing{false};
 };
 
 // The readiness verdict as JSON ({"ready":…,"reasons":[…]}); sets *ready.

@@ -92,16 +92,24 @@ http::Response list_alerts(const ApiContext& ctx, const http::Request& req) {
   return {200, "application/json", std::move(body), {}};
 }
 
+// A store read that failed: the answer is "unavailable", never "not found" or an empty list.
+http::Response store_unavailable(const Error& e) {
+  return json_error(503, "the store could not be read: " + e.message);
+}
+
 http::Response get_case(const ApiContext& ctx, const std::string& id) {
   if (id.empty() || id.size() > 128 || id.find('/') != std::string::npos) {
     return json_error(400, "case id: 1 to 128 characters, no '/'");
   }
   // The owning partition is not known from the id alone: ask each partition with a mark.
-  for (const auto& [p, m] : ctx.store.marks()) {
+  const auto held = ctx.store.marks();
+  if (!held) return store_unavailable(held.error());
+  for (const auto& [p, m] : held.value()) {
     const auto bytes = ctx.store.get_case(p, id);
-    if (!bytes) continue;
+    if (!bytes) return store_unavailable(bytes.error());
+    if (!bytes.value()) continue;
     std::string why;
-    const auto s = rules::CaseState::decode(*bytes, &why);
+    const auto s = rules::CaseState::decode(*bytes.value(), &why);
     if (!s) return json_error(500, "stored case state unreadable: " + why);
     return {200, "application/json", case_json(*s, *ctx.engines.get(), ctx.wall_ms()), {}};
   }
@@ -125,9 +133,12 @@ json::object version_json(const store::RuleVersion& v) {
 http::Response list_rules(const ApiContext& ctx) {
   json::object o;
   const auto current = ctx.store.current_rules();
-  if (current) o["current"] = version_json(*current);
+  if (!current) return store_unavailable(current.error());
+  if (current.value()) o["current"] = version_json(*current.value());
+  const auto versions = ctx.store.rule_history();
+  if (!versions) return store_unavailable(versions.error());
   json::array history;
-  for (const auto& v : ctx.store.rule_history()) history.push_back(version_json(v));
+  for (const auto& v : versions.value()) history.push_back(version_json(v));
   o["history"] = std::move(history);
   return {200, "application/json", json::serialize(o), {}};
 }
@@ -194,9 +205,11 @@ http::Response put_rules(const ApiContext& ctx, const http::Request& req) {
   const auto* o = body.if_object();
   if (o == nullptr)
     return json_error(400, "body: must be a JSON object with packs and/or calendar");
-  const auto current = ctx.store.current_rules();
-  if (!current) return json_error(503, "no rule version in force yet");
-  store::RuleVersion v = *current;
+  const auto in_force = ctx.store.current_rules();
+  if (!in_force) return store_unavailable(in_force.error());
+  if (!in_force.value()) return json_error(503, "no rule version in force yet");
+  const store::RuleVersion& current = *in_force.value();
+  store::RuleVersion v = current;
   std::vector<std::string> errors;
   for (const auto& [key, value] : *o) {
     if (key != "packs" && key != "calendar") {
@@ -240,8 +253,8 @@ http::Response put_rules(const ApiContext& ctx, const http::Request& req) {
     e["diagnostics"] = std::move(list);
     return {422, "application/json", json::serialize(e), {}};
   }
-  if (same_sources(v, *current)) {
-    json::object r = version_json(*current);
+  if (same_sources(v, current)) {
+    json::object r = version_json(current);
     r["unchanged"] = true;
     return {200, "application/json", json::serialize(r), {}};
   }
@@ -259,7 +272,9 @@ http::Response put_rules(const ApiContext& ctx, const http::Request& req) {
   } catch (const std::future_error&) {
   }
   if (!n) return json_error(503, n.error().message);
-  for (const auto& h : ctx.store.rule_history()) {
+  const auto versions = ctx.store.rule_history();
+  if (!versions) return store_unavailable(versions.error());
+  for (const auto& h : versions.value()) {
     if (h.number == n.value())
       return {200, "application/json", json::serialize(version_json(h)), {}};
   }
@@ -294,8 +309,10 @@ class Params {
   std::vector<std::string> errors_;
 };
 
-ServiceInfo service_info(const ApiContext& ctx) {
-  return ServiceInfo{APPROVALD_VERSION_STRING, ctx.mode, ctx.speed, ctx.store.current_rules()};
+Result<ServiceInfo> service_info(const ApiContext& ctx) {
+  auto current = ctx.store.current_rules();
+  if (!current) return current.error();
+  return ServiceInfo{APPROVALD_VERSION_STRING, ctx.mode, ctx.speed, current.take()};
 }
 
 int offset_of(const ApiContext& ctx) { return ctx.engines.get()->calendar().offset_minutes(); }
@@ -308,9 +325,12 @@ http::Response overview(const ApiContext& ctx, const http::Request& req) {
   const int off = offset_of(ctx);
   const rules::Date today = rules::local_date(rules::Timestamp{rules::Millis{now}}, off);
   const auto hours = ctx.feed != nullptr ? ctx.feed->hourly(now, 24) : std::vector<HourCount>{};
+  const auto info = service_info(ctx);
+  if (!info) return store_unavailable(info.error());
+  const auto rows = ctx.store.performance(today - 29, today);
+  if (!rows) return store_unavailable(rows.error());
   return {200, "application/json",
-          overview_json(ctx.store.tallies(), ctx.store.performance(today - 29, today), hours,
-                        service_info(ctx), now, off)};
+          overview_json(ctx.store.tallies(), rows.value(), hours, info.value(), now, off)};
 }
 
 // GET /api/v1/performance?from=&to=&by=agency|item&agency=
@@ -334,9 +354,10 @@ http::Response performance(const ApiContext& ctx, const http::Request& req) {
   const std::string by = params.has("by") ? params.get("by") : "agency";
   if (by != "agency" && by != "item") params.error("by: '" + by + "' is not one of agency, item");
   if (!params.errors().empty()) return json_errors("bad query parameters", params.errors());
+  const auto rows = ctx.store.performance(from, to);
+  if (!rows) return store_unavailable(rows.error());
   return {200, "application/json",
-          performance_json(ctx.store.performance(from, to), by == "item", params.get("agency"),
-                           from, to)};
+          performance_json(rows.value(), by == "item", params.get("agency"), from, to)};
 }
 
 // GET /api/v1/feed?agency=&level=&rule=&after=: Server-Sent Events, one `alert` event per alert
@@ -421,6 +442,8 @@ std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready) {
     reasons.emplace_back("outbox not advancing on " + std::to_string(h.stalled_partitions) +
                          " partition(s) for " + std::to_string(h.outbox_head_age_ms / 1000) + " s");
   }
+  if (h.store_reads_failing) reasons.emplace_back("store reads failing");
+  if (h.store_writes_failing) reasons.emplace_back("store writes failing");
   *ready = reasons.empty();
   json::object o;
   o["ready"] = *ready;

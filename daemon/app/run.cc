@@ -40,18 +40,55 @@ std::string diagnostics_text(const rules::Diagnostics& d) {
   return s;
 }
 
-// Commits a write set, retrying with backoff: nothing moves on until it is durable.
-bool commit(store::Store& store, const ports::WriteSet& w, const std::atomic<bool>& stop) {
-  int backoff_ms = 100;
-  while (true) {
-    const auto s = store.commit(w);
-    if (s) return true;
-    log::error("store commit failed; retrying", {{"error", s.error().message}});
-    if (stop) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
-    backoff_ms = std::min(backoff_ms * 2, 5000);
+// Runs store operations until they succeed, backing off: a failed read or write moves nothing
+// on (no offset, no timer, nothing overwritten), and a read that failed is never taken for
+// absence. Meanwhile the loop counts as alive (/healthz) but not ready (/readyz), and each
+// failure is logged and counted. A full disk or a passing I/O error heals without a restart.
+class StoreRetry {
+ public:
+  StoreRetry(Health& health, metrics::Metrics& metrics, const std::atomic<bool>& stop)
+      : health_(health), metrics_(metrics), stop_(stop) {}
+
+  // The value of a read; none only when the daemon stops first.
+  template <typename F>
+  auto read(F&& op, const char* what) {
+    return retry(std::forward<F>(op), what, false, health_.store_reads_failing);
   }
-}
+  // False only when the daemon stops before the write succeeded.
+  template <typename F>
+  bool write(F&& op, const char* what) {
+    return retry(std::forward<F>(op), what, true, health_.store_writes_failing).has_value();
+  }
+  bool commit(store::Store& store, const ports::WriteSet& w) {
+    return write([&] { return store.commit(w); }, "store commit failed");
+  }
+
+ private:
+  template <typename F>
+  auto retry(F&& op, const char* what, bool write, std::atomic<bool>& failing)
+      -> std::optional<std::decay_t<decltype(op().value())>> {
+    int backoff_ms = 100;
+    while (true) {
+      auto r = op();
+      if (r) {
+        failing = false;
+        return r.take();
+      }
+      failing = true;
+      metrics_.store_error(write ? "write" : "read");
+      log::error(std::string(what) + "; retrying",
+                 {{"error", r.error().message}, {"retry_in_ms", std::to_string(backoff_ms)}});
+      if (stop_) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      health_.loop_ms = real_ms();
+      backoff_ms = std::min(backoff_ms * 2, 5000);
+    }
+  }
+
+  Health& health_;
+  metrics::Metrics& metrics_;
+  const std::atomic<bool>& stop_;
+};
 
 }  // namespace
 
@@ -76,7 +113,14 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   // are applied again on SIGHUP (docs/operations.md).
   const rules::EngineOptions engine_options{
       static_cast<std::size_t>(cfg.engine.max_events_per_case)};
-  auto current = store->current_rules();
+  auto in_force = store->current_rules();
+  if (!in_force) {
+    // Seeding over a version that could not be read would silently replace the rules in force.
+    log::error("cannot read the rule version in force; refusing to start",
+               {{"error", in_force.error().message}});
+    return 1;
+  }
+  std::optional<store::RuleVersion> current = in_force.take();
   if (!current) {
     auto files = read_rule_files(cfg);
     if (auto* d = std::get_if<rules::Diagnostics>(&files)) {
@@ -92,7 +136,13 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       log::error("cannot store the rules", {{"error", n.error().message}});
       return 1;
     }
-    current = store->current_rules();
+    auto seeded = store->current_rules();
+    if (!seeded || !seeded.value()) {
+      log::error("cannot read back the seeded rule version",
+                 {{"error", seeded ? "absent" : seeded.error().message}});
+      return 1;
+    }
+    current = seeded.take();
   } else if (auto files = read_rule_files(cfg);
              std::holds_alternative<store::RuleVersion>(files) &&
              !same_sources(std::get<store::RuleVersion>(files), *current)) {
@@ -156,6 +206,9 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   }
   std::optional<Handover> handover;
   if (changelog) handover.emplace(*store, pipe, relay, *reader, cfg.kafka.changelog_topic);
+  Health health;
+  health.loop_ms = real_ms();
+  StoreRetry retry(health, metrics, stop);
   // Whose outbox the relay delivers. With the changelog: only partitions assigned now (another
   // owner's would otherwise reach the topics after it). Without: every partition this store has
   // held, as one instance owns them all.
@@ -171,7 +224,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         std::map<std::int32_t, std::int64_t> offsets;
         if (handover && first_assignment) {
           const std::set<std::int32_t> mine(ps.begin(), ps.end());
-          for (const auto& [p, m] : store->marks()) {
+          const auto held = retry.read([&] { return store->marks(); }, "cannot read the marks");
+          for (const auto& [p, m] : held.value_or(std::map<std::int32_t, ports::PartitionMark>{})) {
             if (mine.count(p) == 0) handover->disown(p);
           }
         }
@@ -188,7 +242,9 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
             }
             m = taken.value();
           } else {
-            m = store->mark(p);
+            auto read = retry.read([&] { return store->mark(p); }, "cannot read a partition mark");
+            if (!read) continue;  // stopping
+            m = *read;
             pipe.assign(p, m);
           }
           relay_partitions.insert(p);
@@ -217,13 +273,18 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   }
   auto consumer = consumer_r.take();
 
-  Health health;
-  health.loop_ms = real_ms();
   RuleMailbox mailbox;  // before the server: PUT /api/v1/rules waits on it
   AlertFeed feed;
   // The dashboard's hourly counts start from what the alert index holds.
   const std::int64_t seeded_at = wall();
-  store->for_each_alert([&](const ports::AlertIndexEntry& e) { feed.seed(e, seeded_at); });
+  if (auto seeded =
+          store->for_each_alert([&](const ports::AlertIndexEntry& e) { feed.seed(e, seeded_at); });
+      !seeded) {
+    // Only the dashboard's hourly counts start short; supervision itself is unaffected.
+    metrics.store_error("read");
+    log::error("cannot read the alert index; the dashboard's hourly counts start incomplete",
+               {{"error", seeded.error().message}});
+  }
   const ApiContext api{*store,
                        engines,
                        metrics,
@@ -252,9 +313,22 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   // Outbox depth: counted once at start, then kept by adding what commits write and subtracting
   // what the broker acknowledged (a count scan per turn would wade through deleted entries).
   std::size_t outbox_depth = 0;
-  for (const auto& [p, m] : store->marks()) {
-    outbox_depth += store->outbox_count(p);
-    if (!changelog) relay_partitions.insert(p);  // one instance: all it holds is its to deliver
+  {
+    auto held = store->marks();
+    if (!held) {
+      log::error("cannot read the partition marks; refusing to start",
+                 {{"error", held.error().message}});
+      return 1;
+    }
+    for (const auto& [p, m] : held.value()) {
+      auto n = store->outbox_count(p);
+      if (!n) {
+        log::error("cannot read the outbox; refusing to start", {{"error", n.error().message}});
+        return 1;
+      }
+      outbox_depth += n.value();
+      if (!changelog) relay_partitions.insert(p);  // one instance: all it holds is its to deliver
+    }
   }
   std::int64_t next_gauges_ms = 0;
   std::map<std::int32_t, std::int64_t> stall_logged_ms;  // one error line a minute per partition
@@ -291,7 +365,15 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     std::size_t cases = 0;
     for (std::int32_t p : pipe.partitions()) {
       std::vector<std::string> ids;
-      store->for_each_case(p, [&](std::string_view id, std::string_view) { ids.emplace_back(id); });
+      // Re-evaluating only the cases a failed scan happened to reach would leave the rest under
+      // the old rules without a word: refuse the version instead (it is stored but the caller
+      // hears the error; the next SIGHUP or PUT re-evaluates).
+      if (auto scanned = store->for_each_case(
+              p, [&](std::string_view id, std::string_view) { ids.emplace_back(id); });
+          !scanned) {
+        metrics.store_error("read");
+        return scanned.error();
+      }
       const auto m = pipe.mark(p);
       const std::int64_t sup =
           pipe.supervision_ms(p, now, consumer->caught_up(p, m ? m->next_offset : 0));
@@ -299,11 +381,14 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         const std::vector<std::string> chunk(
             ids.begin() + static_cast<std::ptrdiff_t>(i),
             ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
-        auto batch = pipe.reevaluate(p, chunk, sup);
-        if (!commit(*store, batch.writes, stop)) return Error{"stopped while re-evaluating"};
-        outbox_depth += batch.writes.outbox.size();
-        feed.publish(batch.writes.alerts, now);
-        metrics.record(batch.stats);
+        auto batch = retry.read([&] { return pipe.reevaluate(p, chunk, sup); },
+                                "cannot read cases to re-evaluate");
+        if (!batch || !retry.commit(*store, batch->writes)) {
+          return Error{"stopped while re-evaluating"};
+        }
+        outbox_depth += batch->writes.outbox.size();
+        feed.publish(batch->writes.alerts, now);
+        metrics.record(batch->stats);
       }
       cases += ids.size();
     }
@@ -320,7 +405,14 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       return;
     }
     auto v = std::get<store::RuleVersion>(std::move(files));
-    if (same_sources(v, *store->current_rules())) {
+    const auto stored = store->current_rules();
+    if (!stored || !stored.value()) {
+      metrics.store_error("read");
+      log::error("reload refused: cannot read the rule version in force; the running rules stay",
+                 {{"error", stored ? "absent" : stored.error().message}});
+      return;
+    }
+    if (same_sources(v, *stored.value())) {
       log::info("reload: the rule files are unchanged");
       return;
     }
@@ -351,33 +443,61 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     ports::WriteSet turn;
     std::map<std::int32_t, std::int64_t> offsets;
     if (!records.empty()) {
-      auto batch = pipe.process(records, now, [&](std::int32_t p) {
-        const auto m = pipe.mark(p);
-        return consumer->caught_up(p, m ? m->next_offset : 0);
-      });
-      for (const auto& [p, m] : batch.writes.marks) offsets[p] = m.next_offset;
-      metrics.record(batch.stats);
-      turn.merge(std::move(batch.writes));
+      // The same records again after a failed read: the pipeline is as it was before them.
+      auto batch = retry.read(
+          [&] {
+            return pipe.process(records, now, [&](std::int32_t p) {
+              const auto m = pipe.mark(p);
+              return consumer->caught_up(p, m ? m->next_offset : 0);
+            });
+          },
+          "cannot read the cases of a batch");
+      if (!batch) break;  // stopping
+      for (const auto& [p, m] : batch->writes.marks) offsets[p] = m.next_offset;
+      metrics.record(batch->stats);
+      turn.merge(std::move(batch->writes));
     }
     if (!turn.empty()) {
       // Timers read from the store must see this batch's writes: commit before looking.
-      if (!commit(*store, turn, stop)) break;
+      if (!retry.commit(*store, turn)) break;
       outbox_depth += turn.outbox.size();
       feed.publish(turn.alerts, now);
       turn = {};
     }
+    bool timers_read = true;  // every partition's due timers and their cases were read
     for (std::int32_t p : pipe.partitions()) {
       const auto m = pipe.mark(p);
       const std::int64_t sup =
           pipe.supervision_ms(p, now, consumer->caught_up(p, m ? m->next_offset : 0));
-      auto due = store->due_timers(p, sup, 1000);
-      if (due.empty()) continue;
-      auto batch = pipe.fire(p, due, sup);
-      metrics.record(batch.stats);
-      turn.merge(std::move(batch.writes));
+      // A timer that cannot be read is late, never forgotten: it stays in the index.
+      const auto due = store->due_timers(p, sup, 1000);
+      if (!due) {
+        timers_read = false;
+        metrics.store_error("read");
+        log::error("cannot read due timers; trying again next turn",
+                   {{"partition", std::to_string(p)}, {"error", due.error().message}});
+        continue;
+      }
+      if (due.value().empty()) continue;
+      auto batch = pipe.fire(p, due.value(), sup);
+      if (!batch) {
+        timers_read = false;
+        metrics.store_error("read");
+        log::error("cannot read the cases of due timers; trying again next turn",
+                   {{"partition", std::to_string(p)}, {"error", batch.error().message}});
+        continue;
+      }
+      if (batch.value().stats.unreadable_timer_cases > 0) {
+        log::error("due timers dropped: their cases' stored states do not decode",
+                   {{"partition", std::to_string(p)},
+                    {"timers", std::to_string(batch.value().stats.unreadable_timer_cases)}});
+      }
+      metrics.record(batch.value().stats);
+      turn.merge(std::move(batch.value().writes));
     }
+    health.store_reads_failing = !timers_read;
     if (!turn.empty()) {
-      if (!commit(*store, turn, stop)) break;
+      if (!retry.commit(*store, turn)) break;
       outbox_depth += turn.outbox.size();
       feed.publish(turn.alerts, now);
     }
@@ -398,7 +518,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       next_checkpoint_ms = real_now + kCheckpointEveryMs;
       const ports::WriteSet checkpoints = all_checkpoints();
       if (!checkpoints.empty()) {
-        if (!commit(*store, checkpoints, stop)) break;
+        if (!retry.commit(*store, checkpoints)) break;
         outbox_depth += checkpoints.outbox.size();
       }
     }
@@ -418,9 +538,12 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         metrics.consumer_lag(p, lag);
         total_lag += std::max<std::int64_t>(0, lag);
         const std::int64_t sup = pipe.supervision_ms(p, now, consumer->caught_up(p, next));
-        if (const auto earliest = store->earliest_timer(p); earliest && *earliest < sup) {
-          lateness =
-              std::max(lateness, static_cast<double>(sup - *earliest) / 1000.0 / hooks.speed);
+        const auto earliest = store->earliest_timer(p);
+        if (!earliest) {
+          metrics.store_error("read");
+        } else if (earliest.value() && *earliest.value() < sup) {
+          lateness = std::max(lateness,
+                              static_cast<double>(sup - *earliest.value()) / 1000.0 / hooks.speed);
         }
       }
       health.timer_lateness_s = lateness;

@@ -39,7 +39,12 @@ int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, st
   auto store = open_store(data_dir, true, err);
   if (!store) return 1;
   if (what == DumpWhat::kMarks) {
-    for (const auto& [p, m] : store->marks()) {
+    const auto marks = store->marks();
+    if (!marks) {
+      err << marks.error().message << '\n';
+      return 1;
+    }
+    for (const auto& [p, m] : marks.value()) {
       out << "mark\t" << p << '\t' << m.next_offset << '\n';
     }
     return 0;
@@ -53,7 +58,8 @@ int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, st
   }
   std::vector<std::string> lines;
   int bad = 0;
-  store->for_all_cases([&](std::int32_t partition, std::string_view id, std::string_view bytes) {
+  const auto scanned = store->for_all_cases([&](std::int32_t partition, std::string_view id,
+                                                std::string_view bytes) {
     std::string why;
     const auto s = rules::CaseState::decode(bytes, &why);
     if (!s) {
@@ -77,6 +83,11 @@ int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, st
     line += "\tstatus:" + std::to_string(s->status);
     lines.push_back(std::move(line));
   });
+  if (!scanned) {
+    // A partial dump must not pass for the whole store.
+    err << scanned.error().message << '\n';
+    return 1;
+  }
   std::sort(lines.begin(), lines.end());
   for (const auto& l : lines) out << l << '\n';
   return bad == 0 ? 0 : 1;
@@ -85,8 +96,14 @@ int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, st
 int list_rules(const std::string& data_dir, std::ostream& out, std::ostream& err) {
   auto store = open_store(data_dir, true, err);
   if (!store) return 1;
-  const auto current = store->current_rules();
-  for (const auto& v : store->rule_history()) {
+  const auto in_force_read = store->current_rules();
+  const auto history = store->rule_history();
+  if (!in_force_read || !history) {
+    err << (in_force_read ? history.error() : in_force_read.error()).message << '\n';
+    return 1;
+  }
+  const auto& current = in_force_read.value();
+  for (const auto& v : history.value()) {
     const bool in_force = current && current->number == v.number;
     out << (in_force ? "* " : "  ") << "version " << v.number << "  "
         << rules::format_rfc3339(rules::Timestamp{rules::Millis{v.applied_ms}}, 0) << "  "
@@ -115,8 +132,13 @@ int apply_rules(const std::string& data_dir, const std::vector<std::string>& pac
     return 1;
   }
   auto v = std::get<store::RuleVersion>(std::move(files));
-  if (const auto cur = store->current_rules(); cur && same_sources(*cur, v)) {
-    out << "unchanged: version " << cur->number << " already holds these files\n";
+  const auto cur = store->current_rules();
+  if (!cur) {
+    err << cur.error().message << '\n';
+    return 1;
+  }
+  if (cur.value() && same_sources(*cur.value(), v)) {
+    out << "unchanged: version " << cur.value()->number << " already holds these files\n";
     return 0;
   }
   v.applied_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

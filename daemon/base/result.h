@@ -2,6 +2,7 @@
 // Result the caller must look at, never an exception on the data path.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -33,5 +34,11 @@ class [[nodiscard]] Result {
 struct Ok {};
 using Status = Result<Ok>;
 inline Status ok_status() { return Ok{}; }
+
+// A lookup's three answers: found (a value), not found (an empty optional) or failed (an Error).
+// A failed read is never taken for absence: a case read as "new" after an I/O error would be
+// overwritten and its timer cleared.
+template <typename T>
+using Lookup = Result<std::optional<T>>;
 
 }  // namespace approvald

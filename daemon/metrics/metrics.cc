@@ -122,6 +122,15 @@ struct Metrics::Impl {
                            .Name("process_resident_memory_bytes")
                            .Help("Resident memory size in bytes")
                            .Register(*registry);
+  Family<Counter>& store_errors = prometheus::BuildCounter()
+                                      .Name("approvald_store_errors_total")
+                                      .Help("Failed store reads and writes (each retried), by op")
+                                      .Register(*registry);
+  Family<Counter>& unreadable = prometheus::BuildCounter()
+                                    .Name("approvald_timer_cases_unreadable_total")
+                                    .Help("Due timers dropped because their case's stored state "
+                                          "does not decode")
+                                    .Register(*registry);
   std::map<std::string, std::array<Gauge*, 3>> agency_gauges;
   Gauge* rules_g = nullptr;
   Histogram* batch_h = nullptr;
@@ -146,6 +155,9 @@ Metrics::Metrics(const std::string& version, const std::string& rules_id,
   impl_->compaction.Add({});
   impl_->assigned.Add({});
   impl_->timers.Add({});
+  impl_->store_errors.Add({{"op", "read"}});
+  impl_->store_errors.Add({{"op", "write"}});
+  impl_->unreadable.Add({});
 }
 
 Metrics::~Metrics() = default;
@@ -177,6 +189,9 @@ void Metrics::record(const pipeline::Stats& s) {
         .Increment();
   }
   if (s.timers_fired > 0) impl_->timers.Add({}).Increment(static_cast<double>(s.timers_fired));
+  if (s.unreadable_timer_cases > 0) {
+    impl_->unreadable.Add({}).Increment(static_cast<double>(s.unreadable_timer_cases));
+  }
   for (std::int64_t ms : s.event_lag_ms) impl_->lag_h->Observe(static_cast<double>(ms) / 1000.0);
 }
 
@@ -224,6 +239,11 @@ void Metrics::memory(const std::map<std::string, std::uint64_t>& store_bytes,
     impl_->store_memory.Add({{"kind", kind}}).Set(static_cast<double>(bytes));
   }
   impl_->rss.Add({}).Set(static_cast<double>(rss_bytes));
+}
+
+void Metrics::store_error(const std::string& op) {
+  std::lock_guard lock(impl_->mu);
+  impl_->store_errors.Add({{"op", op}}).Increment();
 }
 
 void Metrics::assigned_partitions(std::size_t n) {

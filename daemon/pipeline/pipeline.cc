@@ -42,6 +42,7 @@ struct Pipeline::Work {
     ports::PerfCounts perf;
   };
   std::map<std::pair<std::int32_t, std::string>, Before> before;
+  std::optional<Error> failed;  // a read failed: the batch is void
 };
 
 namespace {
@@ -134,7 +135,12 @@ std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
     w.loaded.erase(it);
     return s;
   }
-  const auto bytes = cases_.get_case(partition, case_id);
+  auto read = cases_.get_case(partition, case_id);
+  if (!read) {
+    w.failed = Error{"case " + case_id + ": " + read.error().message};
+    return std::nullopt;
+  }
+  const std::optional<std::string>& bytes = read.value();
   if (!bytes) {
     w.before.try_emplace(key);
     return rules::CaseState{};
@@ -304,6 +310,7 @@ void Pipeline::settle_case(Work& w, std::int32_t partition, const std::string& c
                            std::int64_t now_ms) {
   std::string why;
   auto state = load(w, partition, case_id, &why);
+  if (w.failed) return;
   if (!state) {
     // A stored state that cannot be read is a disk or version problem; the events wait in the
     // dead-letter topic rather than overwrite it.
@@ -340,9 +347,19 @@ void Pipeline::settle_case(Work& w, std::int32_t partition, const std::string& c
   w.loaded[{partition, case_id}] = std::move(d.state);
 }
 
-Batch Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms,
-                        const std::function<bool(std::int32_t)>& caught_up) {
+Result<Batch> Pipeline::conclude(Work& w, std::map<std::int32_t, ports::PartitionMark> marks_before,
+                                 std::set<std::int32_t> unchecked_before) {
+  if (!w.failed) return std::move(w.batch);
+  marks_ = std::move(marks_before);
+  unchecked_ = std::move(unchecked_before);
+  return *w.failed;
+}
+
+Result<Batch> Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms,
+                                const std::function<bool(std::int32_t)>& caught_up) {
   Work w;
+  auto marks_before = marks_;
+  auto unchecked_before = unchecked_;
   rules::EventDecoder decoder;
   // Valid events grouped by (partition, case), in the order cases first appear.
   struct Group {
@@ -397,6 +414,7 @@ Batch Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms
   for (auto& [key, g] : groups) {
     const std::int64_t now = supervision_ms(key.first, wall_ms, caught_up(key.first));
     settle_case(w, key.first, key.second, std::move(g.records), std::move(g.events), now);
+    if (w.failed) return conclude(w, std::move(marks_before), std::move(unchecked_before));
   }
   std::vector<std::int32_t> touched;
   touched.reserve(records.size());
@@ -405,12 +423,15 @@ Batch Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms
   return std::move(w.batch);
 }
 
-Batch Pipeline::reevaluate(std::int32_t partition, const std::vector<std::string>& case_ids,
-                           std::int64_t now_ms) {
+Result<Batch> Pipeline::reevaluate(std::int32_t partition, const std::vector<std::string>& case_ids,
+                                   std::int64_t now_ms) {
   Work w;
+  auto marks_before = marks_;
+  auto unchecked_before = unchecked_;
   for (const std::string& id : case_ids) {
     std::string why;
     auto state = load(w, partition, id, &why);
+    if (w.failed) return conclude(w, std::move(marks_before), std::move(unchecked_before));
     if (!state || state->case_id.empty()) continue;
     rules::Decision d = engine_->reevaluate(std::move(*state), ts(now_ms));
     emit(w, partition, d);
@@ -421,14 +442,19 @@ Batch Pipeline::reevaluate(std::int32_t partition, const std::vector<std::string
   return std::move(w.batch);
 }
 
-Batch Pipeline::fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
-                     std::int64_t now_ms) {
+Result<Batch> Pipeline::fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
+                             std::int64_t now_ms) {
   Work w;
+  auto marks_before = marks_;
+  auto unchecked_before = unchecked_;
   for (const ports::TimerEntry& t : due) {
     std::string why;
     auto state = load(w, partition, t.case_id, &why);
+    // A failed read keeps the timer: it fires once the store answers again.
+    if (w.failed) return conclude(w, std::move(marks_before), std::move(unchecked_before));
+    if (!state) w.batch.stats.unreadable_timer_cases++;
     if (!state || !state->wakeup || ms(*state->wakeup) != t.due_ms) {
-      // No case, an unreadable one, or the case was re-armed: the index entry is stale.
+      // No case, an undecodable one, or the case was re-armed: the index entry is stale.
       w.batch.writes.timers_cleared.push_back(t);
       if (state) w.loaded[{partition, t.case_id}] = std::move(*state);
       continue;

@@ -60,6 +60,9 @@ struct Stats {
   std::uint64_t alerts_firing = 0;
   std::uint64_t alerts_resolved = 0;
   std::uint64_t timers_fired = 0;
+  // Due timers whose case's stored state does not decode: the timer is dropped (it would fire
+  // again every turn) and this counts it, loudly, for the operator.
+  std::uint64_t unreadable_timer_cases = 0;
   std::vector<rules::Alert> alerts;        // every transition of the batch, for metrics and logs
   std::vector<std::int64_t> event_lag_ms;  // record timestamp − occurred_at, per applied event
 };
@@ -92,13 +95,16 @@ class Pipeline {
   std::int64_t supervision_ms(std::int32_t partition, std::int64_t wall_ms, bool caught_up) const;
 
   // Processes one poll batch. `caught_up(partition)` tells whether the partition had no backlog.
-  Batch process(const std::vector<Record>& records, std::int64_t wall_ms,
-                const std::function<bool(std::int32_t)>& caught_up);
+  // A case that could not be read (an I/O error, not absence) fails the whole batch and leaves
+  // the pipeline as it was, so the caller can retry the same records later: nothing is
+  // overwritten and no mark moves. The same holds for reevaluate() and fire().
+  Result<Batch> process(const std::vector<Record>& records, std::int64_t wall_ms,
+                        const std::function<bool(std::int32_t)>& caught_up);
 
   // Re-evaluates cases with the current engine (after a rule or calendar change): due dates are
   // recomputed, alerts fire, resolve or are retracted as the new rules say, timers move.
-  Batch reevaluate(std::int32_t partition, const std::vector<std::string>& case_ids,
-                   std::int64_t now_ms);
+  Result<Batch> reevaluate(std::int32_t partition, const std::vector<std::string>& case_ids,
+                           std::int64_t now_ms);
 
   // Replaces an assigned partition's state with what its changelog recovered (another instance
   // owned it since): case states, their timers and counts, the alert index and the mark. The
@@ -112,8 +118,8 @@ class Pipeline {
   Batch checkpoint(std::int32_t partition);
 
   // Fires timers that fell due on a partition at supervision time `now_ms`.
-  Batch fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
-             std::int64_t now_ms);
+  Result<Batch> fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
+                     std::int64_t now_ms);
 
  private:
   struct Work;
@@ -126,8 +132,14 @@ class Pipeline {
   void finish(Work& w, const std::vector<std::int32_t>& partitions);
   void dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
                    std::int64_t wall_ms);
+  // The case's state (empty for a new case), or none when its stored bytes do not decode (`why`
+  // says why). A failed read sets w.failed and returns none: the caller stops there.
   std::optional<rules::CaseState> load(Work& w, std::int32_t partition, const std::string& case_id,
                                        std::string* why);
+  // Ends a batch that may have failed: the batch, or the error with the pipeline's marks put
+  // back as they were before it.
+  Result<Batch> conclude(Work& w, std::map<std::int32_t, ports::PartitionMark> marks_before,
+                         std::set<std::int32_t> unchecked_before);
 
   std::shared_ptr<const rules::Engine> engine_;
   ports::CaseReader& cases_;

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.h"
+
 namespace approvald::ports {
 
 // Where a partition stands, stored with the data it describes.
@@ -136,11 +138,12 @@ struct WriteSet {
   }
 };
 
-// Read access the pipeline needs; the RocksDB store and test fakes implement it.
+// Read access the pipeline needs; the RocksDB store and test fakes implement it. A case that
+// is not stored is an empty optional; a read that failed is an Error, never absence.
 class CaseReader {
  public:
   virtual ~CaseReader() = default;
-  virtual std::optional<std::string> get_case(std::int32_t partition, std::string_view case_id) = 0;
+  virtual Lookup<std::string> get_case(std::int32_t partition, std::string_view case_id) = 0;
 };
 
 }  // namespace approvald::ports

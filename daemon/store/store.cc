@@ -158,6 +158,7 @@ struct Store::Impl {
   // instead of at the partition's first key, so they do not wade through the tombstones of fired
   // timers (RocksDB keeps them until compaction). Lowered by commits that arm earlier timers.
   std::map<std::int32_t, std::int64_t> timer_floor;
+  bool write_failed = false;  // the last commit failed: resume before the next
   // The stored per-agency counts, mirrored so that a commit adds to them without reading and a
   // gauge or dashboard reads them without a scan.
   mutable std::mutex tally_mu;
@@ -204,6 +205,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   db.write_buffer_manager = impl->write_buffers;
   db.max_background_jobs = 2;
   db.keep_log_file_num = 5;
+  if (options.env != nullptr) db.env = options.env;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = impl->cache;
@@ -267,24 +269,29 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
-std::optional<std::string> Store::get_case(std::int32_t partition, std::string_view case_id) {
+Lookup<std::string> Store::get_case(std::int32_t partition, std::string_view case_id) {
   std::string value;
   const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kCases],
                                 case_key(partition, case_id), &value);
-  if (!s.ok()) return std::nullopt;
-  return value;
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return from(s, "reading a case of partition " + std::to_string(partition));
+  return std::optional<std::string>(std::move(value));
 }
 
-std::optional<ports::PartitionMark> Store::mark(std::int32_t partition) {
+Lookup<ports::PartitionMark> Store::mark(std::int32_t partition) {
   std::string value;
   const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kMarks],
                                 partition_prefix(partition), &value);
-  if (!s.ok()) return std::nullopt;
-  return decode_mark(value);
+  const std::string what = "the mark of partition " + std::to_string(partition);
+  if (s.IsNotFound()) return std::optional<ports::PartitionMark>();
+  if (!s.ok()) return from(s, "reading " + what);
+  auto m = decode_mark(value);
+  if (!m) return Error{what + " is corrupt (" + std::to_string(value.size()) + " bytes)"};
+  return m;
 }
 
-void Store::scan(std::size_t cf, std::int32_t partition,
-                 const std::function<bool(std::string_view, std::string_view)>& fn) {
+Status Store::scan(std::size_t cf, std::int32_t partition,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) {
   const std::string begin = partition_prefix(partition);
   const std::string end = prefix_end(begin);
   rocksdb::Slice upper(end);
@@ -294,13 +301,15 @@ void Store::scan(std::size_t cf, std::int32_t partition,
   for (it->Seek(begin); it->Valid(); it->Next()) {
     if (!fn(std::string_view(it->key().data(), it->key().size()),
             std::string_view(it->value().data(), it->value().size()))) {
-      break;
+      return ok_status();
     }
   }
+  if (!it->status().ok()) return from(it->status(), "scanning partition " + std::to_string(partition));
+  return ok_status();
 }
 
-std::vector<ports::TimerEntry> Store::due_timers(std::int32_t partition, std::int64_t upto_ms,
-                                                 std::size_t limit) {
+Result<std::vector<ports::TimerEntry>> Store::due_timers(std::int32_t partition,
+                                                         std::int64_t upto_ms, std::size_t limit) {
   std::vector<ports::TimerEntry> out;
   const std::string begin = timer_key(partition, impl_->floor(partition), "");
   std::string end = partition_prefix(partition);
@@ -314,6 +323,10 @@ std::vector<ports::TimerEntry> Store::due_timers(std::int32_t partition, std::in
     out.push_back(ports::TimerEntry{partition, from_order_preserving(get_be64(k.substr(4, 8))),
                                     std::string(k.substr(12))});
   }
+  // A read that failed part-way must not lower the floor past timers it did not see.
+  if (!it->status().ok()) {
+    return from(it->status(), "reading the timers of partition " + std::to_string(partition));
+  }
   // Nothing live lies below the first timer found, or below `upto_ms` if none was.
   if (impl_->floor(partition) < upto_ms || !out.empty()) {
     impl_->timer_floor[partition] = out.empty() ? upto_ms + 1 : out.front().due_ms;
@@ -321,7 +334,7 @@ std::vector<ports::TimerEntry> Store::due_timers(std::int32_t partition, std::in
   return out;
 }
 
-std::optional<std::int64_t> Store::earliest_timer(std::int32_t partition) {
+Lookup<std::int64_t> Store::earliest_timer(std::int32_t partition) {
   const std::string begin = timer_key(partition, impl_->floor(partition), "");
   const std::string end = prefix_end(partition_prefix(partition));
   rocksdb::Slice upper(end);
@@ -329,14 +342,21 @@ std::optional<std::int64_t> Store::earliest_timer(std::int32_t partition) {
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[kTimers]));
   it->Seek(begin);
-  if (!it->Valid()) return std::nullopt;
-  return from_order_preserving(
-      get_be64(std::string_view(it->key().data(), it->key().size()).substr(4, 8)));
+  if (!it->Valid()) {
+    if (!it->status().ok()) {
+      return from(it->status(), "reading the timers of partition " + std::to_string(partition));
+    }
+    return std::optional<std::int64_t>();
+  }
+  return std::optional<std::int64_t>(from_order_preserving(
+      get_be64(std::string_view(it->key().data(), it->key().size()).substr(4, 8))));
 }
 
 std::size_t Store::timer_count(std::int32_t partition) {
   std::size_t n = 0;
-  scan(kTimers, partition, [&](std::string_view, std::string_view) { return ++n, true; });
+  // A diagnostic count (tests, dump): a failed scan counts what it saw.
+  scan(kTimers, partition, [&](std::string_view, std::string_view) { return ++n, true; })
+      .ok();
   return n;
 }
 
@@ -367,9 +387,10 @@ std::uint64_t Store::estimated_timers() {
   return n;
 }
 
-std::size_t Store::outbox_count(std::int32_t partition) {
+Result<std::size_t> Store::outbox_count(std::int32_t partition) {
   std::size_t n = 0;
-  scan(kOutbox, partition, [&](std::string_view, std::string_view) { return ++n, true; });
+  auto s = scan(kOutbox, partition, [&](std::string_view, std::string_view) { return ++n, true; });
+  if (!s) return s.error();
   return n;
 }
 
@@ -385,6 +406,18 @@ Status Store::delete_outbox(const std::vector<std::pair<std::int32_t, std::uint6
 }
 
 Status Store::commit(const ports::WriteSet& w) {
+  // After a failed write RocksDB refuses further writes until it has recovered: from a full disk
+  // it recovers by itself once space is freed (the caller's retries then succeed); for other
+  // recoverable errors each retry asks it to resume. A hard I/O error on the log is not
+  // recoverable in place: the retries keep failing, loudly, until the daemon is restarted.
+  if (impl_->write_failed) {
+    const auto resumed = impl_->db->Resume();
+    // Busy: RocksDB is already recovering by itself (a full disk); the write below tells.
+    if (!resumed.ok() && !resumed.IsBusy()) {
+      return from(resumed, "resuming writes after a failed one");
+    }
+    impl_->write_failed = false;
+  }
   rocksdb::WriteBatch batch;
   // A partition rebuilt from the changelog: its old state goes first, in the same batch.
   for (std::int32_t p : w.resets) {
@@ -444,8 +477,14 @@ Status Store::commit(const ports::WriteSet& w) {
     const std::string k = perf_key(p, day, agency, item);
     ports::PerfCounts c;
     std::string old;
-    if (!reset(p) && impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kMarks], k, &old).ok()) {
-      c = decode_perf(old);
+    if (!reset(p)) {
+      // A row that cannot be read must fail the commit, not restart the row from zero.
+      const auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kMarks], k, &old);
+      if (got.ok()) {
+        c = decode_perf(old);
+      } else if (!got.IsNotFound()) {
+        return from(got, "reading a performance row");
+      }
     }
     c += change;
     if (c.zero()) {
@@ -458,7 +497,10 @@ Status Store::commit(const ports::WriteSet& w) {
     batch.Put(impl_->cfs[kMarks], partition_prefix(partition), encode_mark(m));
   }
   const auto s = impl_->db->Write(impl_->write, &batch);
-  if (!s.ok()) return from(s, "committing a batch");
+  if (!s.ok()) {
+    impl_->write_failed = true;
+    return from(s, "committing a batch");
+  }
   std::lock_guard lock(impl_->tally_mu);
   std::erase_if(impl_->tallies, [&](const auto& kv) { return reset(kv.first.first); });
   for (auto& [key, t] : tallies) impl_->tallies[key] = t;
@@ -471,9 +513,11 @@ std::map<ports::TallyKey, ports::CaseTally> Store::tallies() const {
   return impl_->tallies;
 }
 
-std::vector<PerfRow> Store::performance(std::int32_t from_day, std::int32_t to_day) {
+Result<std::vector<PerfRow>> Store::performance(std::int32_t from_day, std::int32_t to_day) {
   std::map<std::pair<std::string, std::string>, ports::PerfCounts> sum;
-  for (const auto& [p, m] : marks()) {
+  const auto held = marks();
+  if (!held) return held.error();
+  for (const auto& [p, m] : held.value()) {
     const std::string begin = perf_day_prefix(p, from_day);
     const std::string end = perf_day_prefix(p, to_day + 1);
     std::unique_ptr<rocksdb::Iterator> it(
@@ -486,6 +530,7 @@ std::vector<PerfRow> Store::performance(std::int32_t from_day, std::int32_t to_d
       sum[{std::string(rest.substr(0, zero)), std::string(rest.substr(zero + 1))}] +=
           decode_perf(std::string_view(it->value().data(), it->value().size()));
     }
+    if (!it->status().ok()) return from(it->status(), "reading the performance table");
   }
   std::vector<PerfRow> rows;
   rows.reserve(sum.size());
@@ -493,7 +538,7 @@ std::vector<PerfRow> Store::performance(std::int32_t from_day, std::int32_t to_d
   return rows;
 }
 
-void Store::for_each_alert(const std::function<void(const ports::AlertIndexEntry&)>& fn) {
+Status Store::for_each_alert(const std::function<void(const ports::AlertIndexEntry&)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kAlertIndex]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -505,6 +550,8 @@ void Store::for_each_alert(const std::function<void(const ports::AlertIndexEntry
     a.alert_id = std::string(k.substr(4));
     fn(a);
   }
+  if (!it->status().ok()) return from(it->status(), "reading the alert index");
+  return ok_status();
 }
 
 AlertPage Store::alerts(const AlertQuery& q) {
@@ -617,33 +664,38 @@ std::string version_key(std::uint64_t n) {
 
 }  // namespace
 
-std::optional<RuleVersion> Store::current_rules() {
+Lookup<RuleVersion> Store::current_rules() {
   std::string current;
-  if (!impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kRules], "current", &current).ok()) {
-    return std::nullopt;
-  }
+  auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kRules], "current", &current);
+  if (s.IsNotFound()) return std::optional<RuleVersion>();  // a new store: nothing in force yet
+  if (!s.ok()) return from(s, "reading which rule version is in force");
   std::string value;
-  if (!impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kRules], current, &value).ok()) {
-    return std::nullopt;
-  }
-  return decode_rules(value);
+  s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kRules], current, &value);
+  // "current" names a version that must exist: its absence is damage, not a new store.
+  if (!s.ok()) return from(s, "reading the rule version in force");
+  auto v = decode_rules(value);
+  if (!v) return Error{"the rule version in force is corrupt"};
+  return v;
 }
 
-std::vector<RuleVersion> Store::rule_history() {
+Result<std::vector<RuleVersion>> Store::rule_history() {
   std::vector<RuleVersion> out;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kRules]));
   for (it->Seek("version/"); it->Valid() && it->key().starts_with("version/"); it->Next()) {
-    if (auto v = decode_rules(std::string_view(it->value().data(), it->value().size()))) {
-      out.push_back(std::move(*v));
-    }
+    auto v = decode_rules(std::string_view(it->value().data(), it->value().size()));
+    if (!v) return Error{"rule version " + std::to_string(out.size() + 1) + " is corrupt"};
+    out.push_back(std::move(*v));
   }
+  if (!it->status().ok()) return from(it->status(), "reading the rule history");
   return out;
 }
 
 Result<std::uint64_t> Store::apply_rules(RuleVersion v) {
+  // A history that cannot be read must not make this "version 1" over the real one.
   const auto history = rule_history();
-  v.number = history.empty() ? 1 : history.back().number + 1;
+  if (!history) return history.error();
+  v.number = history.value().empty() ? 1 : history.value().back().number + 1;
   const std::string key = version_key(v.number);
   rocksdb::WriteBatch batch;
   batch.Put(impl_->cfs[kRules], key, encode_rules(v));
@@ -653,7 +705,7 @@ Result<std::uint64_t> Store::apply_rules(RuleVersion v) {
   return v.number;
 }
 
-std::map<std::int32_t, ports::PartitionMark> Store::marks() {
+Result<std::map<std::int32_t, ports::PartitionMark>> Store::marks() {
   std::map<std::int32_t, ports::PartitionMark> out;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kMarks]));
@@ -666,14 +718,18 @@ std::map<std::int32_t, ports::PartitionMark> Store::marks() {
       continue;
     }
     const auto p = static_cast<std::int32_t>(get_be32(k));
-    const auto m = decode_mark(std::string_view(it->value().data(), it->value().size()));
-    if (k.size() == 4 && m) out[p] = *m;
+    if (k.size() == 4) {
+      const auto m = decode_mark(std::string_view(it->value().data(), it->value().size()));
+      if (!m) return Error{"the mark of partition " + std::to_string(p) + " is corrupt"};
+      out[p] = *m;
+    }
     it->Seek(prefix_end(partition_prefix(p)));
   }
+  if (!it->status().ok()) return from(it->status(), "reading the partition marks");
   return out;
 }
 
-void Store::for_all_cases(
+Status Store::for_all_cases(
     const std::function<void(std::int32_t, std::string_view, std::string_view)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kCases]));
@@ -683,6 +739,8 @@ void Store::for_all_cases(
     fn(static_cast<std::int32_t>(get_be32(k)), k.substr(4),
        std::string_view(it->value().data(), it->value().size()));
   }
+  if (!it->status().ok()) return from(it->status(), "reading the cases");
+  return ok_status();
 }
 
 Store::Memory Store::memory() {

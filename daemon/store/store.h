@@ -16,6 +16,10 @@
 #include "base/result.h"
 #include "ports/write_set.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace approvald::store {
 
 struct StoreOptions {
@@ -26,6 +30,8 @@ struct StoreOptions {
       true;  // fsync the WAL on every commit (false: survive a process crash, not power loss)
   bool wal = true;         // never off in production: the WAL is the only durable log of a commit
   bool read_only = false;  // inspect a store another process has open (a snapshot at open)
+  // The file system under the store; null is the machine's. Tests put a fault-injecting one here.
+  rocksdb::Env* env = nullptr;
 };
 
 // A version of the rules in force: the pack and calendar sources, exactly as validated.
@@ -72,13 +78,15 @@ class Store final : public ports::CaseReader {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  std::optional<std::string> get_case(std::int32_t partition, std::string_view case_id) override;
-  std::optional<ports::PartitionMark> mark(std::int32_t partition);
+  // Every read answers found, not found or an error (a failed read, or stored bytes that do not
+  // decode): never "not found" for a read that failed.
+  Lookup<std::string> get_case(std::int32_t partition, std::string_view case_id) override;
+  Lookup<ports::PartitionMark> mark(std::int32_t partition);
 
   // Timers due at or before `upto_ms`, earliest first, at most `limit`.
-  std::vector<ports::TimerEntry> due_timers(std::int32_t partition, std::int64_t upto_ms,
-                                            std::size_t limit);
-  std::optional<std::int64_t> earliest_timer(std::int32_t partition);
+  Result<std::vector<ports::TimerEntry>> due_timers(std::int32_t partition, std::int64_t upto_ms,
+                                                    std::size_t limit);
+  Lookup<std::int64_t> earliest_timer(std::int32_t partition);
   std::size_t timer_count(std::int32_t partition);  // exact: scans the partition's index
   // RocksDB's estimate of armed timers in every partition: free, for a gauge.
   std::uint64_t estimated_timers();
@@ -86,7 +94,7 @@ class Store final : public ports::CaseReader {
   // Undelivered alerts, oldest first, from sequence `from_seq` on.
   std::vector<ports::OutboxEntry> outbox(std::int32_t partition, std::size_t limit,
                                          std::uint64_t from_seq = 0);
-  std::size_t outbox_count(std::int32_t partition);
+  Result<std::size_t> outbox_count(std::int32_t partition);
   // Deletes delivered entries in one write, without waiting for the disk: after a power loss
   // an entry whose deletion was lost is delivered again (same key), which consumers tolerate.
   Status delete_outbox(const std::vector<std::pair<std::int32_t, std::uint64_t>>& entries);
@@ -99,12 +107,12 @@ class Store final : public ports::CaseReader {
 
   // Every case of a partition, for re-evaluation after a rule or calendar change.
   template <typename F>
-  void for_each_case(std::int32_t partition, F&& fn);
+  Status for_each_case(std::int32_t partition, F&& fn);
 
   // Rule versions: the one in force, all of them (the audit history), and applying a new one
   // (stored and made current in one write).
-  std::optional<RuleVersion> current_rules();
-  std::vector<RuleVersion> rule_history();
+  Lookup<RuleVersion> current_rules();
+  Result<std::vector<RuleVersion>> rule_history();
   Result<std::uint64_t> apply_rules(RuleVersion version);
 
   // The alert index, one entry per alert id with its latest transition, in (partition, id)
@@ -112,7 +120,7 @@ class Store final : public ports::CaseReader {
   AlertPage alerts(const AlertQuery& query);
 
   // Every entry of the alert index (to seed the dashboard's counts at start).
-  void for_each_alert(const std::function<void(const ports::AlertIndexEntry&)>& fn);
+  Status for_each_alert(const std::function<void(const ports::AlertIndexEntry&)>& fn);
 
   // Open, paused and overdue cases per (partition, agency), as of the last commit. Safe to call
   // from another thread.
@@ -121,13 +129,13 @@ class Store final : public ports::CaseReader {
   // The performance table: decided cases per (agency, item) whose decision's local date lies in
   // [from_day, to_day] (rules::Date numbers), summed over the partitions held. Safe to call from
   // another thread.
-  std::vector<PerfRow> performance(std::int32_t from_day, std::int32_t to_day);
+  Result<std::vector<PerfRow>> performance(std::int32_t from_day, std::int32_t to_day);
 
   // Every partition's mark.
-  std::map<std::int32_t, ports::PartitionMark> marks();
+  Result<std::map<std::int32_t, ports::PartitionMark>> marks();
 
   // Every case of every partition: fn(partition, case_id, state bytes).
-  void for_all_cases(
+  Status for_all_cases(
       const std::function<void(std::int32_t, std::string_view, std::string_view)>& fn);
 
   // Where RocksDB's memory is: the shared block cache (which also carries the memtables'
@@ -148,15 +156,17 @@ class Store final : public ports::CaseReader {
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
-  void scan(std::size_t cf, std::int32_t partition,
-            const std::function<bool(std::string_view key, std::string_view value)>& fn);
+  // Visits a partition's keys of one column family while fn returns true; an error if the
+  // iteration stopped on a failed read rather than at the end.
+  Status scan(std::size_t cf, std::int32_t partition,
+              const std::function<bool(std::string_view key, std::string_view value)>& fn);
 
   std::unique_ptr<Impl> impl_;
 };
 
 template <typename F>
-void Store::for_each_case(std::int32_t partition, F&& fn) {
-  scan(0, partition, [&](std::string_view key, std::string_view value) {
+Status Store::for_each_case(std::int32_t partition, F&& fn) {
+  return scan(0, partition, [&](std::string_view key, std::string_view value) {
     fn(key.substr(4), value);
     return true;
   });

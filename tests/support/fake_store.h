@@ -9,15 +9,22 @@
 #include <vector>
 
 #include "ports/write_set.h"
+#include "support/ok.h"
 
 namespace testing {
 
 class FakeStore : public approvald::ports::CaseReader {
  public:
-  std::optional<std::string> get_case(std::int32_t partition, std::string_view case_id) override {
+  approvald::Lookup<std::string> get_case(std::int32_t partition,
+                                          std::string_view case_id) override {
+    // A fault to inject: reads of these cases (or of every case) fail as a disk would.
+    if (fail_all_reads || failing_cases.count(std::string(case_id)) != 0) {
+      ++failed_reads;
+      return approvald::Error{"injected I/O error"};
+    }
     const auto it = cases.find({partition, std::string(case_id)});
-    if (it == cases.end()) return std::nullopt;
-    return it->second;
+    if (it == cases.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
   }
 
   void commit(const approvald::ports::WriteSet& w) {
@@ -59,6 +66,9 @@ class FakeStore : public approvald::ports::CaseReader {
   std::map<approvald::ports::TallyKey, approvald::ports::CaseTally> tallies;
   std::map<approvald::ports::PerfKey, approvald::ports::PerfCounts> perf;
   int commits = 0;
+  bool fail_all_reads = false;
+  std::set<std::string> failing_cases;
+  int failed_reads = 0;
 };
 
 }  // namespace testing

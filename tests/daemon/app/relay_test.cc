@@ -162,7 +162,7 @@ TEST_CASE("a retriable failure keeps the entry, in order, until the broker takes
     f.sink.poll(0);
   }
   CHECK(f.sink.sent.empty());
-  CHECK(f.store->outbox_count(0) == 3);  // nothing dropped
+  CHECK(f.store->outbox_count(0).value() == 3);  // nothing dropped
   f.sink.broker_down = false;
   f.sink.queue_limit = 1;  // and a full local queue only delays
   REQUIRE(f.drain(relay));

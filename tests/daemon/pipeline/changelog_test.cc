@@ -7,6 +7,7 @@
 #include "support/fake_store.h"
 #include "support/fixtures.h"
 
+using testing::ok;
 using approvald::pipeline::changelog_key;
 using approvald::pipeline::changelog_value;
 using approvald::pipeline::ChangelogKind;
@@ -74,7 +75,7 @@ TEST_CASE("each batch sends its states and alerts to the changelog, its checkpoi
       std::make_shared<const rules::Engine>(testing::statutory_rules(), testing::cn_calendar()),
       store, o);
   p.assign(2, std::nullopt, 6);  // the changelog had seen epoch 6
-  auto b = p.process(
+  auto b = ok(p.process(
       {approvald::pipeline::Record{2, 0, "C1",
                                    testing::Ev{.type = "decided",
                                                .when = "2026-03-03T09:00:00+08:00",
@@ -82,7 +83,7 @@ TEST_CASE("each batch sends its states and alerts to the changelog, its checkpoi
                                        .json(),
                                    0}},
       testing::at("2026-03-03T10:00:00+08:00").time_since_epoch().count(),
-      [](std::int32_t) { return true; });
+      [](std::int32_t) { return true; }));
   CHECK(on_topic(b.writes, "cl").size() == 2);  // the case and its one alert; no checkpoint yet
   // The shell asks for checkpoints every few milliseconds; one follows the batch.
   b.writes.merge(p.checkpoint(2).writes);

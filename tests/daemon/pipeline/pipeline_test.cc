@@ -12,6 +12,7 @@ using approvald::pipeline::Record;
 using testing::at;
 using testing::Ev;
 using testing::FakeStore;
+using testing::ok;
 
 namespace {
 
@@ -45,8 +46,8 @@ const auto kCaughtUp = [](std::int32_t) { return true; };
 void accept_c1(Pipeline& p, FakeStore& store) {
   p.assign(0, std::nullopt);
   store.commit(
-      p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
-                ms("2026-09-18T10:05:00+08:00"), kCaughtUp)
+      ok(p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
+                   ms("2026-09-18T10:05:00+08:00"), kCaughtUp))
           .writes);
 }
 const auto kBacklog = [](std::int32_t) { return false; };
@@ -65,9 +66,9 @@ TEST_CASE("an event becomes a case state, a timer and a partition mark in one wr
   FakeStore store;
   Pipeline p(engine(), store);
   p.assign(0, std::nullopt);
-  const auto b =
+  const auto b = ok(
       p.process({rec(41, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json(), "C1")},
-                ms("2026-09-18T10:05:00+08:00"), kCaughtUp);
+                ms("2026-09-18T10:05:00+08:00"), kCaughtUp));
   REQUIRE(b.writes.cases.size() == 1);
   CHECK(b.writes.cases[0].case_id == "C1");
   REQUIRE(b.writes.timers_set.size() == 1);
@@ -101,7 +102,7 @@ TEST_CASE("bad records go to the dead-letter outbox with their reason; good ones
       rec(16, Ev{.case_id = "C7", .type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(),
           "", 3),
   };
-  store.commit(p.process(records, wall, kCaughtUp).writes);
+  store.commit(ok(p.process(records, wall, kCaughtUp)).writes);
   const auto dlq = store.on_topic("approval.events.dlq");
   REQUIRE(dlq.size() == 6);
   CHECK(header(dlq[0], "approvald.reason") == "not valid JSON: syntax error");
@@ -159,8 +160,8 @@ TEST_CASE("an oversized dead letter is replaced by a bounded one: reason, first 
   p.assign(1, std::nullopt);
   const std::string big = huge_type_event(500 * 1024);
   const std::string small = huge_type_event(1000);
-  store.commit(p.process({rec(7, big, {}, 1), rec(8, small, {}, 1)},
-                         ms("2026-03-10T12:00:00+08:00"), kCaughtUp)
+  store.commit(ok(p.process({rec(7, big, {}, 1), rec(8, small, {}, 1)},
+                            ms("2026-03-10T12:00:00+08:00"), kCaughtUp))
                    .writes);
   const auto dlq = store.on_topic("approval.events.dlq");
   REQUIRE(dlq.size() == 2);
@@ -194,8 +195,8 @@ TEST_CASE("dead-letter reasons escape control characters and invalid UTF-8; long
       R"({"schema":"approval.event/v1","event_id":"e1","case_id":"C1","type":"x\r\nX-Evil: 1\u001b[31m\u009b","occurred_at":"2026-03-10T09:00:00+08:00","agency":"A","item":"I"})";
   const std::string long_key(5000, 'k');
   const std::string bad_utf8 = "{\"schema\":\"approval.event/v1\xff\xfe\",\"x\":1}";
-  store.commit(p.process({rec(0, sneaky), rec(1, "{not json", long_key), rec(2, bad_utf8, "K")},
-                         ms("2026-03-10T12:00:00+08:00"), kCaughtUp)
+  store.commit(ok(p.process({rec(0, sneaky), rec(1, "{not json", long_key), rec(2, bad_utf8, "K")},
+                            ms("2026-03-10T12:00:00+08:00"), kCaughtUp))
                    .writes);
   const auto dlq = store.on_topic("approval.events.dlq");
   REQUIRE(dlq.size() == 3);
@@ -219,12 +220,12 @@ TEST_CASE("an alert stays small whatever an event carries: its reason is bounded
   // A fee item the catalogue does not list: the alert's reason quotes it.
   const std::string fee_item(500 * 1024, 'f');
   const std::string data = R"({"amount_fen":500,"fee_item":")" + fee_item + R"("})";
-  store.commit(p.process({rec(0, Ev{.type = "fee_charged",
-                                    .when = "2026-03-03T09:00:00+08:00",
-                                    .data = data,
-                                    .item = "11440300MB2C93311X-SPECIAL-EQUIP-002"}
-                                     .json())},
-                         ms("2026-03-03T12:00:00+08:00"), kCaughtUp)
+  store.commit(ok(p.process({rec(0, Ev{.type = "fee_charged",
+                                       .when = "2026-03-03T09:00:00+08:00",
+                                       .data = data,
+                                       .item = "11440300MB2C93311X-SPECIAL-EQUIP-002"}
+                                        .json())},
+                            ms("2026-03-03T12:00:00+08:00"), kCaughtUp))
                    .writes);
   const auto alerts = store.on_topic("approval.alerts");
   REQUIRE(alerts.size() == 1);
@@ -238,7 +239,8 @@ TEST_CASE("a deadline fires from the timer index with no further event", "[pipel
   accept_c1(p, store);
   // The daemon asks for timers due by the supervision clock and fires them.
   const std::int64_t now = ms("2026-10-23T00:00:05+08:00");
-  for (int round = 0; round < 3; ++round) store.commit(p.fire(0, store.due(0, now), now).writes);
+  for (int round = 0; round < 3; ++round)
+    store.commit(ok(p.fire(0, store.due(0, now), now)).writes);
   const auto alerts = store.on_topic("approval.alerts");
   REQUIRE(alerts.size() == 3);
   CHECK(alerts[0].key == "C1/alp-42-decision/reminder/1");
@@ -258,23 +260,24 @@ TEST_CASE("while catching up, the supervision clock is event time: no false red 
   p.assign(0, std::nullopt);
   const std::int64_t months_later = ms("2027-02-01T00:00:00+08:00");
   // A backlog read long after the fact: accepted, then (next poll) decided in time.
-  auto b1 = p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
-                      months_later, kBacklog);
+  auto b1 =
+      ok(p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
+                   months_later, kBacklog));
   CHECK(p.supervision_ms(0, months_later, false) == ms("2026-09-18T10:02:00+08:00"));
   store.commit(b1.writes);
   CHECK(store.due(0, p.supervision_ms(0, months_later, false)).empty());
-  store.commit(p.process({rec(1, Ev{.type = "decided",
-                                    .when = "2026-10-20T10:00:00+08:00",
-                                    .data = R"({"outcome":"approved"})"}
-                                     .json())},
-                         months_later, kBacklog)
+  store.commit(ok(p.process({rec(1, Ev{.type = "decided",
+                                       .when = "2026-10-20T10:00:00+08:00",
+                                       .data = R"({"outcome":"approved"})"}
+                                        .json())},
+                            months_later, kBacklog))
                    .writes);
   CHECK(store.on_topic("approval.alerts").empty());
   // Caught up, the same clock is wall time, and the certificate deadline (10 WD after 10-20)
   // fires on its own.
   const std::int64_t sup = p.supervision_ms(0, months_later, true);
   CHECK(sup == months_later);
-  store.commit(p.fire(0, store.due(0, sup), sup).writes);
+  store.commit(ok(p.fire(0, store.due(0, sup), sup)).writes);
   const auto alerts = store.on_topic("approval.alerts");
   REQUIRE(alerts.size() == 1);
   CHECK(alerts[0].key == "C1/alp-44-certificate/red/1");
@@ -291,10 +294,10 @@ TEST_CASE("a re-delivered batch changes nothing but the counts", "[pipeline]") {
       rec(2, Ev{.type = "correction_requested", .when = "2026-03-04T09:00:00+08:00", .id = "c"}
                  .json()),
   };
-  store.commit(p.process(batch, ms("2026-03-04T10:00:00+08:00"), kCaughtUp).writes);
+  store.commit(ok(p.process(batch, ms("2026-03-04T10:00:00+08:00"), kCaughtUp)).writes);
   const auto before = store.cases;
   const auto outbox = store.outbox.size();
-  const auto again = p.process(batch, ms("2026-03-04T10:00:00+08:00"), kCaughtUp);
+  const auto again = ok(p.process(batch, ms("2026-03-04T10:00:00+08:00"), kCaughtUp));
   CHECK(again.stats.duplicates == 3);
   CHECK(again.writes.outbox.empty());
   store.commit(again.writes);
@@ -332,9 +335,9 @@ TEST_CASE("batches of one event reproduce approvald replay exactly on the sample
       const auto due = store.due(0, t);
       if (due.empty()) break;
       // One timer at a time, earliest first, like the replayer's heap.
-      store.commit(p.fire(0, {due.front()}, due.front().due_ms).writes);
+      store.commit(ok(p.fire(0, {due.front()}, due.front().due_ms)).writes);
     }
-    store.commit(p.process({rec(offset++, l, e.case_id)}, INT64_MAX / 4, kBacklog).writes);
+    store.commit(ok(p.process({rec(offset++, l, e.case_id)}, INT64_MAX / 4, kBacklog)).writes);
   }
   std::vector<std::string> got;
   for (const auto& o : store.on_topic("approval.alerts")) got.push_back(o.value);
@@ -359,14 +362,14 @@ TEST_CASE("after a calendar correction, re-evaluation moves an open case's deadl
   auto cal = rules::Calendar::load(text, "corrected.yaml");
   REQUIRE(std::holds_alternative<std::shared_ptr<const rules::Calendar>>(cal));
   p.set_engine(std::make_shared<const rules::Engine>(testing::statutory_rules(), std::get<0>(cal)));
-  const auto b = p.reevaluate(0, {"C1"}, ms("2026-10-20T12:00:00+08:00"));
+  const auto b = ok(p.reevaluate(0, {"C1"}, ms("2026-10-20T12:00:00+08:00")));
   store.commit(b.writes);
   REQUIRE(store.timers.size() == 1);
   CHECK(std::get<1>(*store.timers.begin()) == ms("2026-10-23T00:00:00+08:00"));
   // No alert yet at 10-20, and the next one will name the corrected calendar.
   CHECK(store.on_topic("approval.alerts").empty());
   store.commit(
-      p.fire(0, store.due(0, ms("2026-10-24T00:00:01+08:00")), ms("2026-10-24T00:00:01+08:00"))
+      ok(p.fire(0, store.due(0, ms("2026-10-24T00:00:01+08:00")), ms("2026-10-24T00:00:01+08:00")))
           .writes);
   const auto alerts = store.on_topic("approval.alerts");
   REQUIRE_FALSE(alerts.empty());
@@ -387,7 +390,8 @@ TEST_CASE(
   CHECK(store.tallies.at(key) == CaseTally{1, 0, 0, 0, 0});
 
   const std::int64_t late = ms("2026-10-23T00:00:05+08:00");
-  for (int round = 0; round < 3; ++round) store.commit(p.fire(0, store.due(0, late), late).writes);
+  for (int round = 0; round < 3; ++round)
+    store.commit(ok(p.fire(0, store.due(0, late), late)).writes);
   CHECK(store.tallies.at(key) == CaseTally{1, 0, 1, 1, 0});  // overdue, with a red card
   const auto& red = store.alert_index.at({0, "C1/alp-42-decision/red/1"});
   CHECK(red.status == AlertIndexEntry::Status::kFiring);
@@ -396,24 +400,24 @@ TEST_CASE(
   CHECK(red.level == static_cast<std::uint8_t>(rules::Level::kRed));
 
   // A hearing reported late: paused, no longer overdue; the red card is retracted.
-  store.commit(p.process({rec(1, Ev{.type = "procedure_started",
-                                    .when = "2026-10-20T09:00:00+08:00",
-                                    .data = R"({"procedure":"hearing"})",
-                                    .id = "h1"}
-                                     .json())},
-                         late, kCaughtUp)
+  store.commit(ok(p.process({rec(1, Ev{.type = "procedure_started",
+                                       .when = "2026-10-20T09:00:00+08:00",
+                                       .data = R"({"procedure":"hearing"})",
+                                       .id = "h1"}
+                                        .json())},
+                            late, kCaughtUp))
                    .writes);
   CHECK(store.tallies.at(key) == CaseTally{1, 1, 0, 0, 0});
   CHECK(store.alert_index.at({0, "C1/alp-42-decision/red/1"}).status ==
         AlertIndexEntry::Status::kRetracted);
 
   // Denied: no certificate is due, the case leaves every count.
-  store.commit(p.process({rec(2, Ev{.type = "decided",
-                                    .when = "2026-10-26T09:00:00+08:00",
-                                    .data = R"({"outcome":"denied","reason":"r"})",
-                                    .id = "d1"}
-                                     .json())},
-                         ms("2026-10-26T10:00:00+08:00"), kCaughtUp)
+  store.commit(ok(p.process({rec(2, Ev{.type = "decided",
+                                       .when = "2026-10-26T09:00:00+08:00",
+                                       .data = R"({"outcome":"denied","reason":"r"})",
+                                       .id = "d1"}
+                                        .json())},
+                            ms("2026-10-26T10:00:00+08:00"), kCaughtUp))
                    .writes);
   const auto t = store.tallies.at(key);
   INFO(t.open << " " << t.paused << " " << t.overdue);
@@ -430,12 +434,77 @@ TEST_CASE(
   CHECK(counts.statute_on_time == 1);
 
   // A certificate afterwards changes the row by difference: still one decided case.
-  store.commit(
-      p.process(
-           {rec(3, Ev{.type = "certificate_issued", .when = "2026-10-27T09:00:00+08:00", .id = "c1"}
-                       .json())},
-           ms("2026-10-27T10:00:00+08:00"), kCaughtUp)
-          .writes);
+  store.commit(ok(p.process({rec(3, Ev{.type = "certificate_issued",
+                                       .when = "2026-10-27T09:00:00+08:00",
+                                       .id = "c1"}
+                                        .json())},
+                            ms("2026-10-27T10:00:00+08:00"), kCaughtUp))
+                   .writes);
   REQUIRE(store.perf.size() == 1);
   CHECK(store.perf.begin()->second.decided == 1);
+}
+
+TEST_CASE("a case that cannot be read fails the batch and moves nothing; a retry applies it",
+          "[pipeline][faults]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  accept_c1(p, store);
+  const auto mark_before = p.mark(0);
+  const std::vector<Record> batch{
+      rec(1, Ev{.type = "procedure_started",
+                .when = "2026-09-21T09:00:00+08:00",
+                .data = R"({"procedure":"hearing"})"}
+                 .json()),
+      rec(2, Ev{.case_id = "C2", .type = "accepted", .when = "2026-09-21T09:30:00+08:00"}.json())};
+  const std::int64_t wall = ms("2026-09-21T10:00:00+08:00");
+
+  store.failing_cases = {"C1"};
+  const auto failed = p.process(batch, wall, kCaughtUp);
+  REQUIRE_FALSE(failed.ok());
+  CHECK_THAT(failed.error().message, Catch::Contains("C1") && Catch::Contains("injected"));
+  // Not a new case, not a half batch: the mark (offset, outbox sequence) stands where it was.
+  CHECK(p.mark(0) == mark_before);
+
+  store.failing_cases.clear();
+  const auto again = ok(p.process(batch, wall, kCaughtUp));
+  store.commit(again.writes);
+  CHECK(again.writes.marks.at(0).next_offset == 3);
+  std::string why;
+  const auto c1 = rules::CaseState::decode(store.cases.at({0, "C1"}), &why);
+  REQUIRE(c1);
+  CHECK(c1->events.size() == 2);  // the acceptance kept, the pause added: nothing overwritten
+  CHECK(store.cases.count({0, "C2"}) == 1);
+}
+
+TEST_CASE("a due timer whose case cannot be read stays armed and fires once the read succeeds",
+          "[pipeline][faults]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  accept_c1(p, store);
+  const std::int64_t now = ms("2026-10-23T00:00:05+08:00");
+  const auto due = store.due(0, now);
+  REQUIRE(due.size() == 1);
+  store.fail_all_reads = true;
+  const auto failed = p.fire(0, due, now);
+  REQUIRE_FALSE(failed.ok());
+  CHECK(store.timers.size() == 1);  // nothing cleared it
+  store.fail_all_reads = false;
+  for (int round = 0; round < 3; ++round)
+    store.commit(ok(p.fire(0, store.due(0, now), now)).writes);
+  const auto alerts = store.on_topic("approval.alerts");
+  REQUIRE(alerts.size() == 3);
+  CHECK(alerts[2].key == "C1/alp-42-decision/red/1");
+}
+
+TEST_CASE("a due timer whose stored state does not decode is dropped and counted",
+          "[pipeline][faults]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  accept_c1(p, store);
+  store.cases[{0, "C1"}] = "not a case state";
+  const std::int64_t now = ms("2026-10-23T00:00:05+08:00");
+  const auto b = ok(p.fire(0, store.due(0, now), now));
+  CHECK(b.stats.unreadable_timer_cases == 1);
+  CHECK(b.writes.timers_cleared.size() == 1);
+  CHECK(b.writes.cases.empty());  // the damaged bytes are left as they are, never overwritten
 }

@@ -7,8 +7,10 @@
 #include <set>
 
 #include "store/keys.h"
+#include "support/ok.h"
 #include "support/temp_dir.h"
 
+using testing::ok;
 using approvald::ports::OutboxEntry;
 using approvald::ports::PartitionMark;
 using approvald::ports::TimerEntry;
@@ -75,32 +77,32 @@ TEST_CASE("a commit is durable and readable after reopening", "[store]") {
     REQUIRE(s->commit(sample_writes()).ok());
   }
   auto s = open(dir);
-  CHECK(s->get_case(0, "C1") == "state-of-C1");
-  CHECK(s->get_case(1, "C2") == "state-of-C2");
-  CHECK_FALSE(s->get_case(1, "C1"));  // partitions do not share cases
-  const auto m = s->mark(0);
+  CHECK(ok(s->get_case(0, "C1")) == "state-of-C1");
+  CHECK(ok(s->get_case(1, "C2")) == "state-of-C2");
+  CHECK_FALSE(ok(s->get_case(1, "C1")));  // partitions do not share cases
+  const auto m = ok(s->mark(0));
   REQUIRE(m);
   CHECK(m->next_offset == 42);
   CHECK(m->watermark_ms == 123456);
   CHECK(m->next_outbox_seq == 9);
-  CHECK_FALSE(s->mark(3));
+  CHECK_FALSE(ok(s->mark(3)));
 }
 
 TEST_CASE("timers come back earliest first, only those due", "[store]") {
   testing::TempDir dir;
   auto s = open(dir);
   REQUIRE(s->commit(sample_writes()).ok());
-  CHECK(s->due_timers(0, 1000, 10) == std::vector<TimerEntry>{{0, -5000, "C0"}, {0, 1000, "C9"}});
-  CHECK(s->due_timers(0, 999, 10) == std::vector<TimerEntry>{{0, -5000, "C0"}});
-  CHECK(s->due_timers(0, 5000, 2).size() == 2);
-  CHECK(s->earliest_timer(0) == -5000);
-  CHECK(s->earliest_timer(1) == 2000);
-  CHECK_FALSE(s->earliest_timer(2));
+  CHECK(ok(s->due_timers(0, 1000, 10)) == std::vector<TimerEntry>{{0, -5000, "C0"}, {0, 1000, "C9"}});
+  CHECK(ok(s->due_timers(0, 999, 10)) == std::vector<TimerEntry>{{0, -5000, "C0"}});
+  CHECK(ok(s->due_timers(0, 5000, 2)).size() == 2);
+  CHECK(ok(s->earliest_timer(0)) == -5000);
+  CHECK(ok(s->earliest_timer(1)) == 2000);
+  CHECK_FALSE(ok(s->earliest_timer(2)));
   WriteSet clear;
   clear.timers_cleared.push_back({0, -5000, "C0"});
   clear.timers_set.push_back({0, 500, "C0"});
   REQUIRE(s->commit(clear).ok());
-  CHECK(s->due_timers(0, 1000, 10) == std::vector<TimerEntry>{{0, 500, "C0"}, {0, 1000, "C9"}});
+  CHECK(ok(s->due_timers(0, 1000, 10)) == std::vector<TimerEntry>{{0, 500, "C0"}, {0, 1000, "C9"}});
   CHECK(s->timer_count(0) == 3);
 }
 
@@ -124,7 +126,7 @@ TEST_CASE("the outbox keeps alerts in order until delivered", "[store]") {
         std::vector<std::pair<std::string, std::string>>{{"approvald.reason", "not valid JSON"},
                                                          {"approvald.source.offset", "17"}});
   REQUIRE(s->delete_outbox({{0, 7}}).ok());
-  CHECK(s->outbox_count(0) == 1);
+  CHECK(ok(s->outbox_count(0)) == 1);
   CHECK(s->outbox(0, 10).front().seq == 8);
 }
 
@@ -133,11 +135,11 @@ TEST_CASE("dropping a partition removes only its keys", "[store]") {
   auto s = open(dir);
   REQUIRE(s->commit(sample_writes()).ok());
   REQUIRE(s->drop_partition(0).ok());
-  CHECK_FALSE(s->get_case(0, "C1"));
-  CHECK_FALSE(s->mark(0));
+  CHECK_FALSE(ok(s->get_case(0, "C1")));
+  CHECK_FALSE(ok(s->mark(0)));
   CHECK(s->timer_count(0) == 0);
-  CHECK(s->outbox_count(0) == 0);
-  CHECK(s->get_case(1, "C2") == "state-of-C2");
+  CHECK(ok(s->outbox_count(0)) == 0);
+  CHECK(ok(s->get_case(1, "C2")) == "state-of-C2");
   CHECK(s->timer_count(1) == 1);
 }
 
@@ -149,11 +151,11 @@ TEST_CASE("every case of a partition can be listed", "[store]") {
   w.cases.push_back({3, "other", "y"});
   REQUIRE(s->commit(w).ok());
   std::size_t n = 0;
-  s->for_each_case(2, [&](std::string_view id, std::string_view v) {
+  ok(s->for_each_case(2, [&](std::string_view id, std::string_view v) {
     CHECK(id.front() == 'K');
     CHECK(v == "x");
     ++n;
-  });
+  }));
   CHECK(n == 50);
 }
 
@@ -193,24 +195,24 @@ TEST_CASE("timers armed below the scan floor are still found", "[store]") {
   REQUIRE(s->commit(w).ok());
   // Fire and clear the first 90: the floor moves up past their tombstones.
   WriteSet fired;
-  for (const auto& t : s->due_timers(0, 1089, 1000)) fired.timers_cleared.push_back(t);
+  for (const auto& t : ok(s->due_timers(0, 1089, 1000))) fired.timers_cleared.push_back(t);
   REQUIRE(fired.timers_cleared.size() == 90);
   REQUIRE(s->commit(fired).ok());
-  CHECK(s->due_timers(0, 1095, 100).size() == 6);
-  CHECK(s->due_timers(0, 5000, 100).front().due_ms == 1090);
+  CHECK(ok(s->due_timers(0, 1095, 100)).size() == 6);
+  CHECK(ok(s->due_timers(0, 5000, 100)).front().due_ms == 1090);
   // A case re-armed earlier than anything left, and one before time zero.
   WriteSet early;
   early.timers_set.push_back({0, 10, "early"});
   early.timers_set.push_back({0, -10, "negative"});
   REQUIRE(s->commit(early).ok());
-  CHECK(s->earliest_timer(0) == -10);
-  const auto due = s->due_timers(0, 1091, 100);
+  CHECK(ok(s->earliest_timer(0)) == -10);
+  const auto due = ok(s->due_timers(0, 1091, 100));
   REQUIRE(due.size() == 4);
   CHECK(due[0].case_id == "negative");
   CHECK(due[1].case_id == "early");
   // A later scan with nothing due leaves everything findable.
-  CHECK(s->due_timers(0, -100, 10).empty());
-  CHECK(s->due_timers(0, 20, 10).size() == 2);
+  CHECK(ok(s->due_timers(0, -100, 10)).empty());
+  CHECK(ok(s->due_timers(0, 20, 10)).size() == 2);
 }
 
 TEST_CASE("the alert index pages through alerts with filters and keeps the latest transition",
@@ -320,7 +322,7 @@ TEST_CASE(
   CHECK(t.at({0, "AG1"}) == CaseTally{2, 1, 0, 2, 1});
   CHECK(t.at({1, "AG1"}) == CaseTally{2, 0, 0});
   CHECK(t.at({0, "AG2"}) == CaseTally{1, 0, 0});
-  CHECK(store->marks().empty());  // the counts live beside the marks without being one
+  CHECK(ok(store->marks()).empty());  // the counts live beside the marks without being one
   REQUIRE(store->drop_partition(0));
   CHECK(store->tallies().size() == 1);
   store.reset();
@@ -343,15 +345,15 @@ TEST_CASE("a partition reset replaces its state atomically and keeps its outbox"
   rebuilt.marks[0] = PartitionMark{100, 5, 20, 3};
   REQUIRE(store->commit(rebuilt));
 
-  CHECK_FALSE(store->get_case(0, "C1"));
-  CHECK(store->get_case(0, "C7") == "state-of-C7");
-  CHECK(store->get_case(1, "C2") == "state-of-C2");  // other partitions untouched
-  const auto due = store->due_timers(0, 100000, 10);
+  CHECK_FALSE(ok(store->get_case(0, "C1")));
+  CHECK(ok(store->get_case(0, "C7")) == "state-of-C7");
+  CHECK(ok(store->get_case(1, "C2")) == "state-of-C2");  // other partitions untouched
+  const auto due = ok(store->due_timers(0, 100000, 10));
   REQUIRE(due.size() == 1);
   CHECK(due[0].case_id == "C7");
-  CHECK(store->outbox_count(0) == 2);  // undelivered entries stay
+  CHECK(ok(store->outbox_count(0)) == 2);  // undelivered entries stay
   CHECK(store->tallies().at({0, "AG1"}) == CaseTally{1, 0, 0});
-  CHECK(store->mark(0)->epoch == 3);
+  CHECK(ok(store->mark(0))->epoch == 3);
 }
 
 TEST_CASE("the performance table sums a period's rows, survives reopening and drops emptied rows",
@@ -375,20 +377,20 @@ TEST_CASE("the performance table sums a period's rows, survives reopening and dr
     REQUIRE(store->commit(b));
   }
   auto store = open(dir);
-  auto rows = store->performance(day, day + 1);
+  auto rows = ok(store->performance(day, day + 1));
   REQUIRE(rows.size() == 1);  // AG2's row is gone, and day + 5 lies outside
   CHECK(rows[0].agency == "AG1");
   CHECK(rows[0].item == "IT1");
   CHECK(rows[0].counts == PerfCounts{3, 3, 2, 3, 3, 12, 1});
-  rows = store->performance(day, day + 5);
+  rows = ok(store->performance(day, day + 5));
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].counts.decided == 4);
   CHECK(rows[0].counts.working_days == 42);
-  CHECK(store->performance(day + 6, day + 30).empty());
+  CHECK(ok(store->performance(day + 6, day + 30)).empty());
   // The marks are still found with the rows beside them.
-  CHECK(store->marks().size() == 2);
+  CHECK(ok(store->marks()).size() == 2);
   REQUIRE(store->drop_partition(0));
-  rows = store->performance(day, day + 5);
+  rows = ok(store->performance(day, day + 5));
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].counts.decided == 1);
 }
@@ -415,4 +417,35 @@ TEST_CASE("a store from before the firing index gets it built when opened", "[st
   q.status = AlertIndexEntry::Status::kFiring;
   q.level = 2;
   CHECK(store->alerts(q).alerts.size() == 1);
+}
+
+TEST_CASE("stored bytes that do not decode are an error, never absence", "[store][faults]") {
+  testing::TempDir dir;
+  {
+    auto s = open(dir);
+    REQUIRE(s->commit(sample_writes()).ok());
+    approvald::store::RuleVersion v;
+    v.packs = {{"pack.yaml", "x"}};
+    REQUIRE(s->apply_rules(v).ok());
+  }
+  // A damaged mark would otherwise read as "new partition": consumed again from offset 0 and
+  // every case overwritten. A damaged rule version would be seeded over from the files.
+  edit_raw(dir, [](rocksdb::DB* db, auto& handles) {
+    REQUIRE(db->Put(rocksdb::WriteOptions(), handles[3], approvald::store::partition_prefix(0),
+                    "\x01\x02")
+                .ok());
+    std::string key = "version/";
+    approvald::ports::put_be64(key, 1);
+    REQUIRE(db->Put(rocksdb::WriteOptions(), handles[4], key, "garbage").ok());
+  });
+  auto s = open(dir);
+  const auto m = s->mark(0);
+  REQUIRE_FALSE(m.ok());
+  CHECK_THAT(m.error().message, Catch::Contains("mark of partition 0 is corrupt"));
+  CHECK_FALSE(s->marks().ok());
+  const auto r = s->current_rules();
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error().message, Catch::Contains("corrupt"));
+  CHECK_FALSE(s->rule_history().ok());
+  CHECK_FALSE(s->apply_rules({}).ok());
 }
