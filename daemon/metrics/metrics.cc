@@ -128,8 +128,9 @@ struct Metrics::Impl {
                                       .Register(*registry);
   Family<Counter>& unreadable = prometheus::BuildCounter()
                                     .Name("approvald_timer_cases_unreadable_total")
-                                    .Help("Due timers dropped because their case's stored state "
-                                          "does not decode")
+                                    .Help(
+                                        "Due timers dropped because their case's stored state "
+                                        "does not decode")
                                     .Register(*registry);
   std::map<std::string, std::array<Gauge*, 3>> agency_gauges;
   Gauge* rules_g = nullptr;
