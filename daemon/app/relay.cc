@@ -10,6 +10,24 @@
 #include "rules/time.h"
 
 namespace approvald::app {
+namespace {
+
+// Up to this size, an entry refused as too large in a delivery report is taken to be collateral:
+// a stand-in would be no smaller, and every alert is smaller (rules bound what an event puts
+// into one).
+constexpr std::size_t kSmallEntryBytes = 16 * 1024;
+
+bool size_refusal(const kafka::Produced& p) {
+  return p.reason == "msg_size_too_large" || p.reason == "record_list_too_large";
+}
+
+std::size_t entry_bytes(const ports::OutboxEntry& e) {
+  std::size_t n = e.key.size() + e.value.size();
+  for (const auto& [k, v] : e.headers) n += k.size() + v.size();
+  return n;
+}
+
+}  // namespace
 
 bool Relay::busy(std::int32_t partition) const {
   const auto it = in_flight_.lower_bound({partition, 0});
@@ -59,6 +77,7 @@ void Relay::drop(const kafka::OutboxId& id, const kafka::Produced& why) {
 
 void Relay::done(const kafka::OutboxId& id) {
   in_flight_.erase(id);
+  released_in_flight_.erase(id);
   doomed_.erase(id);
   const auto c = checkpoint_in_flight_.find(id.first);
   if (c != checkpoint_in_flight_.end() && c->second == id.second) {
@@ -106,7 +125,10 @@ bool Relay::release(std::int32_t p) {
       if (covered.empty() || e.seq != covered.front()) continue;
       const Sent s = send(e);
       if (s == Sent::kLater) return false;
-      if (s == Sent::kQueued) in_flight_.insert({p, e.seq});
+      if (s == Sent::kQueued) {
+        in_flight_.insert({p, e.seq});
+        released_in_flight_.insert({p, e.seq});
+      }
       covered.pop_front();
     }
   }
@@ -122,15 +144,28 @@ std::size_t Relay::pump(const std::set<std::int32_t>& partitions) {
   for (const auto& id : delivered) done(id);
   for (const auto& f : producer_.take_failed()) {
     const auto& id = f.id;
-    if (f.why.permanent() && doomed_.count(id) != 0) {
+    // The broker's size limit applies to a whole batch: a small entry refused as too large was
+    // refused for a large one beside it, and goes again as it is.
+    const bool collateral = [&] {
+      if (!f.why.permanent() || !size_refusal(f.why)) return false;
+      const auto e = store_.outbox(id.first, 1, id.second);
+      return doomed_.count(id) != 0 ||
+             (!e.empty() && e[0].seq == id.second && entry_bytes(e[0]) <= kSmallEntryBytes);
+    }();
+    if (f.why.permanent() && !collateral && doomed_.count(id) != 0) {
       // The stand-in itself was refused for good by the broker.
       drop(id, f.why);
       continue;
     }
     in_flight_.erase(id);
-    if (f.why.permanent()) {
-      // Read again below, and its stand-in goes in its place. The topic is known only from the
-      // entry; the store has it.
+    if (released_in_flight_.erase(id) != 0) {
+      // A covered alert: it goes again (or its stand-in does) with the other covered ones.
+      auto& covered = covered_[id.first];
+      covered.insert(std::lower_bound(covered.begin(), covered.end(), id.second), id.second);
+      released_.insert(id.first);
+    }
+    if (f.why.permanent() && !collateral) {
+      // Read again below, and its stand-in goes in its place.
       const auto e = store_.outbox(id.first, 1, id.second);
       doom(id, !e.empty() && e[0].seq == id.second ? e[0].topic : std::string("?"), f.why);
     }
@@ -145,7 +180,7 @@ std::size_t Relay::pump(const std::set<std::int32_t>& partitions) {
       released_.erase(id.first);
     }
     auto& cursor = cursor_[id.first];
-    cursor = std::min(cursor, id.second);  // read it again from there
+    cursor = std::min(cursor, id.second);  // read it again from there (covered ones are skipped)
   }
   for (std::int32_t p : partitions) {
     if (in_flight_.size() >= options_.max_in_flight) break;

@@ -77,6 +77,8 @@ class Relay {
     covered_.erase(partition);
     released_.erase(partition);
     heads_.erase(partition);
+    std::erase_if(released_in_flight_,
+                  [partition](const auto& id) { return id.first == partition; });
     std::erase_if(doomed_, [partition](const auto& kv) { return kv.first.first == partition; });
   }
   // The first sequence not yet produced for a partition.
@@ -126,6 +128,10 @@ class Relay {
   std::map<std::int32_t, std::deque<std::uint64_t>> held_;
   std::map<std::int32_t, std::deque<std::uint64_t>> covered_;
   std::set<std::int32_t> released_;
+  // Covered alerts produced and not yet acknowledged: one that fails goes back to `covered_`
+  // (its checkpoint was acknowledged already), not to wait for a checkpoint that an idle
+  // partition may never write.
+  std::set<kafka::OutboxId> released_in_flight_;
   std::map<std::int32_t, std::uint64_t> cursor_;
 };
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # A hostile or careless producer cannot silence a partition: events whose `type` is a 500 KB and a
-# 2 MB string (the events topic accepts 3 MB messages; the dead-letter topic keeps the broker's
-# 1 MB default) become bounded dead letters — reason cut, first KiB of the payload, its size and
-# SHA-256 digest — and the dead letters and alerts after them, in the same and other partitions,
-# still arrive; the outbox drains and /readyz stays ready.
+# 2 MB string (the events topic accepts 3 MB messages) become bounded dead letters — reason cut,
+# first KiB of the payload, its size and SHA-256 digest — and the dead letters and alerts after
+# them, in the same and other partitions, still arrive; the outbox drains and /readyz stays ready.
+# The dead-letter topic takes at most 100 KB: a 200 KB dead letter (below the daemon's own bound)
+# is refused by the broker's delivery report, for good, and replaced by one that describes it.
 TEST_NAME=oversized
 source "$(dirname "$0")/lib.sh"
 kcat_ok
 TOPIC_CONFIG=max.message.bytes=3000000 "$ROOT/scripts/kafka" topic "$EVENTS" 3
 "$ROOT/scripts/kafka" topic "$ALERTS" 3
-"$ROOT/scripts/kafka" topic "$DLQ" 1
+TOPIC_CONFIG=max.message.bytes=100000 "$ROOT/scripts/kafka" topic "$DLQ" 1
 TOPIC_CONFIG=cleanup.policy=compact "$ROOT/scripts/kafka" topic "$CHANGELOG" 3
 write_config
 
@@ -27,6 +28,8 @@ huge_event BIG1 512000 > "$WORK/big1.json"
 huge_event BIG2 2097152 > "$WORK/big2.json"
 to 0 BIG1 "$WORK/big1.json"
 to 1 BIG2 "$WORK/big2.json"
+huge_event MID 200000 > "$WORK/mid.json"
+to 2 MID "$WORK/mid.json"
 printf '{oops' > "$WORK/bad.json"
 for p in 0 1 2; do
   to "$p" "BAD$p" "$WORK/bad.json"
@@ -34,8 +37,8 @@ for p in 0 1 2; do
 done
 start_daemon
 port=$(http_port)
-has_all() { [ "$(consume "$DLQ" | wc -l)" -ge 5 ] && [ "$(consume "$ALERTS" | wc -l)" -ge 3 ]; }
-wait_for 120 "5 dead letters and 3 alerts" has_all
+has_all() { [ "$(consume "$DLQ" | wc -l)" -ge 6 ] && [ "$(consume "$ALERTS" | wc -l)" -ge 3 ]; }
+wait_for 120 "6 dead letters and 3 alerts" has_all
 
 kcat -b "$BROKER" -t "$DLQ" -C -e -q -f '%k\t%h\t%S\n' > "$WORK/dlq.tsv"
 check_big() {  # key, file
@@ -54,6 +57,11 @@ check_big() {  # key, file
 check_big BIG1 "$WORK/big1.json"
 check_big BIG2 "$WORK/big2.json"
 for p in 0 1 2; do grep -qP "^BAD$p\t.*approvald.reason=not valid JSON" "$WORK/dlq.tsv" || fail "no dead letter for BAD$p"; done
+# The 200 KB dead letter, refused by the topic, described instead.
+mid=$(grep -P "^MID\t" "$WORK/dlq.tsv") || fail "no dead letter standing for MID"
+grep -q "approvald.reason.class=undeliverable" <<<"$mid" || fail "MID: not undeliverable: ${mid:0:600}"
+grep -q "approvald.reason=undeliverable to $DLQ: msg_size_too_large" <<<"$mid" || fail "MID: reason: ${mid:0:600}"
+grep -q "approvald.payload.sha256=" <<<"$mid" || fail "MID: no digest"
 [ "$(consume "$ALERTS" | jq -r 'select(.rule_id == "proc-decision-without-acceptance") | .case_id' | sort | tr '\n' ' ')" = "G0 G1 G2 " ] \
   || fail "the alerts behind the oversized events did not all arrive"
 
@@ -63,10 +71,12 @@ drained() {
   grep -q '^approvald_outbox_depth 0$' "$WORK/metrics.txt"
 }
 wait_for 30 "an empty outbox" drained
-grep -q '^approvald_relay_permanent_failures_total' "$WORK/metrics.txt" && fail "a permanent failure was counted"
+grep -q "^approvald_relay_permanent_failures_total{reason=\"msg_size_too_large\",topic=\"$DLQ\"} 1" "$WORK/metrics.txt" \
+  || { grep permanent "$WORK/metrics.txt" >&2; fail "the refused dead letter was not counted once"; }
+grep -q '"msg":"an outbox entry can never be delivered' "$WORK/daemon.log" || fail "the refusal was not logged"
 ! grep -q '^approvald_relay_stalled{.*} 1' "$WORK/metrics.txt" || fail "a partition is stalled"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$port/readyz")" = 200 ] || fail "/readyz is not 200"
 # The escape in the type never reaches the log raw.
 ! grep -q $'\x1b' "$WORK/daemon.log" || fail "a raw escape in the log"
 stop_daemon
-echo "ok: 500 KB and 2 MB events dead-lettered in bounded form; later dead letters and alerts arrived"
+echo "ok: 500 KB and 2 MB events dead-lettered in bounded form, a refused one described; later dead letters and alerts arrived"

@@ -29,12 +29,18 @@ class FakeSink final : public approvald::kafka::OutboxSink {
   std::size_t queue_limit = 1000;
   bool broker_down = false;  // every delivery report: transport failure (retriable)
   std::map<std::string, std::string> refused_topics;  // topic -> error label (permanent)
-  std::vector<OutboxEntry> sent;                      // acknowledged, in order
+  // topic -> the broker's max.message.bytes, which applies to a whole batch: every message
+  // queued for the topic in one poll is one batch, refused whole when it is too large.
+  std::map<std::string, std::size_t> batch_limit;
+  std::vector<OutboxEntry> sent;  // acknowledged, in order
 
-  Produced produce(const OutboxEntry& e) override {
+  static std::size_t bytes(const OutboxEntry& e) {
     std::size_t size = e.key.size() + e.value.size();
     for (const auto& [k, v] : e.headers) size += k.size() + v.size();
-    if (size > max_message_bytes) {
+    return size;
+  }
+  Produced produce(const OutboxEntry& e) override {
+    if (bytes(e) > max_message_bytes) {
       return {Failure::kPermanent, "msg_size_too_large", "Broker: Message size too large"};
     }
     if (queued_.size() >= queue_limit) return {Failure::kRetriable, "_queue_full", "Queue full"};
@@ -42,10 +48,15 @@ class FakeSink final : public approvald::kafka::OutboxSink {
     return {};
   }
   void poll(int) override {
+    std::map<std::string, std::size_t> batch;
+    for (const auto& e : queued_) batch[e.topic] += bytes(e);
     for (auto& e : queued_) {
       const OutboxId id{e.partition, e.seq};
       if (broker_down) {
         failed_.push_back({id, {Failure::kRetriable, "_transport", "Broker transport failure"}});
+      } else if (const auto l = batch_limit.find(e.topic);
+                 l != batch_limit.end() && batch[e.topic] > l->second) {
+        failed_.push_back({id, {Failure::kPermanent, "msg_size_too_large", "too large"}});
       } else if (const auto r = refused_topics.find(e.topic); r != refused_topics.end()) {
         failed_.push_back({id, {Failure::kPermanent, r->second, "refused"}});
       } else {
@@ -194,6 +205,30 @@ TEST_CASE(
   CHECK(f.permanent[0].first == "alerts");
 }
 
+TEST_CASE(
+    "a batch refused as too large replaces only its large entry; the small ones go as they "
+    "are",
+    "[relay]") {
+  Fixture f;
+  Relay relay(*f.store, f.sink, f.options());
+  f.sink.batch_limit["dlq"] = 100000;
+  const std::string mid(200000, 'm');
+  f.write({{0, 0, "dlq", -1, "S1", "small one", {}},
+           {0, 1, "dlq", -1, "MID", mid, {}},
+           {0, 2, "dlq", -1, "S2", "small two", {}}});
+  REQUIRE(f.drain(relay));
+  const auto dlq = f.sink.on("dlq");
+  REQUIRE(dlq.size() == 3);
+  std::map<std::string, OutboxEntry> by_key;
+  for (const auto& e : dlq) by_key[e.key] = e;
+  CHECK(by_key["S1"].value == "small one");
+  CHECK(header(by_key["S1"], "approvald.reason.class") == "<missing>");
+  CHECK(by_key["S2"].value == "small two");
+  CHECK(header(by_key["MID"], "approvald.reason.class") == "undeliverable");
+  CHECK(header(by_key["MID"], "approvald.payload.size") == "200000");
+  CHECK(f.permanent.size() == 1);
+}
+
 TEST_CASE("when the dead-letter topic refuses the stand-in too, the entry is dropped, loudly",
           "[relay]") {
   Fixture f;
@@ -245,6 +280,29 @@ TEST_CASE(
   }
   CHECK(stand_in < checkpoint);
   CHECK(checkpoint < a1);
+}
+
+TEST_CASE(
+    "with the changelog, a covered alert that fails goes again without waiting for another "
+    "checkpoint",
+    "[relay]") {
+  Fixture f;
+  Relay relay(*f.store, f.sink, f.options("changelog"));
+  using approvald::pipeline::changelog_key;
+  using approvald::pipeline::ChangelogKind;
+  // An idle partition: one alert and its checkpoint, and nothing after them.
+  f.write({alert(0, "A1"),
+           {0, 1, "changelog", 0, changelog_key(ChangelogKind::kCheckpoint, "e1"), "m", {}}});
+  relay.pump({0});  // the checkpoint
+  f.sink.poll(0);
+  relay.pump({0});  // acknowledged: the alert it covers goes
+  REQUIRE(relay.in_flight() == 1);
+  f.sink.broker_down = true;  // and times out
+  f.sink.poll(0);
+  f.sink.broker_down = false;
+  REQUIRE(f.drain(relay));
+  REQUIRE(f.sink.on("alerts").size() == 1);
+  CHECK(f.sink.on("alerts")[0].key == "A1");
 }
 
 TEST_CASE("a partition whose outbox does not advance is reported stalled after the threshold",
