@@ -35,7 +35,10 @@ struct ConsumerAccess {
     std::vector<std::int32_t> ps;
     ps.reserve(static_cast<std::size_t>(parts->cnt));
     for (int i = 0; i < parts->cnt; ++i) ps.push_back(parts->elems[i].partition);
-    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    // NULL until the group is established: a SIGTERM right after start closes the consumer
+    // while librdkafka still delivers the first assignment (this crashed in strcmp).
+    const char* protocol = rd_kafka_rebalance_protocol(rk);
+    const bool cooperative = protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       // Start where the store says, not where the group committed: the store is the truth.
       const auto offsets = impl->on_assign(ps);
