@@ -11,13 +11,12 @@
 #include "app/demo.h"
 #include "app/run.h"
 #include "app/tools.h"
+#include "approvald_version.h"
 #include "cli/loaders.h"
+#include "cli/usage.h"
 #include "commands.h"
+#include "config/check.h"
 #include "config/config.h"
-
-#ifndef APPROVALD_VERSION
-#define APPROVALD_VERSION "0.1.0"
-#endif
 
 namespace {
 
@@ -51,6 +50,11 @@ std::optional<approvald::config::Config> load_config(const std::string& file) {
   return c;
 }
 
+// An --http-listen value checked as the server will bind it, before anything starts.
+CLI::Validator listen_address() {
+  return {[](std::string& s) { return approvald::config::listen_problem(s).value_or(""); }, ""};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,9 +63,12 @@ int main(int argc, char** argv) {
   // grew with the open cases (443 → 539 MiB from 100k to 1M). Two arenas keep it flat (391 → 427
   // MiB; docs/performance.md). An operator's MALLOC_ARENA_MAX still wins.
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
-  CLI::App app{"approvald - electronic supervision of administrative approvals (行政审批电子监察)"};
+  CLI::App app{"approvald - electronic supervision of administrative approvals (行政审批电子监察)",
+               "approvald"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", APPROVALD_VERSION);
+  app.set_version_flag("--version", std::string("approvald ") + APPROVALD_VERSION_STRING);
+  using approvald::cli::number_at_least;
+  using approvald::cli::whole_number;
 
   auto* rules_cmd = app.add_subcommand("rules", "Validate and test rule packs and calendars");
   rules_cmd->require_subcommand(1);
@@ -102,7 +109,7 @@ int main(int argc, char** argv) {
       ->required();
   run->add_option("--data-dir", data_dir, "Overrides data_dir");
   run->add_option("--bootstrap-servers", bootstrap, "Overrides kafka.bootstrap_servers");
-  run->add_option("--http-listen", http_listen, "Overrides http.listen");
+  run->add_option("--http-listen", http_listen, "Overrides http.listen")->check(listen_address());
 
   std::string checked_config;
   auto* config_cmd = app.add_subcommand("config", "Work with the configuration file");
@@ -125,8 +132,10 @@ int main(int argc, char** argv) {
   approvald::app::GenerateOptions go;
   auto* gen = app.add_subcommand(
       "generate", "Synthetic approval events from a simulated service centre, as JSON lines");
-  gen->add_option("--cases", go.cases, "How many cases (about 4.3 events each)");
-  gen->add_option("--seed", go.seed, "Seed: the same seed gives the same events");
+  gen->add_option("--cases", go.cases, "How many cases (about 4.3 events each)")
+      ->check(whole_number());
+  gen->add_option("--seed", go.seed, "Seed: the same seed gives the same events")
+      ->check(whole_number());
   gen->add_flag("--keyed", go.keyed, "Prefix each line with its case id and a tab (kcat -K)");
   gen->add_flag("--open", go.open_only, "Only receipt and acceptance: every case stays open");
   gen->add_option("--violation", go.violations,
@@ -138,7 +147,7 @@ int main(int argc, char** argv) {
                   "Produce to this broker (host:port) instead of writing JSON lines");
   gen->add_option("--topic", go.topic, "Topic to produce to")->capture_default_str();
   gen->add_option("--rate", go.rate, "Events per second when producing (0: as fast as possible)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_at_least(0));
 
   approvald::app::DemoOptions demo_options;
   auto* demo = app.add_subcommand(
@@ -147,15 +156,19 @@ int main(int argc, char** argv) {
       "accelerated clock, the daemon and its dashboard");
   demo->add_option("--speed", demo_options.speed,
                    "Simulated seconds per real second (20000: a working day in about 4 s)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(number_at_least(1));
   demo->add_option("--duration", demo_options.duration_s,
-                   "Stop after this many seconds (0: Ctrl-C)");
+                   "Stop after this many seconds (0: Ctrl-C)")
+      ->check(whole_number(INT32_MAX));
   demo->add_option("--http-listen", demo_options.listen, "Where the dashboard is served")
-      ->capture_default_str();
-  demo->add_option("--seed", demo_options.seed, "Seed of the simulation");
+      ->capture_default_str()
+      ->check(listen_address());
+  demo->add_option("--seed", demo_options.seed, "Seed of the simulation")->check(whole_number());
   demo->add_option("--cases-per-day", demo_options.cases_per_working_day,
                    "Applications per working day, all agencies together")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(number_at_least(0));
   demo->add_option("--start", demo_options.start, "Simulated time at the start (RFC 3339)")
       ->capture_default_str();
   demo->add_option("--violation", demo_options.violations,
@@ -163,7 +176,9 @@ int main(int argc, char** argv) {
   demo->add_option("--data-dir", demo_options.data_dir,
                    "Keep the store here (must be empty; default: a temporary directory)");
 
-  CLI11_PARSE(app, argc, argv);
+  if (const auto rc = approvald::cli::parse_command_line(app, argc, argv, std::cout, std::cerr)) {
+    return *rc;
+  }
 
   if (dump->parsed()) {
     using approvald::app::DumpWhat;
@@ -176,7 +191,8 @@ int main(int argc, char** argv) {
   if (demo->parsed()) {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
-    return approvald::app::demo(demo_options, g_stop, std::cout, std::cerr);
+    std::signal(SIGHUP, on_signal);  // as for run: apply the rule files (in the demo's directory)
+    return approvald::app::demo(demo_options, g_stop, std::cout, std::cerr, &g_reload);
   }
 
   if (list->parsed()) return approvald::app::list_rules(list_dir, std::cout, std::cerr);
@@ -191,8 +207,7 @@ int main(int argc, char** argv) {
   if (config_check->parsed()) {
     const auto c = load_config(checked_config);
     if (!c) return 1;
-    std::cout << "ok    " << checked_config << '\n';
-    return 0;
+    return approvald::app::check_config(checked_config, *c, std::cout, std::cerr);
   }
   if (run->parsed()) {
     auto c = load_config(config_file);
@@ -207,5 +222,5 @@ int main(int argc, char** argv) {
     hooks.reload = &g_reload;
     return approvald::app::run(*c, g_stop, hooks);
   }
-  return 2;
+  return approvald::cli::kUsageError;  // unreachable: every command is handled above
 }

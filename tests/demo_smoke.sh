@@ -60,6 +60,21 @@ bad=$(curl -s "${url}api/v1/performance?from=2026-13-01&by=x")
 [ "$(code 'api/v1/alerts?limit=0')" = 400 ] || fail "alerts accepted limit=0"
 [ "$(code 'api/v1/cases/NOPE')" = 404 ] || fail "an unknown case is not 404"
 
+# PUT /api/v1/rules: refused without this run's one-time token, taken with it (a bad body is 400).
+token=$(grep -o 'Authorization: Bearer [0-9a-f]*' "$out" | awk '{print $3}')
+[ "${#token}" = 32 ] || fail "no one-time token printed"
+put() { curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' "$@" --data '{}' "${url}api/v1/rules"; }
+[ "$(put)" = 401 ] || fail "PUT /api/v1/rules without a token is not 401"
+[ "$(put -H "Authorization: Bearer $token")" = 400 ] || fail "PUT /api/v1/rules with the token"
+
+# Hardening: another Host name, a cross-origin write, an unknown path with any method, HEAD.
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: rebind.example' "$url")" = 403 ] ||
+  fail "a foreign Host is served"
+[ "$(put -H "Authorization: Bearer $token" -H 'Origin: http://rebind.example')" = 403 ] ||
+  fail "a cross-origin PUT is not refused"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "${url}nope")" = 404 ] || fail "DELETE /nope"
+[ "$(curl -s -I "${url}healthz" | grep -ci '^content-length: [1-9]')" = 1 ] || fail "HEAD /healthz"
+
 # The live feed: Server-Sent Events with ids, from the backlog at once.
 events=$(curl -s -N --max-time 3 "${url}api/v1/feed" || true)
 grep -q '^event: alert$' <<<"$events" || fail "the feed sent no alert event"

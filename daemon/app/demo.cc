@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <random>
 #include <thread>
 
 #include "app/run.h"
@@ -20,6 +22,18 @@ namespace approvald::app {
 namespace {
 
 namespace fs = std::filesystem;
+
+// 128 random bits as hex, new on every run.
+std::string one_time_token() {
+  std::random_device rd;
+  std::string t;
+  for (int i = 0; i < 4; ++i) {
+    char part[9];
+    std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(rd()));
+    t += part;
+  }
+  return t;
+}
 
 // The simulated clock: `start` at the moment the demo began, running `speed` times real time.
 class SimClock {
@@ -88,8 +102,8 @@ void generate_events(generate::Simulation& sim, kafka::Producer& producer, const
 
 }  // namespace
 
-int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
-         std::ostream& err) {
+int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out, std::ostream& err,
+         std::atomic<bool>* reload) {
   std::vector<std::string> errors;
   if (!(o.speed >= 1 && o.speed <= 1e6)) errors.push_back("--speed: from 1 to 1000000");
   if (o.duration_s < 0) errors.push_back("--duration: 0 (until Ctrl-C) or more seconds");
@@ -148,6 +162,18 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
   cfg.store.sync = false;
   cfg.store.block_cache_mb = 64;
   cfg.http.listen = o.listen;
+  // PUT /api/v1/rules takes a token made for this run only, printed below.
+  const std::string token = one_time_token();
+  cfg.http.rules_token_file = (dir / "rules.token").string();
+  {
+    std::ofstream f(cfg.http.rules_token_file, std::ios::trunc);
+    f << token << '\n';
+    if (!f) {
+      err << "demo: cannot write " << cfg.http.rules_token_file << '\n';
+      return 1;
+    }
+  }
+  fs::permissions(cfg.http.rules_token_file, fs::perms::owner_read | fs::perms::owner_write);
 
   const SimClock clock(start->at.time_since_epoch().count(), o.speed);
   sim_options.seed = o.seed;
@@ -187,6 +213,7 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
   RunHooks hooks;
   hooks.wall_ms = [&clock] { return clock(); };
   hooks.mode = "demo";
+  hooks.reload = reload;
   hooks.speed = o.speed;
   hooks.lag = &lag;
   hooks.consumed = &consumed;
@@ -197,6 +224,9 @@ int demo(const DemoOptions& o, const std::atomic<bool>& stop, std::ostream& out,
         << " times real time (a day in " << std::round(day_s * 10) / 10 << " s)\n"
         << "  in-process Kafka cluster " << cfg.kafka.bootstrap_servers << ", store "
         << cfg.data_dir << (temporary ? " (removed at exit)" : "") << '\n'
+        << "  rule files under " << dir.string() << ": edit them, then SIGHUP applies them\n"
+        << "  PUT /api/v1/rules takes this run's one-time token: Authorization: Bearer " << token
+        << '\n'
         << "  Ctrl-C stops"
         << (o.duration_s > 0 ? " (or after " + std::to_string(o.duration_s) + " s)" : "")
         << std::endl;

@@ -24,8 +24,10 @@ struct DemoOptions {
 };
 
 // Runs until `stop` is set or the duration has passed; returns the exit code. Every option error
-// is reported at once, before anything starts.
+// is reported at once, before anything starts. `reload` (set by SIGHUP) applies the rule files
+// the demo wrote into its directory, as `run` applies its configured ones: an edit there takes
+// effect without a restart, an invalid one is refused and the demo goes on.
 int demo(const DemoOptions& options, const std::atomic<bool>& stop, std::ostream& out,
-         std::ostream& err);
+         std::ostream& err, std::atomic<bool>* reload = nullptr);
 
 }  // namespace approvald::app

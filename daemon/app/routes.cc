@@ -5,14 +5,18 @@
 #include <set>
 #include <sstream>
 
+#include "app/access.h"
 #include "app/api.h"
 #include "app/dashboard_api.h"
+#include "approvald_version.h"
 #include "dashboard/assets.h"
+#include "http/echo.h"
 
 namespace approvald::app {
 namespace {
 
 namespace json = boost::json;
+using http::echo;
 
 http::Response json_error(int status, const std::string& message) {
   json::object o;
@@ -38,7 +42,7 @@ http::Response list_alerts(const ApiContext& ctx, const http::Request& req) {
   std::vector<std::string> errors;
   for (const auto& [name, value] : http::query_params(req.target)) {
     if (kKnown.count(name) == 0) {
-      errors.push_back("unknown parameter '" + name +
+      errors.push_back("unknown parameter '" + echo(name) +
                        "' (known: status, agency, level, rule, limit, cursor)");
     } else if (name == "status") {
       using S = ports::AlertIndexEntry::Status;
@@ -49,13 +53,13 @@ http::Response list_alerts(const ApiContext& ctx, const http::Request& req) {
       } else if (value == "retracted") {
         q.status = S::kRetracted;
       } else {
-        errors.push_back("status: '" + value + "' is not one of firing, resolved, retracted");
+        errors.push_back("status: '" + echo(value) + "' is not one of firing, resolved, retracted");
       }
     } else if (name == "level") {
       if (const auto l = rules::parse_level(value)) {
         q.level = static_cast<std::uint8_t>(*l);
       } else {
-        errors.push_back("level: '" + value + "' is not one of reminder, yellow, red");
+        errors.push_back("level: '" + echo(value) + "' is not one of reminder, yellow, red");
       }
     } else if (name == "limit") {
       std::size_t n = 0;
@@ -63,7 +67,7 @@ http::Response list_alerts(const ApiContext& ctx, const http::Request& req) {
                           value.find_first_not_of("0123456789") == std::string::npos;
       if (digits) n = std::stoul(value);
       if (!digits || n < 1 || n > 1000) {
-        errors.push_back("limit: '" + value + "' is not a whole number from 1 to 1000");
+        errors.push_back("limit: '" + echo(value) + "' is not a whole number from 1 to 1000");
       } else {
         q.limit = n;
       }
@@ -143,26 +147,6 @@ http::Response list_rules(const ApiContext& ctx) {
   return {200, "application/json", json::serialize(o), {}};
 }
 
-// The token file's content without surrounding whitespace; empty if it cannot be read.
-std::string read_token(const std::string& file) {
-  std::ifstream in(file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string t = ss.str();
-  const auto b = t.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  return t.substr(b, t.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-// Compares in time independent of where the strings differ.
-bool same_secret(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  }
-  return diff == 0;
-}
-
 // One {"name": …, "yaml": …} object of the PUT body.
 std::optional<std::pair<std::string, std::string>> source_file(const json::value* v,
                                                                const std::string& where,
@@ -185,16 +169,27 @@ std::optional<std::pair<std::string, std::string>> source_file(const json::value
 // PUT /api/v1/rules: {"packs": [{"name", "yaml"}…], "calendar": {"name", "yaml"}}; either may be
 // left out to keep the one in force. Validated here, stored and switched by the main loop.
 http::Response put_rules(const ApiContext& ctx, const http::Request& req) {
-  if (ctx.rules_token_file.empty()) {
+  if (ctx.rules_token_file.empty() && ctx.access_tokens_file.empty()) {
     return json_error(403, "PUT /api/v1/rules is disabled: set http.rules_token_file");
   }
-  const std::string token = read_token(ctx.rules_token_file);
-  if (token.empty()) {
+  // The rules token, or an operator's access token; a bearer token only (no cookie: a write
+  // is never made on a browser's behalf).
+  const std::string presented = presented_token(req, false);
+  bool allowed = false, any_file = false;
+  if (!ctx.rules_token_file.empty()) {
+    const std::string token = read_token(ctx.rules_token_file);
+    any_file = any_file || !token.empty();
+    allowed = !token.empty() && same_secret(presented, token);
+  }
+  if (!ctx.access_tokens_file.empty()) {
+    const auto a = check_access(ctx.access_tokens_file, presented);
+    any_file = any_file || a.readable;
+    allowed = allowed || a.role == Role::kOperator;
+  }
+  if (!any_file) {
     return json_error(503, "the rules token file is missing or empty; refusing every token");
   }
-  const std::string prefix = "Bearer ";
-  if (req.authorization.rfind(prefix, 0) != 0 ||
-      !same_secret(req.authorization.substr(prefix.size()), token)) {
+  if (!allowed) {
     auto r = json_error(401, "a valid bearer token is required");
     r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="approvald")");
     return r;
@@ -213,7 +208,7 @@ http::Response put_rules(const ApiContext& ctx, const http::Request& req) {
   std::vector<std::string> errors;
   for (const auto& [key, value] : *o) {
     if (key != "packs" && key != "calendar") {
-      errors.push_back("body." + std::string(key) + ": unknown field (known: packs, calendar)");
+      errors.push_back("body." + echo(key) + ": unknown field (known: packs, calendar)");
     }
   }
   if (!o->contains("packs") && !o->contains("calendar")) {
@@ -290,7 +285,7 @@ class Params {
       if (known_.count(name) == 0) {
         std::string list;
         for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
-        errors_.push_back("unknown parameter '" + name + "' (" +
+        errors_.push_back("unknown parameter '" + echo(name) + "' (" +
                           (list.empty() ? "this path takes none" : "known: " + list) + ")");
       }
     }
@@ -342,7 +337,7 @@ http::Response performance(const ApiContext& ctx, const http::Request& req) {
     if (!params.has(name)) return fallback;
     const auto d = rules::parse_date(params.get(name));
     if (!d) {
-      params.error(name + ": '" + params.get(name) + "' is not a date YYYY-MM-DD");
+      params.error(name + ": '" + echo(params.get(name)) + "' is not a date YYYY-MM-DD");
       return fallback;
     }
     return *d;
@@ -352,7 +347,8 @@ http::Response performance(const ApiContext& ctx, const http::Request& req) {
   if (from > to) params.error("from: must not be after to");
   if (to - from > 366) params.error("from, to: a period of at most 367 days");
   const std::string by = params.has("by") ? params.get("by") : "agency";
-  if (by != "agency" && by != "item") params.error("by: '" + by + "' is not one of agency, item");
+  if (by != "agency" && by != "item")
+    params.error("by: '" + echo(by) + "' is not one of agency, item");
   if (!params.errors().empty()) return json_errors("bad query parameters", params.errors());
   const auto rows = ctx.store.performance(from, to);
   if (!rows) return store_unavailable(rows.error());
@@ -370,14 +366,15 @@ http::Response feed(const ApiContext& ctx, const http::Request& req) {
     if (const auto l = rules::parse_level(params.get("level"))) {
       level = static_cast<std::uint8_t>(*l);
     } else {
-      params.error("level: '" + params.get("level") + "' is not one of reminder, yellow, red");
+      params.error("level: '" + echo(params.get("level")) +
+                   "' is not one of reminder, yellow, red");
     }
   }
   std::optional<std::uint64_t> after;
   const std::string after_text = params.has("after") ? params.get("after") : req.last_event_id;
   if (!after_text.empty()) {
     if (after_text.size() > 19 || after_text.find_first_not_of("0123456789") != std::string::npos) {
-      params.error("after: '" + after_text + "' is not an event id of this feed");
+      params.error("after: '" + echo(after_text) + "' is not an event id of this feed");
     } else {
       after = std::stoull(after_text);
     }
@@ -451,15 +448,81 @@ std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready) {
   return json::serialize(o);
 }
 
+namespace {
+
+const char* const kLoginPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>approvald: sign in</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: sans-serif; max-width: 28em; margin: 4em auto">
+<h1>approvald</h1>
+<p>This dashboard needs an access token (a viewer's or an operator's).</p>
+<form method="post" action="/login">
+<label>Token <input name="token" type="password" autocomplete="current-password" required></label>
+<button type="submit">Sign in</button>
+</form>%MESSAGE%
+</body></html>
+)";
+
+http::Response login_page(int status, const std::string& message) {
+  std::string page = kLoginPage;
+  page.replace(page.find("%MESSAGE%"), 9, message.empty() ? "" : "<p><b>" + message + "</b></p>");
+  return {status, "text/html; charset=utf-8", std::move(page), {}};
+}
+
+// POST /login (a form: token=…): a valid access token becomes the dashboard's cookie, so that its
+// page, scripts and live feed (EventSource sends no Authorization) carry it.
+http::Response login(const ApiContext& ctx, const http::Request& req) {
+  if (ctx.access_tokens_file.empty()) {
+    return {303, "text/plain", "", {{"Location", "/"}}};  // nothing to sign in to
+  }
+  const auto form = http::query_params("?" + req.body);
+  const auto it = form.find("token");
+  const std::string token = it == form.end() ? std::string() : it->second;
+  const auto a = check_access(ctx.access_tokens_file, token);
+  if (!a.readable) return login_page(503, "The access tokens file cannot be read.");
+  const bool cookie_safe = token.find_first_of(" ;,\"\\\r\n") == std::string::npos;
+  if (!a.role || !cookie_safe) return login_page(401, "That token is not valid.");
+  return {303,
+          "text/plain",
+          "",
+          {{"Location", "/"},
+           {"Set-Cookie",
+            std::string(kTokenCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict"}}};
+}
+
+bool is_ops_path(const std::string& path) {
+  return path == "/metrics" || path == "/healthz" || path == "/readyz";
+}
+
+}  // namespace
+
 http::Response route(const ApiContext& ctx, const http::Request& req) {
   const std::string path = req.path();
-  const bool get = req.method == "GET" || req.method == "HEAD";
+  const std::string cases = "/api/v1/cases/";
+  const bool index = path == "/" || path == "/index.html";
+  const auto* asset = dashboard::asset(index ? "/index.html" : path);
+  // An unknown path is 404 whatever the method; a known one names its methods on 405.
+  const char* allow = nullptr;
   if (path == "/api/v1/rules") {
-    if (req.method == "PUT") return put_rules(ctx, req);
-    if (get) return list_rules(ctx);
-    return json_error(405, "GET or PUT only");
+    allow = "GET, HEAD, PUT";
+  } else if (path == "/login") {
+    allow = "GET, HEAD, POST";
+  } else if (is_ops_path(path) || asset != nullptr || path == "/api/v1/alerts" ||
+             path == "/api/v1/overview" || path == "/api/v1/performance" ||
+             path == "/api/v1/feed" || path.rfind(cases, 0) == 0) {
+    allow = "GET, HEAD";
+  } else {
+    return json_error(404, "not found: " + echo(path));
   }
-  if (!get) return json_error(405, "only GET is served here");
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  const bool allowed = get || (req.method == "PUT" && path == "/api/v1/rules") ||
+                       (req.method == "POST" && path == "/login");
+  if (!allowed) {
+    auto r = json_error(405, echo(req.method) + " is not served here; allowed: " + allow);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  // Health, readiness and metrics stay open (a scraper or a probe holds no token).
   if (path == "/metrics") {
     return {200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.scrape(), {}};
   }
@@ -475,18 +538,47 @@ http::Response route(const ApiContext& ctx, const http::Request& req) {
     std::string body = readiness_json(ctx.health, real_ms(), &ready);
     return {ready ? 200 : 503, "application/json", std::move(body), {}};
   }
+  if (path == "/login") return get ? login_page(200, "") : login(ctx, req);
+  // The page's scripts, styles and the API description hold no data: open. The page itself, the
+  // API and the feed need a viewer's token when access tokens are configured.
+  if (asset != nullptr && !index) {
+    return {200, std::string(asset->content_type), std::string(asset->body)};
+  }
+  if (path == "/api/v1/rules" && req.method == "PUT") return put_rules(ctx, req);
+  if (!ctx.access_tokens_file.empty()) {
+    const auto a = check_access(ctx.access_tokens_file, presented_token(req));
+    if (!a.readable) {
+      return json_error(503, "the access tokens file is missing or empty; refusing every token");
+    }
+    if (!a.role) {
+      if (index) return {303, "text/plain", "", {{"Location", "/login"}}};
+      auto r = json_error(401,
+                          "an access token is required (Authorization: Bearer, or sign in "
+                          "at /login)");
+      r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="approvald")");
+      return r;
+    }
+  }
+  if (index) return {200, std::string(asset->content_type), std::string(asset->body)};
+  if (path == "/api/v1/rules") return list_rules(ctx);
   if (path == "/api/v1/alerts") return list_alerts(ctx, req);
   if (path == "/api/v1/overview") return overview(ctx, req);
   if (path == "/api/v1/performance") return performance(ctx, req);
   if (path == "/api/v1/feed") return feed(ctx, req);
-  if (const auto* a = dashboard::asset(path == "/" ? "/index.html" : path)) {
-    return {200, std::string(a->content_type), std::string(a->body)};
-  }
-  const std::string cases = "/api/v1/cases/";
-  if (path.rfind(cases, 0) == 0) {
-    return get_case(ctx, http::percent_decode(path.substr(cases.size()), false));
-  }
-  return json_error(404, "not found: " + path);
+  return get_case(ctx, http::percent_decode(path.substr(cases.size()), false));
+}
+
+http::ServerOptions server_options(const config::Config::Http& h) {
+  http::ServerOptions o;
+  o.max_connections = static_cast<std::size_t>(h.max_connections);
+  o.ops_reserve = static_cast<std::size_t>(h.ops_reserve);
+  o.max_streams_per_client = static_cast<std::size_t>(h.max_streams_per_client);
+  o.header_timeout_ms = h.header_timeout_ms;
+  o.body_timeout_ms = h.body_timeout_ms;
+  o.idle_timeout_ms = h.idle_timeout_ms;
+  o.allowed_hosts.insert(h.allowed_hosts.begin(), h.allowed_hosts.end());
+  o.cors_origins.insert(h.cors_origins.begin(), h.cors_origins.end());
+  return o;
 }
 
 }  // namespace approvald::app

@@ -12,6 +12,7 @@
 #include "app/health.h"
 #include "app/rule_mailbox.h"
 #include "app/rule_source.h"
+#include "config/config.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
@@ -31,8 +32,12 @@ struct ApiContext {
   AlertFeed* feed = nullptr;                       // the live feed and hourly counts
   std::string mode = "run";                        // or "demo"
   double speed = 1;                                // simulated seconds per second (demo)
+  std::string access_tokens_file;                  // empty: the dashboard and the read API are open
 };
 
 http::Response route(const ApiContext& ctx, const http::Request& req);
+
+// The server's limits, deadlines and names from the configuration's http section.
+http::ServerOptions server_options(const config::Config::Http& http);
 
 }  // namespace approvald::app

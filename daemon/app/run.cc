@@ -15,6 +15,7 @@
 #include "app/routes.h"
 #include "app/rule_mailbox.h"
 #include "app/rule_source.h"
+#include "approvald_version.h"
 #include "base/log.h"
 #include "cli/loaders.h"
 #include "http/server.h"
@@ -49,6 +50,10 @@ class StoreRetry {
   StoreRetry(Health& health, metrics::Metrics& metrics, const std::atomic<bool>& stop)
       : health_(health), metrics_(metrics), stop_(stop) {}
 
+  // The store is damaged (checksum mismatch, undecodable bytes): the loop stops instead of
+  // retrying for ever or writing over the evidence.
+  bool damaged() const { return damaged_; }
+
   // The value of a read; none only when the daemon stops first.
   template <typename F>
   auto read(F&& op, const char* what) {
@@ -76,6 +81,14 @@ class StoreRetry {
       }
       failing = true;
       metrics_.store_error(write ? "write" : "read");
+      if (r.error().corrupt) {
+        damaged_ = true;
+        log::error(std::string(what) +
+                       ": the store is damaged; stopping without writing to it (restore it from "
+                       "a backup or let the changelog rebuild it: docs/operations.md)",
+                   {{"error", r.error().message}});
+        return std::nullopt;
+      }
       log::error(std::string(what) + "; retrying",
                  {{"error", r.error().message}, {"retry_in_ms", std::to_string(backoff_ms)}});
       if (stop_) return std::nullopt;
@@ -88,6 +101,7 @@ class StoreRetry {
   Health& health_;
   metrics::Metrics& metrics_;
   const std::atomic<bool>& stop_;
+  bool damaged_ = false;
 };
 
 }  // namespace
@@ -102,9 +116,14 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       .dir = (std::filesystem::path(cfg.data_dir) / "store").string(),
       .block_cache_bytes = static_cast<std::size_t>(cfg.store.block_cache_mb) << 20,
       .write_buffer_bytes = static_cast<std::size_t>(cfg.store.write_buffer_mb) << 20,
-      .sync = cfg.store.sync});
+      .sync = cfg.store.sync,
+      .min_free_bytes = static_cast<std::uint64_t>(cfg.store.min_free_mb) << 20});
   if (!opened) {
-    log::error("cannot open the store", {{"error", opened.error().message}});
+    log::error(opened.error().corrupt
+                   ? "cannot open the store: the store is damaged; refusing to run on it (restore "
+                     "it from a backup or let the changelog rebuild it: docs/operations.md)"
+                   : "cannot open the store",
+               {{"error", opened.error().message}});
     return 1;
   }
   std::unique_ptr<store::Store> store = opened.take();
@@ -215,6 +234,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   std::set<std::int32_t> relay_partitions;
   bool first_assignment = true;
   bool fatal = false;  // a partition could not be taken over: stop before consuming anything
+  bool store_damaged = false;  // a read met damaged data: stop, and write nothing more
   kafka::ConsumerConfig cc{cfg.kafka.bootstrap_servers,   cfg.kafka.group_id,
                            cfg.kafka.instance_id,         cfg.kafka.events_topic,
                            cfg.kafka.assignment_strategy, cfg.kafka.properties};
@@ -243,7 +263,10 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
             m = taken.value();
           } else {
             auto read = retry.read([&] { return store->mark(p); }, "cannot read a partition mark");
-            if (!read) continue;  // stopping
+            if (!read) {  // stopping, or the store is damaged
+              fatal = fatal || retry.damaged();
+              continue;
+            }
             m = *read;
             pipe.assign(p, m);
           }
@@ -296,9 +319,11 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                        std::chrono::milliseconds(30000),
                        &feed,
                        hooks.mode,
-                       hooks.speed};
-  auto server = http::Server::start(cfg.http.listen,
-                                    [&api](const http::Request& r) { return route(api, r); });
+                       hooks.speed,
+                       cfg.http.access_tokens_file};
+  auto server = http::Server::start(
+      cfg.http.listen, [&api](const http::Request& r) { return route(api, r); },
+      server_options(cfg.http));
   if (!server) {
     log::error("cannot start the HTTP server", {{"error", server.error().message}});
     return 1;
@@ -452,7 +477,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
             });
           },
           "cannot read the cases of a batch");
-      if (!batch) break;  // stopping
+      if (!batch) break;  // stopping, or the store is damaged
       for (const auto& [p, m] : batch->writes.marks) offsets[p] = m.next_offset;
       metrics.record(batch->stats);
       turn.merge(std::move(batch->writes));
@@ -472,6 +497,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       // A timer that cannot be read is late, never forgotten: it stays in the index.
       const auto due = store->due_timers(p, sup, 1000);
       if (!due) {
+        store_damaged = store_damaged || due.error().corrupt;
         timers_read = false;
         metrics.store_error("read");
         log::error("cannot read due timers; trying again next turn",
@@ -481,6 +507,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       if (due.value().empty()) continue;
       auto batch = pipe.fire(p, due.value(), sup);
       if (!batch) {
+        store_damaged = store_damaged || batch.error().corrupt;
         timers_read = false;
         metrics.store_error("read");
         log::error("cannot read the cases of due timers; trying again next turn",
@@ -496,6 +523,10 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       turn.merge(std::move(batch.value().writes));
     }
     health.store_reads_failing = !timers_read;
+    if (store_damaged) {
+      log::error("the store is damaged; stopping without writing to it (docs/operations.md)");
+      break;
+    }
     if (!turn.empty()) {
       if (!retry.commit(*store, turn)) break;
       outbox_depth += turn.outbox.size();
@@ -589,7 +620,10 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   log::info("stopping: delivering pending alerts and leaving the group");
   feed.close();
   server.value()->stop();
-  if (changelog) {
+  // A damaged store gets no further write, not even the last checkpoints.
+  const bool damaged = store_damaged || retry.damaged();
+  fatal = fatal || damaged;
+  if (changelog && !damaged) {
     // A last checkpoint releases the alerts that wait for one, and a restart starts here.
     const ports::WriteSet checkpoints = all_checkpoints();
     if (!checkpoints.empty() && !store->commit(checkpoints)) {

@@ -8,9 +8,12 @@
 
 #include "app/rule_source.h"
 #include "cli/loaders.h"
+#include "cli/usage.h"
+#include "config/check.h"
 #include "generate/simulation.h"
 #include "generate/workload.h"
 #include "kafka/kafka.h"
+#include "kafka/validate.h"
 #include "rules/alert.h"
 #include "rules/state.h"
 #include "store/store.h"
@@ -19,13 +22,35 @@ namespace approvald::app {
 
 namespace {
 
+namespace fs = std::filesystem;
+
 std::unique_ptr<store::Store> open_store(const std::string& data_dir, bool read_only,
                                          std::ostream& err) {
-  auto opened = store::Store::open(
-      store::StoreOptions{.dir = (std::filesystem::path(data_dir) / "store").string(),
-                          .block_cache_bytes = 16u << 20,
-                          .write_buffer_bytes = 8u << 20,
-                          .read_only = read_only});
+  // RocksDB creates a missing store directory even to open it read-only: look first, so that a
+  // read never writes (and a mistyped path is not mistaken for an empty store).
+  const fs::path dir = fs::path(data_dir) / "store";
+  std::error_code ec;
+  const fs::path current = dir / "CURRENT";
+  if (read_only && fs::status(current, ec).type() != fs::file_type::regular) {
+    const auto st = fs::status(data_dir, ec);
+    if (st.type() == fs::file_type::none) {  // neither there nor absent: unreadable
+      err << data_dir << ": " << ec.message() << '\n';
+    } else if (!fs::exists(st)) {
+      err << data_dir << ": no such directory; nothing was read or created\n";
+    } else if (!fs::is_directory(st)) {
+      err << data_dir << ": not a directory\n";
+    } else if (const auto cs = fs::status(current, ec); cs.type() == fs::file_type::none) {
+      err << current.string() << ": " << ec.message() << '\n';
+    } else {
+      err << data_dir << ": holds no store (no " << current.string()
+          << "); nothing was read or created\n";
+    }
+    return nullptr;
+  }
+  auto opened = store::Store::open(store::StoreOptions{.dir = dir.string(),
+                                                       .block_cache_bytes = 16u << 20,
+                                                       .write_buffer_bytes = 8u << 20,
+                                                       .read_only = read_only});
   if (!opened) {
     err << opened.error().message << '\n';
     return nullptr;
@@ -34,6 +59,43 @@ std::unique_ptr<store::Store> open_store(const std::string& data_dir, bool read_
 }
 
 }  // namespace
+
+int check_config(const std::string& file, const config::Config& c, std::ostream& out,
+                 std::ostream& err) {
+  std::vector<config::Problem> problems = config::check_addresses_and_files(c);
+  // Each rule file on its own, so that every error names the key that points at it.
+  bool loaded = true;
+  auto add = [&](const std::string& key, const rules::Diagnostics& d) {
+    loaded = false;
+    for (const auto& x : d) problems.push_back({key, x.str()});
+  };
+  for (std::size_t i = 0; i < c.rules.packs.size(); ++i) {
+    auto pack = cli::load_pack(c.rules.packs[i]);
+    if (auto* d = std::get_if<rules::Diagnostics>(&pack)) {
+      add("rules.packs[" + std::to_string(i) + "]", *d);
+    }
+  }
+  auto cal = cli::load_calendar(c.rules.calendar);
+  if (auto* d = std::get_if<rules::Diagnostics>(&cal)) add("rules.calendar", *d);
+  // Then together, as `run` loads them: rule ids unique across the packs, and so on.
+  if (loaded) {
+    auto files = read_rule_files(c);
+    if (auto* d = std::get_if<rules::Diagnostics>(&files)) add("rules", *d);
+  }
+  for (const auto& p : kafka::validate_properties(c.kafka.properties)) {
+    problems.push_back({"kafka.properties." + p.name, p.message});
+  }
+  for (const auto& p : problems) {
+    err << cli::shown(file) << ": " << cli::shown(p.key) << ": " << cli::shown(p.message, 2000)
+        << '\n';
+  }
+  if (!problems.empty()) {
+    err << problems.size() << (problems.size() == 1 ? " error\n" : " errors\n");
+    return 1;
+  }
+  out << "ok    " << file << " (not checked: whether the port is free and the broker reachable)\n";
+  return 0;
+}
 
 int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, std::ostream& err) {
   auto store = open_store(data_dir, true, err);
@@ -124,7 +186,7 @@ int apply_rules(const std::string& data_dir, const std::vector<std::string>& pac
     err << "refused: nothing was applied\n";
     return 1;
   }
-  std::filesystem::create_directories(std::filesystem::path(data_dir) / "store");
+  fs::create_directories(fs::path(data_dir) / "store");
   auto store = open_store(data_dir, false, err);
   if (!store) {
     err << "(is the daemon running? it holds the store: change its configured files and send "

@@ -7,14 +7,22 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
+
 namespace approvald::app {
 
-// One line per case, canonical (events in business-time order, alerts sorted by id), so that
-// two stores holding the same facts print the same text.
-// With `marks_only`, one line per partition: "mark<TAB>partition<TAB>next offset". Opens the store
-// read-only, so it works while the daemon runs.
-// What `store dump` prints: every case state (the default), each partition's next offset, or
-// the per-agency case counts.
+// `approvald config check FILE` once `c` parsed: what `run` verifies at start, without starting —
+// the listen address, the data directory, the token files, every rule pack and the calendar
+// loaded and combined, and every kafka.properties entry as librdkafka judges it. Every problem
+// is printed as "FILE: key.path: message"; exit 0 or 1.
+int check_config(const std::string& file, const config::Config& c, std::ostream& out,
+                 std::ostream& err);
+
+// What `store dump` prints: every case state (the default: one line per case, canonical — events
+// in business-time order, alerts sorted by id — so that two stores holding the same facts print
+// the same text), each partition's next offset ("mark<TAB>partition<TAB>next offset"), or the
+// per-agency case counts. Opens the store read-only, so it works while the daemon runs, and
+// never writes: a directory without a store is reported (exit 1) and left as it was.
 enum class DumpWhat : std::uint8_t { kCases, kMarks, kTallies };
 int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, std::ostream& err);
 

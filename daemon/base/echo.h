@@ -5,6 +5,8 @@
 //
 //   echo::text(value)        at most kDefaultMax bytes of output, then "…[cut, N bytes]"
 //   echo::text(value, 1024)  the same with another bound
+//   echo::safe(message)      the same, but a backslash passes: for a message that may quote
+//                            values escaped already (rules::quoted) — safe(safe(x)) == safe(x)
 //   echo::utf8_prefix(s, n)  the longest prefix of at most n bytes that ends on a character
 //
 // text() escapes, as printable ASCII: C0 control characters and DEL ("\n", "\r", "\t", "\x1b"…),
@@ -78,7 +80,20 @@ inline std::size_t utf8_prefix(std::string_view s, std::size_t max) {
 // `s` escaped as described above, cut after at most `max` bytes of output on a character
 // boundary; a cut is marked "…[cut, N bytes]" with N the size of the whole input (the marker is
 // not counted in `max`, and is at most 32 bytes).
+namespace detail {
+inline std::string escaped(std::string_view s, std::size_t max, bool backslash);
+}
+
 inline std::string text(std::string_view s, std::size_t max = kDefaultMax) {
+  return detail::escaped(s, max, true);
+}
+
+// As text(), leaving backslashes as they are, so that escapes made before stay single.
+inline std::string safe(std::string_view s, std::size_t max = kDefaultMax) {
+  return detail::escaped(s, max, false);
+}
+
+inline std::string detail::escaped(std::string_view s, std::size_t max, bool backslash) {
   std::string out;
   out.reserve(std::min(s.size(), max) + 8);
   std::size_t i = 0;
@@ -100,7 +115,7 @@ inline std::string text(std::string_view s, std::size_t max = kDefaultMax) {
           piece = "\\t";
           break;
         case '\\':
-          piece = "\\\\";
+          piece = backslash ? "\\\\" : "\\";
           break;
         default:
           if (c < 0x20 || c == 0x7F) {

@@ -11,6 +11,9 @@ namespace approvald {
 
 struct Error {
   std::string message;
+  // The data itself is damaged (a checksum mismatch, bytes that do not decode): retrying cannot
+  // help, and writing over it would destroy the evidence.
+  bool corrupt = false;
 };
 
 template <typename T>

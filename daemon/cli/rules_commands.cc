@@ -112,21 +112,35 @@ int rules_check(const std::vector<std::string>& paths, std::ostream& out, std::o
 
 int rules_test(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::vector<fs::path> files;
+  std::size_t passed = 0, failed = 0, broken = 0;
   for (const std::string& a : args) {
     std::error_code ec;
-    if (fs::is_directory(a, ec)) {
-      const auto in_dir = yaml_files_in(a);
-      files.insert(files.end(), in_dir.begin(), in_dir.end());
-    } else {
+    if (!fs::is_directory(a, ec)) {
       files.emplace_back(a);
+      continue;
     }
+    // A pack keeps its tests in tests/; pack.yaml itself is not a test file.
+    const bool pack = fs::exists(fs::path(a) / "pack.yaml", ec);
+    const fs::path dir = pack ? fs::path(a) / "tests" : fs::path(a);
+    const auto in_dir = yaml_files_in(dir);
+    if (in_dir.empty()) {
+      err << a
+          << (pack ? ": a pack without tests (no tests/*.yaml)\n" : ": no *.yaml test files\n");
+      ++broken;
+    }
+    files.insert(files.end(), in_dir.begin(), in_dir.end());
   }
-  std::size_t passed = 0, failed = 0, broken = 0;
   for (const fs::path& f : files) {
     std::string why;
     const auto text = read_file(f, &why);
     if (!text) {
       err << f.string() << ": " << why << '\n';
+      ++broken;
+      continue;
+    }
+    if (const auto kind = kind_of(*text); kind == FileKind::kPack || kind == FileKind::kCalendar) {
+      err << f.string() << ": a " << (kind == FileKind::kPack ? "rule pack" : "calendar")
+          << ", not a rule test file (rules test PACKDIR runs the pack's tests/)\n";
       ++broken;
       continue;
     }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "rules/echo.h"
 #include "rules/yaml_reader.h"
 
 namespace approvald::config {
@@ -58,9 +59,9 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
     read_string(r, k, "assignment_strategy", "kafka", &c.kafka.assignment_strategy);
     static const std::set<std::string> kStrategies = {"range", "roundrobin", "cooperative-sticky"};
     if (kStrategies.count(c.kafka.assignment_strategy) == 0) {
-      r.error(k["assignment_strategy"], "kafka.assignment_strategy: '" +
-                                            c.kafka.assignment_strategy +
-                                            "' is not range, roundrobin or cooperative-sticky");
+      r.error(k["assignment_strategy"],
+              "kafka.assignment_strategy: " + rules::quoted(c.kafka.assignment_strategy) +
+                  " is not range, roundrobin or cooperative-sticky");
     }
     if (const YAML::Node t = k["topics"]; t.IsDefined() && r.expect_map(t, "kafka.topics")) {
       r.check_keys(t, {"events", "alerts", "dead_letters", "changelog"}, "kafka.topics");
@@ -78,7 +79,8 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
         p.IsDefined() && r.expect_map(p, "kafka.properties")) {
       for (const auto& kv : p) {
         if (!kv.second.IsScalar()) {
-          r.error(kv.second, "kafka.properties." + kv.first.Scalar() + ": must be a plain value");
+          r.error(kv.second,
+                  "kafka.properties." + rules::echo(kv.first.Scalar()) + ": must be a plain value");
         } else {
           c.kafka.properties[kv.first.Scalar()] = kv.second.Scalar();
         }
@@ -111,9 +113,10 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
              &c.engine.max_future_skew_seconds);
   }
   if (const YAML::Node s = root["store"]; s.IsDefined() && r.expect_map(s, "store")) {
-    r.check_keys(s, {"block_cache_mb", "write_buffer_mb", "sync"}, "store");
+    r.check_keys(s, {"block_cache_mb", "write_buffer_mb", "sync", "min_free_mb"}, "store");
     read_int(r, s, "block_cache_mb", "store", 8, 1 << 20, &c.store.block_cache_mb);
     read_int(r, s, "write_buffer_mb", "store", 4, 1 << 20, &c.store.write_buffer_mb);
+    read_int(r, s, "min_free_mb", "store", 0, 1 << 20, &c.store.min_free_mb);
     if (s["sync"].IsDefined()) c.store.sync = r.boolean(s["sync"], "store.sync").value_or(true);
   }
   if (const YAML::Node o = root["outbox"]; o.IsDefined() && r.expect_map(o, "outbox")) {
@@ -124,10 +127,36 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
              &c.outbox.dead_letter_max_bytes);
   }
   if (const YAML::Node h = root["http"]; h.IsDefined() && r.expect_map(h, "http")) {
-    r.check_keys(h, {"listen", "rules_token_file"}, "http");
+    r.check_keys(h,
+                 {"listen", "rules_token_file", "access_tokens_file", "allowed_hosts",
+                  "cors_origins", "max_connections", "ops_reserve", "max_streams_per_client",
+                  "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms"},
+                 "http");
     read_string(r, h, "listen", "http", &c.http.listen);
     read_string(r, h, "rules_token_file", "http", &c.http.rules_token_file);
     c.http.rules_token_file = resolve(base, c.http.rules_token_file);
+    read_string(r, h, "access_tokens_file", "http", &c.http.access_tokens_file);
+    c.http.access_tokens_file = resolve(base, c.http.access_tokens_file);
+    auto names = [&](const char* key, std::vector<std::string>* out) {
+      const YAML::Node n = h[key];
+      if (!n.IsDefined() || !r.expect_sequence(n, std::string("http.") + key)) return;
+      for (std::size_t i = 0; i < n.size(); ++i) {
+        if (n[i].IsScalar() && !n[i].Scalar().empty()) {
+          out->push_back(n[i].Scalar());
+        } else {
+          r.error(n[i], rules::detail::index_path(std::string("http.") + key, i) +
+                            ": must be a non-empty string");
+        }
+      }
+    };
+    names("allowed_hosts", &c.http.allowed_hosts);
+    names("cors_origins", &c.http.cors_origins);
+    read_int(r, h, "max_connections", "http", 1, 100000, &c.http.max_connections);
+    read_int(r, h, "ops_reserve", "http", 1, 10000, &c.http.ops_reserve);
+    read_int(r, h, "max_streams_per_client", "http", 1, 10000, &c.http.max_streams_per_client);
+    read_int(r, h, "header_timeout_ms", "http", 10, 3600000, &c.http.header_timeout_ms);
+    read_int(r, h, "body_timeout_ms", "http", 10, 3600000, &c.http.body_timeout_ms);
+    read_int(r, h, "idle_timeout_ms", "http", 10, 3600000, &c.http.idle_timeout_ms);
   }
   if (!r.ok()) return diags;
   return c;

@@ -42,6 +42,7 @@ struct Config {
     int block_cache_mb = 128;
     int write_buffer_mb = 64;
     bool sync = true;
+    int min_free_mb = 128;  // below this much free disk, commits wait (never a full disk)
   } store;
   struct Outbox {
     int max_pending = 100000;  // undelivered messages before the consumer pauses
@@ -53,6 +54,17 @@ struct Config {
     std::string listen = "127.0.0.1:8080";
     // A file holding the bearer token for PUT /api/v1/rules; empty disables the endpoint.
     std::string rules_token_file;
+    // A file of `ROLE TOKEN` lines (viewer, operator), read on each request; when set, the
+    // dashboard and the API need a viewer token and PUT /api/v1/rules accepts operator tokens.
+    std::string access_tokens_file;
+    std::vector<std::string> allowed_hosts;  // Host names served besides the loopback ones
+    std::vector<std::string> cors_origins;   // origins given CORS headers on reads
+    int max_connections = 256;
+    int ops_reserve = 16;
+    int max_streams_per_client = 8;
+    int header_timeout_ms = 10000;
+    int body_timeout_ms = 30000;
+    int idle_timeout_ms = 30000;
   } http;
 };
 

@@ -1,12 +1,16 @@
 // One HTTP/1.1 port (Boost.Beast). Each connection is served on its own thread, up to a limit,
-// so a browser's keep-alive connection or a slow client never blocks a Prometheus scrape. The
-// routes are plain functions from a Request to a Response, testable without sockets.
+// with deadlines that fire (header, body, idle keep-alive, writes: docs/adr/0010), so a browser's
+// keep-alive connection or a slow client never blocks a Prometheus scrape; a reserved share of
+// connections answers only the operations paths when the rest is taken. The routes are plain
+// functions from a Request to a Response, testable without sockets, and the whole request path
+// (bytes in, bytes out) is too: serve_bytes() in wire.h.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -23,6 +27,7 @@ struct Request {
   std::string authorization;  // the Authorization header, if any
   std::string body;
   std::string last_event_id;  // the Last-Event-ID header of a reconnecting EventSource
+  std::string cookie;         // the Cookie header, if any
 
   std::string path() const { return target.substr(0, target.find('?')); }
 };
@@ -54,9 +59,27 @@ struct Response {
 using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
-  std::size_t max_connections = 64;       // further clients get 503 at once
-  std::size_t max_body_bytes = 8u << 20;  // larger requests get 413
-  int idle_timeout_ms = 30000;            // a kept-alive connection with no request closes
+  // Connections served in full; past them, `ops_reserve` more are accepted but answer only the
+  // `ops_paths` (one request each), and any further one gets 503 at once.
+  std::size_t max_connections = 256;
+  std::size_t ops_reserve = 16;
+  std::set<std::string> ops_paths = {"/healthz", "/readyz", "/metrics"};
+  std::size_t max_streams_per_client = 8;    // streamed responses per client address; then 429
+  std::size_t max_body_bytes = 8u << 20;     // larger requests get 413
+  std::size_t max_header_bytes = 16u << 10;  // request line and headers; larger get 431
+  // Deadlines, each from where its phase starts: a request's head from its first byte (or from
+  // the accept, for a connection's first request), its body from the end of the head, the next
+  // request of a kept-alive connection from the end of the last response, a write from its start.
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
+  int idle_timeout_ms = 30000;
+  int write_timeout_ms = 10000;
+  // Host names a request may name (DNS rebinding): besides these, 127.0.0.1, localhost, [::1] and
+  // the listen address; any IP literal when listening on 0.0.0.0 or ::. Filled in by start().
+  std::set<std::string> allowed_hosts;
+  bool any_ip_host = false;  // set by start() for a wildcard listen address
+  // Origins (scheme://host:port) given Access-Control-Allow-Origin on reads; none by default.
+  std::set<std::string> cors_origins;
 };
 
 class Server {
@@ -69,6 +92,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   unsigned short port() const;
+  std::size_t open_connections() const;  // accepted and not yet closed (tests wait on it)
   void stop();
 
  private:

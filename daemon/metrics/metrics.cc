@@ -24,6 +24,11 @@ struct Metrics::Impl {
                                 .Name("approvald_events_total")
                                 .Help("Events consumed, by type and outcome")
                                 .Register(*registry);
+  Family<Counter>& conflicts =
+      prometheus::BuildCounter()
+          .Name("approvald_events_duplicate_conflicts_total")
+          .Help("Repeated event ids whose content differed from the first (which was kept)")
+          .Register(*registry);
   Family<Counter>& dead = prometheus::BuildCounter()
                               .Name("approvald_dead_letters_total")
                               .Help("Records sent to the dead-letter topic, by reason")
@@ -159,6 +164,7 @@ Metrics::Metrics(const std::string& version, const std::string& rules_id,
   impl_->store_errors.Add({{"op", "read"}});
   impl_->store_errors.Add({{"op", "write"}});
   impl_->unreadable.Add({});
+  impl_->conflicts.Add({});
 }
 
 Metrics::~Metrics() = default;
@@ -175,6 +181,9 @@ void Metrics::record(const pipeline::Stats& s) {
   if (s.duplicates > 0) {
     impl_->events.Add({{"type", "any"}, {"outcome", "duplicate"}})
         .Increment(static_cast<double>(s.duplicates));
+  }
+  if (s.duplicate_conflicts > 0) {
+    impl_->conflicts.Add({}).Increment(static_cast<double>(s.duplicate_conflicts));
   }
   for (std::size_t i = 0; i < s.dead.size(); ++i) {
     if (s.dead[i] == 0) continue;

@@ -137,7 +137,7 @@ std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
   }
   auto read = cases_.get_case(partition, case_id);
   if (!read) {
-    w.failed = Error{"case " + case_id + ": " + read.error().message};
+    w.failed = Error{"case " + case_id + ": " + read.error().message, read.error().corrupt};
     return std::nullopt;
   }
   const std::optional<std::string>& bytes = read.value();
@@ -294,7 +294,7 @@ void Pipeline::dead_letter(Work& w, const Record& r, DeadReason reason, const st
                             -1,
                             {},
                             {},
-                            {{"approvald.reason", echo::text(why, kMaxReasonBytes)},
+                            {{"approvald.reason", echo::safe(why, kMaxReasonBytes)},
                              {"approvald.reason.class", std::string(to_string(reason))},
                              {"approvald.source.topic", options_.source_topic},
                              {"approvald.source.partition", std::to_string(r.partition)},
@@ -343,6 +343,7 @@ void Pipeline::settle_case(Work& w, std::int32_t partition, const std::string& c
         break;
     }
   }
+  w.batch.stats.duplicate_conflicts += d.duplicate_conflicts;
   emit(w, partition, d);
   w.loaded[{partition, case_id}] = std::move(d.state);
 }

@@ -56,6 +56,7 @@ std::string_view to_string(DeadReason r);
 struct Stats {
   std::array<std::uint64_t, rules::kEventTypeCount> applied{};
   std::uint64_t duplicates = 0;
+  std::uint64_t duplicate_conflicts = 0;  // duplicates whose content differed (the first wins)
   std::array<std::uint64_t, kDeadReasonCount> dead{};
   std::uint64_t alerts_firing = 0;
   std::uint64_t alerts_resolved = 0;

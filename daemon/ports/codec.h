@@ -88,6 +88,7 @@ inline std::string encode_alert(const AlertIndexEntry& a) {
 inline bool decode_alert(std::string_view in, AlertIndexEntry* a) {
   if (in.size() < 2) return false;
   if (static_cast<std::uint8_t>(in[0]) > 2) return false;
+  if (static_cast<std::uint8_t>(in[1]) > 2) return false;  // rules::Level: reminder, yellow, red
   a->status = static_cast<AlertIndexEntry::Status>(in[0]);
   a->level = static_cast<std::uint8_t>(in[1]);
   in.remove_prefix(2);

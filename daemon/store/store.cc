@@ -7,6 +7,8 @@
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <mutex>
 
@@ -40,7 +42,7 @@ constexpr const char* kCfNames[] = {"cases",     "timers",      "outbox", "offse
 constexpr std::size_t kCfCount = std::size(kCfNames);
 
 Error from(const rocksdb::Status& s, const std::string& what) {
-  return Error{what + ": " + s.ToString()};
+  return Error{what + ": " + s.ToString(), s.IsCorruption()};
 }
 
 // Outbox value: topic, key, headers and payload, each length-prefixed (u32).
@@ -159,12 +161,25 @@ struct Store::Impl {
   // timers (RocksDB keeps them until compaction). Lowered by commits that arm earlier timers.
   std::map<std::int32_t, std::int64_t> timer_floor;
   bool write_failed = false;  // the last commit failed: resume before the next
+
+  // An error while the disk has less room than the options ask for.
+  Status room() const {
+    if (options.min_free_bytes == 0) return ok_status();
+    struct statvfs fs {};
+    if (::statvfs(options.dir.c_str(), &fs) != 0) return ok_status();  // RocksDB will tell
+    const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (free >= options.min_free_bytes) return ok_status();
+    return Error{"the disk holding " + options.dir + " has " + std::to_string(free >> 20) +
+                 " MiB free, less than the " + std::to_string(options.min_free_bytes >> 20) +
+                 " MiB the store keeps in reserve (store.min_free_mb): waiting for space"};
+  }
   // The stored per-agency counts, mirrored so that a commit adds to them without reading and a
   // gauge or dashboard reads them without a scan.
   mutable std::mutex tally_mu;
   std::map<ports::TallyKey, ports::CaseTally> tallies;
 
-  void load_tallies() {
+  // The counts start from what is stored: a failed read must not start them at zero.
+  rocksdb::Status load_tallies() {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kMarks]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string_view k(it->key().data(), it->key().size());
@@ -172,6 +187,7 @@ struct Store::Impl {
       tallies[{static_cast<std::int32_t>(get_be32(k)), std::string(k.substr(5))}] =
           decode_tally(std::string_view(it->value().data(), it->value().size()));
     }
+    return it->status();
   }
   std::int64_t floor(std::int32_t p) const {
     const auto it = timer_floor.find(p);
@@ -227,7 +243,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
           ? rocksdb::DB::OpenForReadOnly(db, options.dir, descriptors, &impl->cfs, &impl->db)
           : rocksdb::DB::Open(db, options.dir, descriptors, &impl->cfs, &impl->db);
   if (!s.ok()) return from(s, "opening the store at " + options.dir);
-  impl->load_tallies();
+  s = impl->load_tallies();
+  if (!s.ok()) return from(s, "reading the case counts of the store at " + options.dir);
   if (options.read_only) return std::unique_ptr<Store>(new Store(std::move(impl)));
 
   impl->write.sync = options.sync;
@@ -286,7 +303,7 @@ Lookup<ports::PartitionMark> Store::mark(std::int32_t partition) {
   if (s.IsNotFound()) return std::optional<ports::PartitionMark>();
   if (!s.ok()) return from(s, "reading " + what);
   auto m = decode_mark(value);
-  if (!m) return Error{what + " is corrupt (" + std::to_string(value.size()) + " bytes)"};
+  if (!m) return Error{what + " is corrupt (" + std::to_string(value.size()) + " bytes)", true};
   return m;
 }
 
@@ -396,6 +413,7 @@ Result<std::size_t> Store::outbox_count(std::int32_t partition) {
 
 Status Store::delete_outbox(const std::vector<std::pair<std::int32_t, std::uint64_t>>& entries) {
   if (entries.empty()) return ok_status();
+  if (auto r = impl_->room(); !r) return r;  // sent again later: harmless
   rocksdb::WriteBatch batch;
   for (const auto& [p, seq] : entries) batch.Delete(impl_->cfs[kOutbox], outbox_key(p, seq));
   rocksdb::WriteOptions lazy = impl_->write;
@@ -406,6 +424,7 @@ Status Store::delete_outbox(const std::vector<std::pair<std::int32_t, std::uint6
 }
 
 Status Store::commit(const ports::WriteSet& w) {
+  if (auto r = impl_->room(); !r) return r;
   // After a failed write RocksDB refuses further writes until it has recovered: from a full disk
   // it recovers by itself once space is freed (the caller's retries then succeed); for other
   // recoverable errors each retry asks it to resume. A hard I/O error on the log is not
@@ -601,6 +620,7 @@ AlertPage Store::alerts(const AlertQuery& q) {
 }
 
 Status Store::drop_partition(std::int32_t partition) {
+  if (auto r = impl_->room(); !r) return r;
   const std::string begin = partition_prefix(partition);
   const std::string end = prefix_end(begin);
   rocksdb::WriteBatch batch;
@@ -674,7 +694,7 @@ Lookup<RuleVersion> Store::current_rules() {
   // "current" names a version that must exist: its absence is damage, not a new store.
   if (!s.ok()) return from(s, "reading the rule version in force");
   auto v = decode_rules(value);
-  if (!v) return Error{"the rule version in force is corrupt"};
+  if (!v) return Error{"the rule version in force is corrupt", true};
   return v;
 }
 
@@ -684,7 +704,7 @@ Result<std::vector<RuleVersion>> Store::rule_history() {
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kRules]));
   for (it->Seek("version/"); it->Valid() && it->key().starts_with("version/"); it->Next()) {
     auto v = decode_rules(std::string_view(it->value().data(), it->value().size()));
-    if (!v) return Error{"rule version " + std::to_string(out.size() + 1) + " is corrupt"};
+    if (!v) return Error{"rule version " + std::to_string(out.size() + 1) + " is corrupt", true};
     out.push_back(std::move(*v));
   }
   if (!it->status().ok()) return from(it->status(), "reading the rule history");
@@ -692,6 +712,7 @@ Result<std::vector<RuleVersion>> Store::rule_history() {
 }
 
 Result<std::uint64_t> Store::apply_rules(RuleVersion v) {
+  if (auto r = impl_->room(); !r) return r.error();
   // A history that cannot be read must not make this "version 1" over the real one.
   const auto history = rule_history();
   if (!history) return history.error();
@@ -720,7 +741,7 @@ Result<std::map<std::int32_t, ports::PartitionMark>> Store::marks() {
     const auto p = static_cast<std::int32_t>(get_be32(k));
     if (k.size() == 4) {
       const auto m = decode_mark(std::string_view(it->value().data(), it->value().size()));
-      if (!m) return Error{"the mark of partition " + std::to_string(p) + " is corrupt"};
+      if (!m) return Error{"the mark of partition " + std::to_string(p) + " is corrupt", true};
       out[p] = *m;
     }
     it->Seek(prefix_end(partition_prefix(p)));

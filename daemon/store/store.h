@@ -32,6 +32,10 @@ struct StoreOptions {
   bool read_only = false;  // inspect a store another process has open (a snapshot at open)
   // The file system under the store; null is the machine's. Tests put a fault-injecting one here.
   rocksdb::Env* env = nullptr;
+  // Writes are refused (an error, retried by the caller) while the file system holding `dir` has
+  // less free space than this: RocksDB is never driven into a full disk, whose write errors it
+  // does not recover from in place. 0: no check.
+  std::uint64_t min_free_bytes = 0;
 };
 
 // A version of the rules in force: the pack and calendar sources, exactly as validated.

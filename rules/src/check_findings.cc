@@ -2,6 +2,7 @@
 // discretion benchmarks. Each violating event is one alert; the k-th violation of a rule in a
 // case is its cycle k.
 #include <cmath>
+#include <string_view>
 
 #include "findings.h"
 
@@ -55,7 +56,59 @@ std::string number_text(double v) {
 
 std::string fen(std::int64_t v) { return std::to_string(v) + " fen"; }
 
+// Whether the UTF-8 sequence at text[i] is a Unicode White_Space code point; *len is its length.
+bool white_space_at(std::string_view text, std::size_t i, std::size_t* len) {
+  *len = 1;
+  const auto byte = [&](std::size_t k) {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0U;
+  };
+  const unsigned b0 = byte(0);
+  if (b0 == ' ' || (b0 >= 0x09 && b0 <= 0x0D)) {
+    *len = 1;
+    return true;
+  }
+  if (b0 == 0xC2 && (byte(1) == 0x85 || byte(1) == 0xA0)) {  // NEL, no-break space
+    *len = 2;
+    return true;
+  }
+  if (b0 == 0xE1 && byte(1) == 0x9A && byte(2) == 0x80) {  // U+1680 ogham space mark
+    *len = 3;
+    return true;
+  }
+  if (b0 == 0xE2) {
+    const unsigned b1 = byte(1), b2 = byte(2);
+    // U+2000..U+200A, U+2028, U+2029, U+202F, U+205F
+    const bool ws =
+        (b1 == 0x80 && ((b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF)) ||
+        (b1 == 0x81 && b2 == 0x9F);
+    *len = 3;
+    return ws;
+  }
+  if (b0 == 0xE3 && byte(1) == 0x80 && byte(2) == 0x80) {  // U+3000 ideographic space
+    *len = 3;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool blank(const Value* v) {
+  if (v == nullptr) return true;
+  switch (v->kind) {
+    case Value::Kind::kNull:
+      return true;
+    case Value::Kind::kList:
+      return v->integer == 0;
+    case Value::Kind::kString:
+      for (std::size_t i = 0, len = 0; i < v->text.size(); i += len) {
+        if (!white_space_at(v->text, i, &len)) return false;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
 
 void check_findings(const Rule& rule, const CheckSpec& spec, const std::vector<Event>& events,
                     std::vector<Finding>& out) {
@@ -73,7 +126,7 @@ void check_findings(const Rule& rule, const CheckSpec& spec, const std::vector<E
     for (const std::string& path : spec.require) {
       Value scratch;
       const Value* v = field_of(e, path, &scratch);
-      if (v == nullptr || v->empty()) reason = join(reason, path + " is missing or empty");
+      if (blank(v)) reason = join(reason, path + " is missing or empty");
     }
     for (const auto& [path, bound] : spec.max) {
       Value scratch;
@@ -108,6 +161,9 @@ void fee_findings(const Rule& rule, const FeeSpec& spec, const std::vector<Event
     const Value* amount = e.data_field("amount_fen");
     const Value* fee_item = e.data_field("fee_item");
     const std::int64_t fen_charged = amount != nullptr ? amount->integer : 0;
+    // A fee of nothing charges nothing, whatever the item (settled point 8). The decoder
+    // requires amount_fen, so a missing one is not read as 0 here.
+    if (amount != nullptr && amount->kind == Value::Kind::kInt && fen_charged == 0) continue;
     const std::string item_name = fee_item != nullptr ? fee_item->text : std::string();
     bool item_listed = false;
     const FeeEntry* best = nullptr;

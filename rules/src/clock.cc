@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "findings.h"
+
 namespace rules {
 namespace {
 
@@ -97,7 +99,15 @@ std::string value_text(const Event& e, const std::string& path) {
   return v == nullptr ? std::string() : v->text;
 }
 
-void derive(const ClockSpec& spec, const Calendar& cal, Cycle& c) {
+// An extension the clock's rule accepts: when it began and the units it declares (capped).
+struct Granted {
+  Timestamp at{};
+  std::int64_t units = 0;
+  const std::string* event_id = nullptr;
+};
+
+void derive(const ClockSpec& spec, const Calendar& cal, Cycle& c,
+            const std::vector<Granted>& granted) {
   const Axis axis(cal, spec.limit.unit);
   const std::int64_t s = axis.point(c.start);
   std::vector<Span> spans;
@@ -108,6 +118,17 @@ void derive(const ClockSpec& spec, const Calendar& cal, Cycle& c) {
     spans.push_back(Span{axis.point(p.from), b, i});
   }
   std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) { return x.a < y.a; });
+  // An extension counts only while the clock has not yet passed its due point (the due date
+  // itself still counts): one that begins after the breach would retract it (settled point 1).
+  for (const Granted& g : granted) {
+    const auto due_then = walk(axis, s, axis.scale(c.limit + c.extension), spans, nullptr);
+    if (due_then && *due_then < axis.point(g.at)) {
+      c.late_extension_events.push_back(*g.event_id);
+      continue;
+    }
+    c.extension += g.units;
+    c.extension_events.push_back(*g.event_id);
+  }
   const std::int64_t total = axis.scale(c.limit + c.extension);
   const auto due = walk(axis, s, total, spans, &c.pauses);
   for (const PauseSpan& p : c.pauses) c.paused_units += p.excluded;
@@ -120,8 +141,10 @@ void derive(const ClockSpec& spec, const Calendar& cal, Cycle& c) {
   }
   for (std::size_t i = 0; i < spec.stages.size(); ++i) {
     const Stage& st = spec.stages[i];
-    const std::int64_t n =
-        st.at_due ? total : std::max<std::int64_t>(0, total - axis.scale(st.before));
+    // A warning further before the due point than the whole limit would lie before the start
+    // (a promise of 0 working days has no "1 working day before"): it is never reached.
+    if (!st.at_due && axis.scale(st.before) > total) continue;
+    const std::int64_t n = st.at_due ? total : total - axis.scale(st.before);
     const auto p = st.at_due ? due : walk(axis, s, n, spans, nullptr);
     // A stage fires once the supervision clock passes the point's last instant.
     if (p) c.stage_fire[i] = axis.last_instant(*p) + std::chrono::seconds{1};
@@ -151,7 +174,9 @@ Cycles evaluate_clock(const ClockSpec& spec, const std::vector<Event>& events,
     c.stop_event = &e;
     c.stop_reason = reason;
   };
-  std::int64_t extensions_counted = 0;
+  // Per case, not per cycle: the law allows one extension of the case (settled point 3).
+  std::int64_t extensions_seen = 0;
+  std::vector<std::vector<Granted>> granted;  // per cycle
   for (const Event& e : events) {
     if (any_match(spec.restart, e)) {
       if (running()) close(e, "restarted");
@@ -191,24 +216,26 @@ Cycles evaluate_clock(const ClockSpec& spec, const std::vector<Event>& events,
       }
     }
     if (spec.extension && any_match(spec.extension->on, e)) {
+      // Only the first `max_count` extensions of the case are candidates, complete or not: a
+      // second extension adds nothing even when the first was refused (settled point 3).
       const ExtensionSpec& x = *spec.extension;
+      if (extensions_seen++ >= x.max_count) continue;
       bool complete = true;
       for (const std::string& path : x.require) {
         Value scratch;
-        const Value* v = field_of(e, path, &scratch);
-        complete = complete && v != nullptr && !v->empty();
+        complete = complete && !detail::blank(field_of(e, path, &scratch));
       }
-      if (complete && extensions_counted < x.max_count) {
-        Value scratch;
-        const Value* v = field_of(e, x.days_field, &scratch);
-        const std::int64_t days = v != nullptr && v->kind == Value::Kind::kInt ? v->integer : 0;
-        c.extension += std::clamp<std::int64_t>(days, 0, x.max_days);
-        c.extension_events.push_back(e.event_id);
-        ++extensions_counted;
-      }
+      if (!complete) continue;
+      Value scratch;
+      const Value* v = field_of(e, x.days_field, &scratch);
+      const std::int64_t days = v != nullptr && v->kind == Value::Kind::kInt ? v->integer : 0;
+      granted.resize(cycles.size());
+      granted[c.number - 1].push_back(
+          Granted{e.occurred_at, std::clamp<std::int64_t>(days, 0, x.max_days), &e.event_id});
     }
   }
-  for (Cycle& c : cycles) derive(spec, cal, c);
+  granted.resize(cycles.size());
+  for (std::size_t i = 0; i < cycles.size(); ++i) derive(spec, cal, cycles[i], granted[i]);
   return cycles;
 }
 

@@ -25,6 +25,22 @@ struct Transition {
   Timestamp at;  // fired_at or resolved_at: orders the output
 };
 
+bool same_value(const Value& a, const Value& b) {
+  return a.kind == b.kind && a.integer == b.integer && a.text == b.text;
+}
+
+// Whether a re-delivered event says the same as the one kept under its id. Compares what the
+// engine keeps (and the store encodes), so a state read back compares equal to its events.
+bool same_content(const Event& a, const Event& b) {
+  return a.type == b.type && a.occurred_at == b.occurred_at &&
+         a.offset_minutes == b.offset_minutes && a.agency == b.agency && a.item == b.item &&
+         a.officer == b.officer && a.applicant == b.applicant &&
+         std::equal(a.data.begin(), a.data.end(), b.data.begin(), b.data.end(),
+                    [](const Field& x, const Field& y) {
+                      return x.path == y.path && same_value(x.value, y.value);
+                    });
+}
+
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Calendar> calendar,
@@ -100,8 +116,15 @@ std::vector<Finding> Engine::findings(const CaseState& s, detail::ClockTally& ta
   return out;
 }
 
-Admission Engine::insert(CaseState& state, Event event, std::string* why) const {
-  if (state.has_event(event.event_id)) return Admission::kDuplicate;
+Admission Engine::insert(CaseState& state, Event event, std::string* why,
+                         std::uint32_t* conflicts) const {
+  // De-duplication is per case (settled point 5): the state holds only this case's events.
+  const auto kept = std::find_if(state.events.begin(), state.events.end(),
+                                 [&](const Event& e) { return e.event_id == event.event_id; });
+  if (kept != state.events.end()) {
+    if (!same_content(*kept, event)) ++*conflicts;  // the first one wins all the same
+    return Admission::kDuplicate;
+  }
   if (state.events.size() >= options_.max_events_per_case) {
     *why =
         "case has reached the limit of " + std::to_string(options_.max_events_per_case) + " events";
@@ -121,13 +144,15 @@ Admission Engine::insert(CaseState& state, Event event, std::string* why) const 
 
 Decision Engine::apply(CaseState state, Event event, Timestamp now) const {
   std::string why;
-  switch (insert(state, std::move(event), &why)) {
+  std::uint32_t conflicts = 0;
+  switch (insert(state, std::move(event), &why, &conflicts)) {
     case Admission::kApplied:
       return settle(std::move(state), now);
     case Admission::kDuplicate: {
       Decision d;
       d.state = std::move(state);
       d.duplicate = true;
+      d.duplicate_conflicts = conflicts;
       return d;
     }
     case Admission::kRefused:
@@ -143,20 +168,23 @@ Decision Engine::apply_batch(CaseState state, std::vector<Event> events, Timesta
                              std::vector<Admission>* admissions,
                              std::vector<std::string>* reasons) const {
   bool changed = false;
+  std::uint32_t conflicts = 0;
   for (Event& e : events) {
     std::string why;
-    const Admission a = insert(state, std::move(e), &why);
+    const Admission a = insert(state, std::move(e), &why, &conflicts);
     changed = changed || a == Admission::kApplied;
     if (admissions != nullptr) admissions->push_back(a);
     if (reasons != nullptr) reasons->push_back(std::move(why));
   }
+  Decision d;
   if (!changed) {
-    Decision d;
     d.state = std::move(state);
     d.duplicate = true;
-    return d;
+  } else {
+    d = settle(std::move(state), now);
   }
-  return settle(std::move(state), now);
+  d.duplicate_conflicts = conflicts;
+  return d;
 }
 
 Decision Engine::on_timer(CaseState state, const Timer& /*timer*/, Timestamp now) const {

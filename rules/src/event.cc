@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "rules/calendar.h"
+#include "rules/echo.h"
 
 namespace rules {
 namespace {
@@ -104,6 +105,21 @@ void flatten(const boost::json::value& v, std::string& prefix, int depth, std::v
   out.push_back(Field{prefix, std::move(val)});
 }
 
+// Why a string may not stand in an event, or nullptr. NUL is refused everywhere (C APIs, logs and
+// terminals cut or mangle at it); the other control characters only in the envelope, whose
+// strings are identifiers and codes, while free text in `data` (a reason) may hold a line break.
+const char* bad_characters(std::string_view s, bool envelope) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == 0) return "contains a NUL character";
+    if (envelope && (c < 0x20 || c == 0x7F)) return "contains a control character";
+    if (!envelope && c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return "contains a control character";
+    }
+  }
+  return nullptr;
+}
+
 // Reads a required or optional top-level string; returns false with the error set.
 bool read_string(const boost::json::object& o, std::string_view key, bool required,
                  std::size_t max_chars, std::string* out, DecodeError* err) {
@@ -122,6 +138,10 @@ bool read_string(const boost::json::object& o, std::string_view key, bool requir
     *err = DecodeError{std::string(key), "must not be empty"};
     return false;
   }
+  if (const char* why = bad_characters(std::string_view(s.data(), s.size()), true)) {
+    *err = DecodeError{std::string(key), why};
+    return false;
+  }
   if (max_chars != 0 && utf8_chars(std::string_view(s.data(), s.size())) > max_chars) {
     *err =
         DecodeError{std::string(key), "longer than " + std::to_string(max_chars) + " characters"};
@@ -131,41 +151,144 @@ bool read_string(const boost::json::object& o, std::string_view key, bool requir
   return true;
 }
 
-const Value* find(const Event& e, std::string_view path) { return e.data_field(path); }
+// The JSON value at a dotted path under `data` ("declared.working_days"), or nullptr when a part
+// of the path is absent. A part that exists but is not an object is returned as is, so that the
+// caller can say "must be an object" instead of reading it as absence.
+const boost::json::value* at(const boost::json::object& data, std::string_view path,
+                             std::string* reached) {
+  const boost::json::object* o = &data;
+  reached->clear();
+  while (true) {
+    const auto dot = path.find('.');
+    const std::string_view part = path.substr(0, dot);
+    if (!reached->empty()) *reached += '.';
+    reached->append(part);
+    const auto* v = o->if_contains(part);
+    if (v == nullptr || v->is_null()) return nullptr;
+    if (dot == std::string_view::npos || !v->is_object()) return v;
+    o = &v->get_object();
+    path.remove_prefix(dot + 1);
+  }
+}
 
-// Type-specific checks of `data` from the contract. Legal omissions (a missing reason, approver,
-// or an unknown benchmark) are not decode errors: the rules report them as violations.
-bool check_data(const Event& e, DecodeError* err) {
-  auto fail = [err](std::string field, std::string reason) {
-    *err = DecodeError{"data." + std::move(field), std::move(reason)};
+const char* kind_name(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::object:
+      return "an object";
+    case boost::json::kind::array:
+      return "a list";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::bool_:
+      return "true or false";
+    case boost::json::kind::null:
+      return "null";
+    default:
+      return "a number";
+  }
+}
+
+// Every string in `data`, keys included, at any depth: no NUL, no control character but white
+// space. Depth is bounded by the parser (max_depth).
+bool check_strings(const boost::json::value& v, std::string& where, DecodeError* err) {
+  auto bad = [&](std::string_view s, const std::string& field) {
+    if (const char* why = bad_characters(s, false)) {
+      *err = DecodeError{field, why};
+      return true;
+    }
     return false;
   };
-  auto nonneg_int = [&](std::string_view path, bool required, std::int64_t max) {
-    const Value* v = find(e, path);
-    if (v == nullptr || v->kind == Value::Kind::kNull) {
-      return required ? fail(std::string(path), "required") : true;
-    }
-    if (v->kind != Value::Kind::kInt || v->integer < 0 || v->integer > max) {
-      return fail(std::string(path), "must be a whole number from 0 to " + std::to_string(max) +
-                                         ", got " + (v->text.empty() ? "a non-number" : v->text));
+  if (v.is_string()) return !bad(std::string_view(v.get_string()), where);
+  if (v.is_array()) {
+    std::size_t i = 0;
+    for (const auto& e : v.get_array()) {
+      const std::size_t keep = where.size();
+      where += '[' + std::to_string(i++) + ']';
+      if (!check_strings(e, where, err)) return false;
+      where.resize(keep);
     }
     return true;
+  }
+  if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      if (bad(std::string_view(kv.key()), where + " (a key)")) return false;
+      const std::size_t keep = where.size();
+      where += '.';
+      where += echo(std::string_view(kv.key()), 64);
+      if (!check_strings(kv.value(), where, err)) return false;
+      where.resize(keep);
+    }
+  }
+  return true;
+}
+
+// Type-specific checks of `data` from the contract, on the JSON itself so that every field's
+// type is checked exactly (an object where a string is due is refused, not flattened away).
+// Legal omissions (a missing reason, approver, or an unknown benchmark) are not decode errors:
+// the rules report them as violations.
+bool check_data(EventType type, const boost::json::object& data, DecodeError* err) {
+  std::string reached;
+  auto fail = [&](std::string reason) {
+    *err = DecodeError{"data." + reached, std::move(reason)};
+    return false;
+  };
+  // The value at `path` if present; fails when a parent on the way is not an object.
+  auto get = [&](std::string_view path, const boost::json::value** out) {
+    *out = at(data, path, &reached);
+    if (*out != nullptr && reached.size() < path.size()) return fail("must be an object");
+    return true;
+  };
+  auto whole_number = [&](std::string_view path, bool required, std::int64_t max) {
+    const boost::json::value* v = nullptr;
+    if (!get(path, &v)) return false;
+    if (v == nullptr) return required ? fail("required") : true;
+    const std::string want = "must be a whole number from 0 to " + std::to_string(max);
+    if (v->is_int64()) {
+      const std::int64_t n = v->get_int64();
+      return (n >= 0 && n <= max) ? true : fail(want + ", got " + std::to_string(n));
+    }
+    if (v->is_uint64()) return fail(want + ", got " + std::to_string(v->get_uint64()));
+    if (v->is_double()) return fail(want + ", got " + format_double(v->get_double()));
+    return fail(want + ", got " + kind_name(*v));
   };
   auto optional_string = [&](std::string_view path) {
-    const Value* v = find(e, path);
-    if (v != nullptr && v->kind != Value::Kind::kNull && v->kind != Value::Kind::kString) {
-      return fail(std::string(path), "must be a string");
+    const boost::json::value* v = nullptr;
+    if (!get(path, &v)) return false;
+    if (v != nullptr && !v->is_string())
+      return fail(std::string("must be a string, got ") + kind_name(*v));
+    return true;
+  };
+  auto optional_object = [&](std::string_view path) {
+    const boost::json::value* v = nullptr;
+    if (!get(path, &v)) return false;
+    if (v != nullptr && !v->is_object())
+      return fail(std::string("must be an object, got ") + kind_name(*v));
+    return true;
+  };
+  auto string_list = [&](std::string_view path) {
+    const boost::json::value* v = nullptr;
+    if (!get(path, &v)) return false;
+    if (v == nullptr) return true;
+    if (!v->is_array()) return fail(std::string("must be a list of strings, got ") + kind_name(*v));
+    std::size_t i = 0;
+    for (const auto& e : v->get_array()) {
+      if (!e.is_string()) {
+        reached += '[' + std::to_string(i) + ']';
+        return fail(std::string("must be a string, got ") + kind_name(e));
+      }
+      ++i;
     }
     return true;
   };
   auto enum_field = [&](std::string_view path, bool required, auto& set, const char* expected) {
-    const Value* v = find(e, path);
-    if (v == nullptr || v->kind == Value::Kind::kNull) {
-      return required ? fail(std::string(path), std::string("required (") + expected + ")") : true;
+    const boost::json::value* v = nullptr;
+    if (!get(path, &v)) return false;
+    if (v == nullptr) return required ? fail(std::string("required (") + expected + ")") : true;
+    if (!v->is_string()) {
+      return fail(std::string(kind_name(*v)) + " is not one of " + expected);
     }
-    if (v->kind != Value::Kind::kString || !one_of(v->text, set)) {
-      return fail(std::string(path), "'" + v->text + "' is not one of " + expected);
-    }
+    const std::string_view text(v->get_string());
+    if (!one_of(text, set)) return fail(quoted(text) + " is not one of " + expected);
     return true;
   };
   static constexpr std::string_view kOutcomes[] = {"approved", "denied"};
@@ -174,9 +297,11 @@ bool check_data(const Event& e, DecodeError* err) {
       "extension, hearing, tendering, auction, inspection, testing, quarantine, appraisal, "
       "expert_review, other";
   constexpr std::int64_t kMaxDays = 3650;
-  switch (e.type) {
+  switch (type) {
+    case EventType::kCorrectionRequested:
+      return string_list("materials");
     case EventType::kAccepted:
-      return nonneg_int("promised.working_days", false, kMaxDays);
+      return optional_object("promised") && whole_number("promised.working_days", false, kMaxDays);
     case EventType::kAcceptanceRefused:
     case EventType::kWithdrawn:
     case EventType::kTerminated:
@@ -186,21 +311,37 @@ bool check_data(const Event& e, DecodeError* err) {
              enum_field("action", false, kActions, "pass, return, other");
     case EventType::kProcedureStarted:
       return enum_field("procedure", true, kProcedures, kProcedureList) &&
-             nonneg_int("declared.working_days", false, kMaxDays) && optional_string("reason") &&
+             optional_object("declared") &&
+             whole_number("declared.working_days", false, kMaxDays) && optional_string("reason") &&
              optional_string("approver");
     case EventType::kProcedureEnded:
       return enum_field("procedure", true, kProcedures, kProcedureList);
     case EventType::kDecided:
       return enum_field("outcome", true, kOutcomes, "approved, denied") &&
              optional_string("reason");
+    case EventType::kCertificateIssued:
+      return optional_string("certificate");
     case EventType::kFeeCharged:
-      return nonneg_int("amount_fen", true, INT64_MAX) && optional_string("fee_item");
+      return whole_number("amount_fen", true, INT64_MAX) && optional_string("fee_item");
     case EventType::kPenaltyDecided:
-      return nonneg_int("amount_fen", true, INT64_MAX) && optional_string("violation") &&
+      return whole_number("amount_fen", true, INT64_MAX) && optional_string("violation") &&
              optional_string("tier") && optional_string("benchmark") && optional_string("reason");
     default:
       return true;
   }
+}
+
+// approval.event/v1 or a minor version approval.event/v1.N (N decimal digits).
+bool supported_schema(std::string_view s) {
+  constexpr std::string_view kMajor = "approval.event/v1";
+  if (s == kMajor) return true;
+  if (s.substr(0, kMajor.size() + 1) != "approval.event/v1.") return false;
+  const std::string_view minor = s.substr(kMajor.size() + 1);
+  if (minor.empty() || minor.size() > 9) return false;
+  for (char c : minor) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -247,15 +388,19 @@ std::variant<Event, DecodeError> EventDecoder::decode(std::string_view json) {
   boost::json::monotonic_resource mr(impl_->arena.data(), impl_->arena.size());
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(json, ec, &mr, impl_->opts);
-  if (ec) return DecodeError{"", "not valid JSON: " + ec.message()};
+  if (ec) {
+    // The parser refuses invalid UTF-8 (allow_invalid_utf8 stays off); say so in plain words.
+    if (!valid_utf8(json)) return DecodeError{"", "not valid UTF-8"};
+    return DecodeError{"", "not valid JSON: " + ec.message()};
+  }
   if (!doc.is_object()) return DecodeError{"", "not a JSON object"};
   const auto& o = doc.get_object();
   DecodeError err;
   std::string schema;
   if (!read_string(o, "schema", true, 0, &schema, &err)) return err;
-  if (schema != "approval.event/v1" && schema.rfind("approval.event/v1.", 0) != 0) {
-    return DecodeError{"schema",
-                       "unsupported schema '" + schema + "' (expected approval.event/v1)"};
+  if (!supported_schema(schema)) {
+    return DecodeError{"schema", "unsupported schema " + quoted(schema) +
+                                     " (expected approval.event/v1 or approval.event/v1.N)"};
   }
   Event e;
   if (!read_string(o, "event_id", true, kMaxIdChars, &e.event_id, &err) ||
@@ -265,13 +410,13 @@ std::variant<Event, DecodeError> EventDecoder::decode(std::string_view json) {
   std::string type;
   if (!read_string(o, "type", true, 0, &type, &err)) return err;
   const auto t = parse_event_type(type);
-  if (!t) return DecodeError{"type", "unknown event type '" + type + "'"};
+  if (!t) return DecodeError{"type", "unknown event type " + quoted(type)};
   e.type = *t;
   std::string when;
   if (!read_string(o, "occurred_at", true, 0, &when, &err)) return err;
   std::string why;
   const auto parsed = parse_rfc3339(when, &why);
-  if (!parsed) return DecodeError{"occurred_at", why + ": '" + when + "'"};
+  if (!parsed) return DecodeError{"occurred_at", why + ": " + quoted(when)};
   const int year = civil_from_date(local_date(parsed->at, 0)).year;
   if (year < Calendar::kFirstYear || year > Calendar::kLastYear - 1) {
     return DecodeError{"occurred_at",
@@ -285,12 +430,21 @@ std::variant<Event, DecodeError> EventDecoder::decode(std::string_view json) {
       !read_string(o, "applicant", false, 256, &e.applicant, &err)) {
     return err;
   }
-  if (const auto* d = o.if_contains("data"); d != nullptr && !d->is_null()) {
-    if (!d->is_object()) return DecodeError{"data", "must be an object"};
+  static const boost::json::object kNoData;
+  const auto* d = o.if_contains("data");
+  if (d != nullptr && d->is_null()) d = nullptr;
+  if (d != nullptr) {
+    if (!d->is_object()) {
+      return DecodeError{"data", std::string("must be an object, got ") + kind_name(*d)};
+    }
+    std::string where = "data";
+    if (!check_strings(*d, where, &err)) return err;
+  }
+  if (!check_data(e.type, d != nullptr ? d->get_object() : kNoData, &err)) return err;
+  if (d != nullptr) {
     std::string prefix;
     flatten(*d, prefix, 0, e.data);
   }
-  if (!check_data(e, &err)) return err;
   return e;
 }
 

@@ -25,6 +25,10 @@ void fee_findings(const Rule& rule, const FeeSpec& spec, const std::vector<Event
 void benchmark_findings(const Rule& rule, const BenchmarkSpec& spec,
                         const std::vector<Event>& events, std::vector<Finding>& out);
 
+// A required field that is missing, null, an empty list, or text of Unicode white space only
+// (the ideographic space U+3000 of a Chinese input method included): settled point 8.
+bool blank(const Value* v);
+
 // The officer most recently named at or before `at`, for the alert's `officer`.
 std::string officer_at(const std::vector<Event>& events, Timestamp at);
 

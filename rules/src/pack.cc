@@ -106,12 +106,12 @@ std::variant<std::shared_ptr<const RuleSet>, Diagnostics> RuleSet::combine(
   std::set<std::string> names;
   for (const auto& p : packs) {
     if (!names.insert(p->name).second) {
-      diags.push_back(Diagnostic{p->name, 0, 0, "pack '" + p->name + "' is given twice"});
+      add_bounded(diags, Diagnostic{p->name, 0, 0, "pack '" + p->name + "' is given twice"});
     }
     for (const Rule& r : p->rules) {
       if (!ids.insert(r.id).second) {
-        diags.push_back(
-            Diagnostic{p->name, 0, 0, "rule id '" + r.id + "' is defined by more than one pack"});
+        add_bounded(diags, Diagnostic{p->name, 0, 0,
+                                      "rule id '" + r.id + "' is defined by more than one pack"});
       }
       set->rules_.push_back(&r);
     }

@@ -4,6 +4,7 @@
 #include <set>
 #include <type_traits>
 
+#include "rules/echo.h"
 #include "rules/pack.h"
 #include "rules/yaml_reader.h"
 
@@ -42,7 +43,7 @@ class PackParser {
     const std::string& p = n.Scalar();
     if (data_only ? (p.rfind("data.", 0) != 0 || p.size() <= 5) : !valid_field_path(p)) {
       r_.error(n,
-               where + ": '" + p + "' is not a field path (" +
+               where + ": " + quoted(p) + " is not a field path (" +
                    (data_only ? "data.<key>" : "agency, item, officer, applicant or data.<key>") +
                    ")");
       return std::nullopt;
@@ -95,7 +96,7 @@ class PackParser {
     }
     const auto t = parse_event_type(type_node.Scalar());
     if (!t) {
-      r_.error(type_node, where + ": unknown event type '" + type_node.Scalar() + "'");
+      r_.error(type_node, where + ": unknown event type " + quoted(type_node.Scalar()));
       return std::nullopt;
     }
     m.type = *t;
@@ -124,8 +125,8 @@ class PackParser {
               if (!b) continue;
               c.op = *b ? Condition::Op::kExists : Condition::Op::kAbsent;
             } else {
-              r_.error(v.begin()->first,
-                       cw + ": unknown operator '" + op + "' (expected in, not_in or exists)");
+              r_.error(v.begin()->first, cw + ": unknown operator " + quoted(op) +
+                                             " (expected in, not_in or exists)");
               continue;
             }
           } else {
@@ -174,8 +175,8 @@ class PackParser {
     } else if (unit == "hours") {
       u = Unit::kHours;
     } else {
-      r_.error(n.begin()->first,
-               where + ": unknown unit '" + unit + "' (working_days, calendar_days or hours)");
+      r_.error(n.begin()->first, where + ": unknown unit " + quoted(unit) +
+                                     " (working_days, calendar_days or hours)");
       return std::nullopt;
     }
     const auto v = r_.integer(n.begin()->second, path(where, unit), 0, 100000);
@@ -188,12 +189,18 @@ class PackParser {
     c.start = matchers(n["start"], path(w, "start"), true);
     c.restart = matchers(n["restart"], path(w, "restart"), false);
     c.stop = matchers(n["stop"], path(w, "stop"), true);
+    // Linear in the matchers: a list of thousands must not give millions of comparisons.
+    TypeMask unconditional_starts = 0;
     for (const Matcher& s : c.start) {
-      for (const Matcher& t : c.stop) {
-        if (s.type == t.type && s.where.empty() && t.where.empty()) {
-          r_.error(n["stop"], path(w, "stop") + ": '" + std::string(to_string(s.type)) +
-                                  "' both starts and stops the clock");
-        }
+      if (s.where.empty()) unconditional_starts |= type_bit(s.type);
+    }
+    TypeMask reported = 0;
+    for (const Matcher& t : c.stop) {
+      const TypeMask m = type_bit(t.type);
+      if (t.where.empty() && (unconditional_starts & m) != 0 && (reported & m) == 0) {
+        reported |= m;
+        r_.error(n["stop"], path(w, "stop") + ": '" + std::string(to_string(t.type)) +
+                                "' both starts and stops the clock");
       }
     }
     if (const YAML::Node p = n["pause"]; p.IsDefined()) {
@@ -241,7 +248,7 @@ class PackParser {
       } else if (unit == "hours") {
         c.limit.unit = Unit::kHours;
       } else if (!unit.empty()) {
-        r_.error(lim["unit"], path(lw, "unit") + ": unknown unit '" + unit + "'");
+        r_.error(lim["unit"], path(lw, "unit") + ": unknown unit " + quoted(unit));
       }
     } else if (auto a = amount(lim, lw)) {
       c.limit.unit = a->first;
@@ -267,7 +274,7 @@ class PackParser {
               r_.error(st[i]["level"], path(iw, "level") + ": level used by two stages");
           } else {
             r_.error(st[i]["level"],
-                     path(iw, "level") + ": '" + *lvl + "' is not reminder, yellow or red");
+                     path(iw, "level") + ": " + quoted(*lvl) + " is not reminder, yellow or red");
           }
         }
         s.title = r_.string(st[i], "title", iw, false).value_or("");
@@ -313,7 +320,7 @@ class PackParser {
     if (const YAML::Node mx = n["max"]; mx.IsDefined() && r_.expect_map(mx, path(w, "max"))) {
       for (const auto& kv : mx) {
         const auto p = field_path(kv.first, path(w, "max"), false);
-        const auto v = r_.number(kv.second, path(path(w, "max"), kv.first.Scalar()));
+        const auto v = r_.number(kv.second, path(path(w, "max"), echo(kv.first.Scalar())));
         if (p && v) c.max.emplace_back(*p, *v);
       }
     }
@@ -458,7 +465,7 @@ std::variant<std::shared_ptr<const RulePack>, Diagnostics> RulePack::load(std::s
   pack->version = r.string(root, "version", "", true).value_or("");
   pack->description = r.string(root, "description", "", false).value_or("");
   if (!pack->name.empty() && !valid_id(pack->name)) {
-    r.error(root["pack"], "pack: '" + pack->name + "' must use a-z, 0-9, '-', '_' or '.'");
+    r.error(root["pack"], "pack: " + quoted(pack->name) + " must use a-z, 0-9, '-', '_' or '.'");
   }
   PackParser p(r);
   const YAML::Node rules = root["rules"];
@@ -473,7 +480,7 @@ std::variant<std::shared_ptr<const RulePack>, Diagnostics> RulePack::load(std::s
       Rule rule;
       rule.id = r.string(n, "id", w, true).value_or("");
       if (!rule.id.empty()) {
-        w = "rule " + rule.id;
+        w = "rule " + echo(rule.id);
         if (!valid_id(rule.id)) r.error(n["id"], w + ": id must use a-z, 0-9, '-', '_' or '.'");
         if (!ids.insert(rule.id).second) r.error(n["id"], w + ": duplicate rule id");
       }
@@ -486,7 +493,7 @@ std::variant<std::shared_ptr<const RulePack>, Diagnostics> RulePack::load(std::s
             rule.level = *l;
           } else {
             r.error(n["level"],
-                    path(w, "level") + ": '" + *lvl + "' is not reminder, yellow or red");
+                    path(w, "level") + ": " + quoted(*lvl) + " is not reminder, yellow or red");
           }
         }
       }
@@ -510,7 +517,7 @@ std::variant<std::shared_ptr<const RulePack>, Diagnostics> RulePack::load(std::s
         p.benchmark(n, w, rule);
       } else if (!kind.empty()) {
         r.error(n["kind"],
-                path(w, "kind") + ": '" + kind + "' is not clock, check, fee or benchmark");
+                path(w, "kind") + ": " + quoted(kind) + " is not clock, check, fee or benchmark");
       }
       rule.triggers = std::visit(
           [](const auto& spec) -> TypeMask {

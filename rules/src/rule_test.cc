@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "rules/echo.h"
 #include "rules/replay.h"
 #include "rules/yaml_reader.h"
 
@@ -16,21 +17,29 @@ using detail::path;
 using detail::YamlReader;
 
 // YAML scalars become JSON numbers, booleans or strings as a person would expect; quoted
-// scalars always stay strings.
-boost::json::value to_json(const YAML::Node& n) {
+// scalars always stay strings. An unquoted nan or inf is refused: JSON has no such number.
+boost::json::value to_json(YamlReader& r, const YAML::Node& n, const std::string& where) {
   if (n.IsMap()) {
     boost::json::object o;
-    for (const auto& kv : n) o[kv.first.Scalar()] = to_json(kv.second);
+    for (const auto& kv : n) {
+      o[kv.first.Scalar()] = to_json(r, kv.second, path(where, echo(kv.first.Scalar())));
+    }
     return o;
   }
   if (n.IsSequence()) {
     boost::json::array a;
-    for (const auto& e : n) a.push_back(to_json(e));
+    std::size_t i = 0;
+    for (const auto& e : n) a.push_back(to_json(r, e, index_path(where, i++)));
     return a;
   }
   if (n.IsNull()) return nullptr;
   const std::string& s = n.Scalar();
   if (n.Tag() != "!") {
+    if (detail::non_finite_number(s)) {
+      r.error(n,
+              where + ": must be a finite number, got " + quoted(s) + " (quote it for a string)");
+      return nullptr;
+    }
     std::int64_t i = 0;
     if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
         ec == std::errc() && p == s.data() + s.size()) {
@@ -204,7 +213,7 @@ std::variant<RuleTestFile, Diagnostics> RuleTestFile::parse(std::string_view tex
           if (auto c = r.string(e, "case", ew, true)) o["case_id"] = *c;
           if (auto ty = r.string(e, "type", ew, true)) o["type"] = *ty;
           if (auto at = r.string(e, "at", ew, true)) o["occurred_at"] = *at;
-          if (e["data"].IsDefined()) o["data"] = to_json(e["data"]);
+          if (e["data"].IsDefined()) o["data"] = to_json(r, e["data"], path(ew, "data"));
           TestEvent te;
           te.line = e.Mark().line + 1;
           te.json = boost::json::serialize(o);

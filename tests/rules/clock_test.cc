@@ -178,3 +178,79 @@ TEST_CASE("a pause starting on the weekend right after a Friday due date comes t
   CHECK(fmt(c.at(0).due_at) == "2026-04-03T23:59:59+08:00");
   CHECK(c.at(0).paused_units == 0);
 }
+
+TEST_CASE("settled point 2: nested pauses exclude their union once", "[clock][settled]") {
+  // Inspection (03-10, 03-20] holds a hearing (03-12, 03-16]: 03-11..13 and 03-16..20 are
+  // excluded, 8 working days. 8 after 03-30: 03-31, 04-01..03, [Qingming], 04-07..10.
+  const auto set = testing::statutory_rules();
+  const std::vector<rules::Event> ev = {
+      Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
+      testing::procedure("procedure_started", "2026-03-10T09:00:00+08:00", "inspection"),
+      testing::procedure("procedure_started", "2026-03-12T09:00:00+08:00", "hearing"),
+      testing::procedure("procedure_ended", "2026-03-16T09:00:00+08:00", "hearing"),
+      testing::procedure("procedure_ended", "2026-03-20T09:00:00+08:00", "inspection"),
+  };
+  const auto c =
+      rules::evaluate_clock(clock_of(*set, "alp-42-decision"), ev, *testing::cn_calendar());
+  CHECK(fmt(c.at(0).due_at) == "2026-04-10T23:59:59+08:00");
+  CHECK(c.at(0).paused_units == 8);
+}
+
+TEST_CASE("settled point 3: one extension per case, up to 10 days, an approver required",
+          "[clock][settled]") {
+  const auto set = testing::statutory_rules();
+  const auto& spec = clock_of(*set, "alp-42-decision");
+  const auto cal = testing::cn_calendar();
+  auto ext = [](const char* when, const char* fields) {
+    return Ev{.type = "procedure_started",
+              .when = when,
+              .data = std::string(R"({"procedure":"extension",)") + fields + "}"}
+        .event();
+  };
+  const auto accepted = Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event();
+  auto due = [&](std::vector<rules::Event> more) {
+    more.insert(more.begin(), accepted);
+    const auto c = rules::evaluate_clock(spec, more, *cal);
+    return fmt(c.at(0).due_at) + " +" + std::to_string(c.at(0).extension);
+  };
+  // Unextended: due 03-30; +10: 04-14; +5: 04-07 (03-31, 04-01..03, 04-07).
+  CHECK(due({ext("2026-03-20T09:00:00+08:00",
+                 R"("approver":"L1","reason":"r","declared":{"working_days":15})")}) ==
+        "2026-04-14T23:59:59+08:00 +10");
+  CHECK(
+      due({ext("2026-03-20T09:00:00+08:00", R"("approver":"L1","declared":{"working_days":5})")}) ==
+      "2026-04-07T23:59:59+08:00 +5");
+  CHECK(due({ext("2026-03-20T09:00:00+08:00", R"("reason":"r","declared":{"working_days":5})")}) ==
+        "2026-03-30T23:59:59+08:00 +0");
+  CHECK(due({ext("2026-03-20T09:00:00+08:00", R"("reason":"r","declared":{"working_days":5})"),
+             ext("2026-03-23T09:00:00+08:00",
+                 R"("approver":"L1","reason":"r","declared":{"working_days":5})")}) ==
+        "2026-03-30T23:59:59+08:00 +0");
+  CHECK(due({ext("2026-03-20T09:00:00+08:00",
+                 R"("approver":"L1","reason":"r","declared":{"working_days":5})"),
+             ext("2026-03-23T09:00:00+08:00",
+                 R"("approver":"L1","reason":"r","declared":{"working_days":5})")}) ==
+        "2026-04-07T23:59:59+08:00 +5");
+  // Settled point 1: after the breach (03-31) it adds nothing.
+  CHECK(due({ext("2026-03-31T09:00:00+08:00",
+                 R"("approver":"L1","reason":"r","declared":{"working_days":5})")}) ==
+        "2026-03-30T23:59:59+08:00 +0");
+}
+
+TEST_CASE("settled point 6: a promise of 0 working days has its due point and no reminder",
+          "[clock][settled]") {
+  const auto set = testing::statutory_rules();
+  const auto& spec = clock_of(*set, "promise-deadline");
+  for (const char* when : {"2026-09-18T10:00:00+08:00", "2026-10-02T10:00:00+08:00"}) {
+    INFO(when);
+    const auto c = rules::evaluate_clock(
+        spec,
+        {Ev{.type = "accepted", .when = when, .data = R"({"promised":{"working_days":0}})"}
+             .event()},
+        *testing::cn_calendar());
+    REQUIRE(c.size() == 1);
+    CHECK(fmt(c[0].due_at) == std::string(when).substr(0, 10) + "T23:59:59+08:00");
+    CHECK_FALSE(c[0].stage_fire[0]);  // "1 working day before" lies before the acceptance
+    CHECK(fmt(c[0].stage_fire[1]) == fmt(*c[0].due_at + std::chrono::seconds{1}));
+  }
+}

@@ -390,3 +390,146 @@ TEST_CASE("a late pause that moves a fired alert's start re-announces it with th
   }
   CHECK(announced);
 }
+
+namespace {
+
+// Every transition as "alert_id firing" or "alert_id <resolution>", in output order.
+std::vector<std::string> transitions(const std::vector<rules::Alert>& alerts) {
+  std::vector<std::string> out;
+  for (const auto& a : alerts)
+    out.push_back(a.alert_id + " " + (a.firing ? "firing" : a.resolution));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("settled point 1: a breach stands against an extension or pause that begins after it",
+          "[engine][settled]") {
+  // Accepted Mon 2026-03-02: due 03-30, the red card fires 03-31T00:00.
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  const auto accepted = Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event();
+  const std::vector<rules::Event> extension = {Ev{
+      .type = "procedure_started",
+      .when = "2026-03-31T09:00:00+08:00",
+      .data =
+          R"({"procedure":"extension","approver":"L1","reason":"r","declared":{"working_days":10}})"}
+                                                   .event()};
+  const std::vector<rules::Event> hearing = {
+      testing::procedure("procedure_started", "2026-03-31T09:00:00+08:00", "hearing"),
+      testing::procedure("procedure_ended", "2026-04-10T09:00:00+08:00", "hearing")};
+  for (const auto& later : {extension, hearing}) {
+    INFO(later.front().data.front().value.text);
+    auto d = engine.apply({}, accepted, accepted.occurred_at);
+    d = engine.reevaluate(std::move(d.state), at("2026-03-31T00:00:00+08:00"));
+    CHECK(transitions(d.alerts) == std::vector<std::string>{
+                                       "C1/alp-42-decision/reminder/1 firing",
+                                       "C1/alp-42-decision/reminder/1 escalated",
+                                       "C1/alp-42-decision/red/1 firing",
+                                   });
+    d = engine.apply_batch(std::move(d.state), later, at("2026-04-10T09:00:00+08:00"));
+    CHECK(d.alerts.empty());  // nothing retracted, nothing re-announced
+    const auto fs = engine.findings(d.state);
+    const auto red = std::find_if(fs.begin(), fs.end(), [](const rules::Finding& f) {
+      return f.rule->id == "alp-42-decision" && f.level == rules::Level::kRed;
+    });
+    REQUIRE(red != fs.end());
+    CHECK(rules::format_rfc3339(*red->due_at, 480) == "2026-03-30T23:59:59+08:00");
+    CHECK(red->clock->extension == 0);
+    CHECK(red->clock->paused == 0);
+    CHECK((d.state.status & rules::kCaseOverdue) != 0);
+  }
+}
+
+TEST_CASE("settled point 1: an extension declared on the due date itself still counts",
+          "[engine][settled]") {
+  // D = 03-30 still counts: 10 more working days end 04-14.
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  auto d = engine.apply_batch(
+      {},
+      {Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
+       Ev{.type = "procedure_started",
+          .when = "2026-03-30T23:00:00+08:00",
+          .data =
+              R"({"procedure":"extension","approver":"L1","reason":"r","declared":{"working_days":10}})"}
+           .event()},
+      at("2026-03-30T23:00:00+08:00"));
+  const auto fs = engine.findings(d.state);
+  REQUIRE_FALSE(fs.empty());
+  CHECK(rules::format_rfc3339(*fs.front().due_at, 480) == "2026-04-14T23:59:59+08:00");
+}
+
+TEST_CASE("settled point 5: de-duplication is per case; a conflicting duplicate is counted",
+          "[engine][settled]") {
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  const auto now = at("2026-09-18T12:00:00+08:00");
+  const auto first = Ev{.type = "accepted",
+                        .when = "2026-09-18T10:00:00+08:00",
+                        .data = R"({"promised":{"working_days":5}})",
+                        .id = "acc"}
+                         .event();
+  auto d = engine.apply({}, first, now);
+  REQUIRE_FALSE(d.duplicate);
+  CHECK(d.duplicate_conflicts == 0);
+  const std::string before = d.state.encode();
+
+  SECTION("an identical re-delivery is a plain duplicate") {
+    auto again = engine.apply(std::move(d.state), first, now);
+    CHECK(again.duplicate);
+    CHECK(again.duplicate_conflicts == 0);
+    CHECK(again.state.encode() == before);
+  }
+  SECTION("the same id with other content: the first wins, the second is counted") {
+    auto other = first;
+    other.data.front().value = rules::Value{rules::Value::Kind::kInt, 10, 10, "10"};
+    auto officer = first;
+    officer.officer = "E2";
+    auto when = first;
+    when.occurred_at += std::chrono::hours{1};
+    std::vector<rules::Admission> admissions;
+    auto b =
+        engine.apply_batch(std::move(d.state), {other, officer, when, first}, now, &admissions);
+    CHECK(b.duplicate);
+    CHECK(b.duplicate_conflicts == 3);
+    CHECK(admissions == std::vector<rules::Admission>(4, rules::Admission::kDuplicate));
+    CHECK(b.state.encode() == before);
+  }
+  SECTION("a stored state compares equal to its re-delivered event") {
+    std::string why;
+    auto stored = rules::CaseState::decode(before, &why);
+    REQUIRE(stored);
+    auto again = engine.apply(std::move(*stored), first, now);
+    CHECK(again.duplicate);
+    CHECK(again.duplicate_conflicts == 0);
+  }
+  SECTION("the same id in another case is another event") {
+    auto elsewhere = first;
+    elsewhere.case_id = "C2";
+    auto e = engine.apply({}, elsewhere, now);
+    CHECK_FALSE(e.duplicate);
+    CHECK(e.state.events.size() == 1);
+    rules::Replayer rp(engine);
+    std::vector<rules::Alert> out;
+    CHECK(rp.feed(first, out) == rules::Replayer::Fed::kApplied);
+    CHECK(rp.feed(elsewhere, out) == rules::Replayer::Fed::kApplied);
+  }
+}
+
+TEST_CASE("settled point 2: a procedure_ended with no open procedure of its value is kept",
+          "[engine][settled]") {
+  // Accepted Mon 03-02; a hearing (03-10, 03-17] excludes 5 working days: due 04-07. The
+  // testing end on 03-12 and the hearing end on 03-05 have no open procedure of their value.
+  const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
+  const std::vector<rules::Event> events = {
+      Ev{.type = "accepted", .when = "2026-03-02T09:00:00+08:00"}.event(),
+      testing::procedure("procedure_ended", "2026-03-05T09:00:00+08:00", "hearing"),
+      testing::procedure("procedure_started", "2026-03-10T09:00:00+08:00", "hearing"),
+      testing::procedure("procedure_ended", "2026-03-12T09:00:00+08:00", "testing"),
+      testing::procedure("procedure_ended", "2026-03-17T09:00:00+08:00", "hearing"),
+  };
+  auto d = engine.apply_batch({}, events, at("2026-03-17T10:00:00+08:00"));
+  CHECK(d.state.events.size() == events.size());  // kept as evidence
+  const auto fs = engine.findings(d.state);
+  REQUIRE_FALSE(fs.empty());
+  CHECK(rules::format_rfc3339(*fs.front().due_at, 480) == "2026-04-07T23:59:59+08:00");
+  CHECK(fs.front().clock->paused == 5);
+}

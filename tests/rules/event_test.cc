@@ -179,3 +179,104 @@ TEST_CASE("a decoder survives hostile input without throwing", "[event]") {
   // And the same decoder still works afterwards.
   CHECK(std::holds_alternative<rules::Event>(d.decode(kGood)));
 }
+
+TEST_CASE("every data field's type is checked exactly: an object is not a string", "[event]") {
+  auto ev = [](const std::string& type, const std::string& data) {
+    return R"({"schema":"approval.event/v1","event_id":"e","case_id":"c","type":")" + type +
+           R"(","occurred_at":"2026-03-02T09:00:00+08:00","agency":"a","item":"i","data":)" + data +
+           "}";
+  };
+  struct Case {
+    std::string type, data, field, reason;
+  };
+  const std::vector<Case> bad = {
+      // Objects where the contract wants a string or a number were flattened away and accepted.
+      {"decided", R"({"outcome":"denied","reason":{"text":"x"}})", "data.reason",
+       "must be a string, got an object"},
+      {"decided", R"({"outcome":{"v":"approved"}})", "data.outcome", "an object is not one of"},
+      {"acceptance_refused", R"({"reason":{}})", "data.reason", "must be a string"},
+      {"fee_charged", R"({"amount_fen":{"v":1}})", "data.amount_fen", "got an object"},
+      {"fee_charged", R"({"amount_fen":1,"fee_item":{"a":"b"}})", "data.fee_item",
+       "must be a string"},
+      {"penalty_decided", R"({"amount_fen":1,"benchmark":{"id":"b"}})", "data.benchmark",
+       "must be a string"},
+      {"procedure_started", R"({"procedure":"extension","approver":{"id":"A"}})", "data.approver",
+       "must be a string"},
+      {"procedure_started", R"({"procedure":{"x":1}})", "data.procedure",
+       "an object is not one of"},
+      {"procedure_started", R"({"procedure":"extension","declared":5})", "data.declared",
+       "must be an object"},
+      {"accepted", R"({"promised":"5"})", "data.promised", "must be an object"},
+      {"accepted", R"({"promised":{"working_days":{"n":5}}})", "data.promised.working_days",
+       "got an object"},
+      {"certificate_issued", R"({"certificate":{"no":"1"}})", "data.certificate",
+       "must be a string"},
+      // materials: [string]
+      {"correction_requested", R"({"materials":"all of them"})", "data.materials",
+       "must be a list of strings, got a string"},
+      {"correction_requested", R"({"materials":["a",{"b":1}]})", "data.materials[1]",
+       "must be a string, got an object"},
+      {"correction_requested", R"({"materials":{"a":1}})", "data.materials", "got an object"},
+      // NUL anywhere, control characters other than white space in data text.
+      {"decided", R"({"outcome":"denied","reason":"a\u0000b"})", "data.reason", "NUL"},
+      {"received", R"({"note":{"deep":"x\u001b[31m"}})", "data.note.deep", "control character"},
+      {"received", R"({"k\u0000":1})", "data (a key)", "NUL"},
+  };
+  for (const auto& c : bad) {
+    INFO(c.type << " " << c.data);
+    const auto err = error_of(ev(c.type, c.data));
+    CHECK(err.field == c.field);
+    CHECK_THAT(err.reason, Catch::Contains(c.reason));
+  }
+  for (const auto& [type, data] : std::vector<std::pair<std::string, std::string>>{
+           {"correction_requested", R"({"materials":["a","b"]})"},
+           {"correction_requested", R"({"materials":[]})"},
+           {"correction_requested", "{}"},
+           {"decided", R"({"outcome":"denied","reason":"line one\nline two\ttab"})"},
+           {"certificate_issued", R"({"certificate":"No. 1"})"}}) {
+    INFO(type << " " << data);
+    CHECK(std::holds_alternative<rules::Event>(rules::decode_event(ev(type, data))));
+  }
+}
+
+TEST_CASE("the schema is v1 or a numbered minor version of it", "[event]") {
+  for (const char* s : {"approval.event/v1.garbage", "approval.event/v1.", "approval.event/v1.1x",
+                        "approval.event/v10", "approval.event/v2", "approval.event/v1.-1"}) {
+    INFO(s);
+    const auto err = error_of(with("approval.event/v1", s));
+    CHECK(err.field == "schema");
+    CHECK_THAT(err.reason, Catch::Contains("unsupported schema"));
+  }
+  for (const char* s : {"approval.event/v1.1", "approval.event/v1.12"}) {
+    INFO(s);
+    CHECK(std::holds_alternative<rules::Event>(rules::decode_event(with("approval.event/v1", s))));
+  }
+}
+
+TEST_CASE("an echoed value is bounded, marked as cut and has its control characters escaped",
+          "[event]") {
+  const std::string huge(500 * 1024, 'x');
+  const auto err = error_of(with("\"accepted\"", "\"" + huge + "\""));
+  CHECK(err.field == "type");
+  CHECK(err.reason.size() < 400);
+  CHECK_THAT(err.reason, Catch::Contains("[cut: 512000 bytes]"));
+  // A header break in a value never reaches a message as is (the envelope refuses control
+  // characters outright; data text may hold line breaks, echoed escaped).
+  const std::string dec =
+      R"({"schema":"approval.event/v1","event_id":"e","case_id":"c","type":"decided",)"
+      R"("occurred_at":"2026-03-02T09:00:00+08:00","agency":"a","item":"i",)"
+      R"("data":{"outcome":"den\r\nX-Injected: 1"}})";
+  const auto esc = error_of(dec);
+  CHECK(esc.field == "data.outcome");
+  CHECK(esc.reason.find('\r') == std::string::npos);
+  CHECK(esc.reason.find('\n') == std::string::npos);
+  CHECK_THAT(esc.reason, Catch::StartsWith("'den\\r\\nX-Injected: 1' is not one of"));
+  // Control characters and NUL in an envelope string are refused by name.
+  CHECK(error_of(with("\"E1023\"", R"("E1\n023")")).str() ==
+        "officer: contains a control character");
+  CHECK(error_of(with("\"440300-2026-000123\"", R"("440300\u0000")")).str() ==
+        "case_id: contains a NUL character");
+  // Invalid UTF-8 is refused before anything is read.
+  const auto bad_utf8 = error_of(with("\"E1023\"", "\"E\xff\xfe\""));
+  CHECK_THAT(bad_utf8.reason, Catch::Contains("UTF-8"));
+}

@@ -19,7 +19,7 @@ TEST_CASE("timers due before an event fire before it, in time order", "[replay]"
   rp.feed(Ev{.case_id = "Z",
              .type = "fee_charged",
              .when = "2026-03-31T10:00:00+08:00",
-             .data = R"({"amount_fen":0,"fee_item":"x"})"}
+             .data = R"({"amount_fen":100,"fee_item":"x"})"}
               .event(),
           out);
   std::vector<std::string> got;

@@ -1,5 +1,6 @@
 #include "rules/rule_test.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "support/fixtures.h"
@@ -93,4 +94,29 @@ tests:
   CHECK_THAT(all, Catch::Contains("tests[0].alerts[0].at: not an RFC 3339"));
   CHECK_THAT(all, Catch::Contains("firing[0].level: not reminder, yellow or red"));
   CHECK_THAT(all, Catch::Contains("firing[0].case: required"));
+}
+
+TEST_CASE("a rule test file refuses duplicate keys, nan and inf", "[rule_test]") {
+  auto errors = [](const std::string& yaml) {
+    auto r = rules::RuleTestFile::parse(yaml, "t.yaml");
+    REQUIRE(std::holds_alternative<rules::Diagnostics>(r));
+    std::string all;
+    for (const auto& d : std::get<rules::Diagnostics>(r)) all += d.str() + "\n";
+    return all;
+  };
+  CHECK(errors(std::string(kHeader) + "calendar: z\ntests: []\n") ==
+        "t.yaml:4:1: calendar: duplicate key (first at t.yaml:2:1)\n");
+  const std::string nan = errors(std::string(kHeader) + R"(tests:
+  - name: t
+    events:
+      - {case: C, type: fee_charged, at: "2026-02-12T10:00:00+08:00", data: {amount_fen: .nan}}
+      - {case: C, type: fee_charged, at: "2026-02-12T10:00:00+08:00", data: {x: [1, -inf]}}
+      - {case: C, type: fee_charged, at: "2026-02-12T10:00:00+08:00", data: {amount_fen: "nan"}}
+    alerts: []
+)");
+  INFO(nan);
+  CHECK_THAT(nan, Catch::Contains("t.yaml:7:90: tests[0].events[0].data.amount_fen: must be a "
+                                  "finite number, got '.nan' (quote it for a string)"));
+  CHECK_THAT(nan, Catch::Contains("tests[0].events[1].data.x[1]: must be a finite number"));
+  CHECK(std::count(nan.begin(), nan.end(), '\n') == 2);  // a quoted "nan" is a string
 }

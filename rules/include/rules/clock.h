@@ -33,8 +33,11 @@ struct Cycle {
   const char* stop_reason = "";  // the stopping event's type, or "restarted" (static strings)
   std::vector<PauseSpan> pauses;
   std::int64_t limit = 0;
-  std::int64_t extension = 0;
-  std::vector<std::string> extension_events;
+  std::int64_t extension = 0;                 // counted units, after the checks below
+  std::vector<std::string> extension_events;  // the extensions that counted
+  // Extensions that would count but began after the clock had passed its due point: a breach
+  // stands (settled point 1), so they add nothing.
+  std::vector<std::string> late_extension_events;
 
   // Derived. Absent when the clock is paused before reaching the point.
   std::optional<Timestamp> due_at;  // the last instant in time (23:59:59 local for day units)

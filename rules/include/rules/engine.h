@@ -31,7 +31,10 @@ struct Decision {
   std::optional<Timer> set_timer;    // arm this one
   std::optional<Timer> clear_timer;  // and drop this one (the case's previous timer)
   bool duplicate = false;            // the event id was seen before: nothing changed
-  std::string refused;               // non-empty: the event was not applied, and why
+  // Of the duplicates offered, those whose content differs from the event kept under their id
+  // (settled point 5: the first wins; the daemon counts these in a metric).
+  std::uint32_t duplicate_conflicts = 0;
+  std::string refused;  // non-empty: the event was not applied, and why
 };
 
 // What became of one event offered to a case.
@@ -90,7 +93,7 @@ class Engine {
  private:
   Decision settle(CaseState state, Timestamp now) const;
   std::vector<Finding> findings(const CaseState& state, detail::ClockTally& tally) const;
-  Admission insert(CaseState& state, Event event, std::string* why) const;
+  Admission insert(CaseState& state, Event event, std::string* why, std::uint32_t* conflicts) const;
   Alert materialise(const Finding& f, const CaseState& s) const;
   Alert identity(const CaseState& s, const std::string& rule_id, Level level,
                  std::uint32_t cycle) const;

@@ -10,11 +10,11 @@
 #include "support/ok.h"
 #include "support/temp_dir.h"
 
-using testing::ok;
 using approvald::app::ApiContext;
 using approvald::app::route;
 using approvald::http::Request;
 using approvald::http::Response;
+using testing::ok;
 
 namespace {
 
@@ -337,7 +337,8 @@ TEST_CASE("every path in docs/openapi.yaml is served with a documented method", 
     std::string p = path.first.as<std::string>();
     if (const auto brace = p.find("{id}"); brace != std::string::npos) p.replace(brace, 4, "C1");
     for (const auto& op : path.second) {
-      const std::string method = op.first.as<std::string>() == "put" ? "PUT" : "GET";
+      std::string method = op.first.as<std::string>();
+      for (auto& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
       const auto r = call(ctx, method, p, "{}");
       INFO(method << " " << p << " -> " << r.status << " " << r.body);
       // C1 does not exist (404 is documented there); everything else must be routed.
@@ -347,4 +348,117 @@ TEST_CASE("every path in docs/openapi.yaml is served with a documented method", 
     }
   }
   CHECK(checked >= 11);
+}
+
+TEST_CASE("an unknown path is 404 whatever the method, 405 names the allowed methods", "[api]") {
+  Fixture f;
+  const auto ctx = f.context();
+  for (const char* method : {"GET", "DELETE", "POST", "PUT", "PATCH"}) {
+    INFO(method);
+    CHECK(call(ctx, method, "/nope").status == 404);
+  }
+  const auto post = call(ctx, "POST", "/api/v1/overview");
+  CHECK(post.status == 405);
+  CHECK(post.headers == decltype(post.headers){{"Allow", "GET, HEAD"}});
+  const auto del = call(ctx, "DELETE", "/api/v1/rules");
+  CHECK(del.headers == decltype(del.headers){{"Allow", "GET, HEAD, PUT"}});
+  CHECK(call(ctx, "HEAD", "/api/v1/overview").status == 200);  // the server drops the body
+}
+
+TEST_CASE("what API errors repeat of the request is bounded, control characters written out",
+          "[api]") {
+  Fixture f;
+  const auto ctx = f.context();
+  const std::string name = std::string(1000, 'n') + "%1B%5B31m";
+  const auto r = call(ctx, "GET", "/api/v1/overview?" + name + "=1");
+  CHECK(r.status == 400);
+  CHECK(r.body.size() < 500);
+  const auto e = errors_of(r).at(0);
+  CHECK_THAT(e, Catch::Contains("(cut, 1005 bytes)"));
+  const auto esc = call(ctx, "GET", "/api/v1/alerts?level=%1B%5B31m%0D%0A");
+  CHECK_THAT(errors_of(esc).at(0), Catch::Contains("'\\x1b[31m\\x0d\\x0a'"));
+  const auto nf = call(ctx, "GET", "/" + std::string(3000, 'p'));
+  CHECK(nf.status == 404);
+  CHECK(nf.body.size() < 400);
+}
+
+TEST_CASE("access tokens: viewers read, operators also write, health stays open, rotation works",
+          "[api]") {
+  Fixture f;
+  auto ctx = f.context();
+  const auto tokens = f.dir.write("access", "# who may look\nviewer v-123\noperator o-456\n");
+  ctx.access_tokens_file = tokens.string();
+  auto with = [](Request r, std::string auth, std::string cookie = "") {
+    r.authorization = std::move(auth);
+    r.cookie = std::move(cookie);
+    return r;
+  };
+  const Request overview{"GET", "/api/v1/overview"};
+  CHECK(route(ctx, overview).status == 401);
+  CHECK(route(ctx, with(overview, "Bearer nope")).status == 401);
+  CHECK(route(ctx, with(overview, "Bearer v-123")).status == 200);
+  CHECK(route(ctx, with(overview, "", "a=b; approvald_token=v-123")).status == 200);
+  CHECK(route(ctx, with(overview, "Bearer o-456")).status == 200);
+  CHECK(route(ctx, Request{"GET", "/api/v1/feed"}).status == 401);
+  CHECK(route(ctx, Request{"GET", "/api/v1/cases/C1"}).status == 401);
+  // The page sends a browser to sign in; its scripts, health, readiness and metrics are open.
+  const auto page = route(ctx, Request{"GET", "/"});
+  CHECK(page.status == 303);
+  CHECK(page.headers.at(0) == std::make_pair(std::string("Location"), std::string("/login")));
+  CHECK(route(ctx, Request{"GET", "/app.js"}).status == 200);
+  CHECK(route(ctx, Request{"GET", "/metrics"}).status == 200);
+  CHECK(route(ctx, Request{"GET", "/healthz"}).status != 401);
+  CHECK(route(ctx, Request{"GET", "/readyz"}).status != 401);
+  // Signing in turns a valid token into the cookie the page and its live feed carry.
+  const auto in = route(ctx, Request{"POST", "/login", "", "token=v-123"});
+  CHECK(in.status == 303);
+  CHECK(in.headers.at(1).second == "approvald_token=v-123; Path=/; HttpOnly; SameSite=Strict");
+  CHECK(route(ctx, Request{"POST", "/login", "", "token=wrong"}).status == 401);
+  // PUT /api/v1/rules: an operator's bearer token, not a viewer's, and never the cookie.
+  const std::string body = R"({"packs": "x"})";
+  CHECK(call(ctx, "PUT", "/api/v1/rules", body, "Bearer v-123").status == 401);
+  CHECK(call(ctx, "PUT", "/api/v1/rules", body, "Bearer o-456").status == 400);
+  CHECK(route(ctx, with(Request{"PUT", "/api/v1/rules", "", body}, "", "approvald_token=o-456"))
+            .status == 401);
+  // Read on every request: a rotated file takes effect at once; an empty one refuses everything.
+  f.dir.write("access", "viewer v-789\n");
+  CHECK(route(ctx, with(overview, "Bearer v-123")).status == 401);
+  CHECK(route(ctx, with(overview, "Bearer v-789")).status == 200);
+  f.dir.write("access", "\n");
+  CHECK(route(ctx, with(overview, "Bearer v-789")).status == 503);
+}
+
+TEST_CASE("the http section: limits, deadlines, host names and token files", "[config]") {
+  const auto parsed = approvald::config::parse(R"(
+rules: {packs: [p], calendar: c.yaml}
+http:
+  listen: 0.0.0.0:9000
+  access_tokens_file: access
+  allowed_hosts: [approvald.internal]
+  max_connections: 32
+  ops_reserve: 4
+  max_streams_per_client: 2
+  header_timeout_ms: 500
+  idle_timeout_ms: 1500
+)",
+                                               "a.yaml", "/etc/approvald");
+  REQUIRE(std::holds_alternative<approvald::config::Config>(parsed));
+  const auto& h = std::get<approvald::config::Config>(parsed).http;
+  CHECK(h.access_tokens_file == "/etc/approvald/access");
+  const auto o = approvald::app::server_options(h);
+  CHECK(o.max_connections == 32);
+  CHECK(o.ops_reserve == 4);
+  CHECK(o.max_streams_per_client == 2);
+  CHECK(o.header_timeout_ms == 500);
+  CHECK(o.idle_timeout_ms == 1500);
+  CHECK(o.body_timeout_ms == 30000);
+  CHECK(o.allowed_hosts == std::set<std::string>{"approvald.internal"});
+  const auto bad = approvald::config::parse(
+      "rules: {packs: [p], calendar: c.yaml}\nhttp: {max_connections: 0, allowed_hosts: [[x]]}\n",
+      "b.yaml", "/");
+  REQUIRE(std::holds_alternative<rules::Diagnostics>(bad));
+  std::string all;
+  for (const auto& d : std::get<rules::Diagnostics>(bad)) all += d.str() + "\n";
+  CHECK_THAT(all, Catch::Contains("http.max_connections") &&
+                      Catch::Contains("http.allowed_hosts[0]: must be a non-empty string"));
 }

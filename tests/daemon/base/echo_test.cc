@@ -55,3 +55,10 @@ TEST_CASE("log fields are valid JSON with no raw control character, and bounded"
   const std::string out = log::escape(std::string(10000, 'y'));
   CHECK(out == std::string(log::kMaxField, 'y') + "…[cut, 10000 bytes]");
 }
+
+TEST_CASE("echo::safe leaves escapes made before single, and escapes what is raw", "[echo]") {
+  const std::string once = echo::text("a\x1b[2J\\b");
+  CHECK(once == R"(a\x1b[2J\\b)");
+  CHECK(echo::safe(once) == once);
+  CHECK(echo::safe("raw \r\n\x1b \xc2\x9b") == R"(raw \r\n\x1b \u009b)");
+}

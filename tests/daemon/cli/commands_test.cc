@@ -1,11 +1,15 @@
 #include "commands.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 
+#include "loaders.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
@@ -81,6 +85,30 @@ tests:
   CHECK_THAT(out2.str(), Catch::Contains("0 passed, 1 failed"));
 }
 
+TEST_CASE("rules test PACKDIR runs the pack's tests, not pack.yaml", "[cli]") {
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_test({kPack}, out, err) == 0);
+  INFO(err.str());
+  CHECK(err.str().empty());
+  CHECK_THAT(out.str(), Catch::Contains("ok    " + kPack + "/tests/"));
+  CHECK_THAT(out.str(), Catch::Contains(" passed, 0 failed\n"));
+
+  // A pack without tests, a directory without test files, and pack.yaml named itself: each said.
+  TempDir tmp;
+  tmp.write("bare/pack.yaml", "pack: p\n");
+  fs::create_directories(tmp.path / "empty");
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::rules_test(
+            {(tmp.path / "bare").string(), (tmp.path / "empty").string(), kPack + "/pack.yaml"},
+            out2, err2) == 1);
+  const std::string e = err2.str();
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains("bare: a pack without tests (no tests/*.yaml)"));
+  CHECK_THAT(e, Catch::Contains("empty: no *.yaml test files"));
+  CHECK_THAT(e, Catch::Contains("pack.yaml: a rule pack, not a rule test file"));
+  CHECK_THAT(out2.str(), Catch::Contains("0 passed, 0 failed, 3 files could not be run"));
+}
+
 TEST_CASE("replay writes alerts in firing order and reports bad lines by number", "[cli]") {
   TempDir tmp;
   const auto log = tmp.write(
@@ -93,7 +121,8 @@ TEST_CASE("replay writes alerts in firing order and reports bad lines by number"
   approvald::cli::ReplayOptions opt{{kPack}, kCalendar, std::nullopt, log.string()};
   std::istringstream in;
   std::ostringstream out, err;
-  REQUIRE(approvald::cli::replay(opt, in, out, err) == 0);
+  // Two rejected lines: the audit saw only part of the log, and says so by its exit code.
+  REQUIRE(approvald::cli::replay(opt, in, out, err) == 1);
   const std::string e = err.str();
   INFO(e);
   CHECK_THAT(e, Catch::Contains("events.jsonl:2: rejected: not valid JSON"));
@@ -116,8 +145,25 @@ TEST_CASE("replay writes alerts in firing order and reports bad lines by number"
 
   opt.until = "2026-11-01T00:00:00+08:00";
   std::ostringstream out2, err2;
-  REQUIRE(approvald::cli::replay(opt, in, out2, err2) == 0);
+  REQUIRE(approvald::cli::replay(opt, in, out2, err2) == 1);
   CHECK_THAT(out2.str(), Catch::Contains("K2/alp-32-acceptance/red/1"));
+}
+
+TEST_CASE("replay exits 0 only when every line was applied or a duplicate", "[cli]") {
+  TempDir tmp;
+  const std::string good = line("e1", "K1", "received", "2026-02-12T10:00:00+08:00");
+  const auto clean = tmp.write("clean.jsonl", good + good);
+  approvald::cli::ReplayOptions opt{{kPack}, kCalendar, std::nullopt, clean.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  CHECK(approvald::cli::replay(opt, in, out, err) == 0);
+  CHECK_THAT(err.str(), Catch::Contains("(1 duplicates, 0 rejected, 0 refused)"));
+
+  opt.input = tmp.write("one-bad.jsonl", good + "{\"schema\":1}\n").string();
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::replay(opt, in, out2, err2) == 1);
+  CHECK_THAT(err2.str(), Catch::Contains("one-bad.jsonl:2: rejected: "));
+  CHECK_THAT(err2.str(), Catch::Contains("replay: 1 events (0 duplicates, 1 rejected, 0 refused)"));
 }
 
 TEST_CASE("replay reads standard input and refuses bad flags", "[cli]") {
@@ -201,10 +247,89 @@ TEST_CASE("the sample log exercises every statutory rule", "[cli]") {
                  R"("alert_id":"440300-2026-000230/alp-42-decision/red/1","status":"firing")"));
 }
 
+TEST_CASE("rules check refuses what is not a regular file instead of reading it forever", "[cli]") {
+  TempDir tmp;
+  const auto fifo = tmp.path / "fifo.yaml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // nobody writes to it: opening must not wait
+  fs::create_directories(tmp.path / "dir.yaml");
+  std::ostringstream out, err;
+  // /dev/zero ended in std::bad_alloc (exit 134) after eating all memory.
+  CHECK(approvald::cli::rules_check({"/dev/zero", fifo.string()}, out, err) == 1);
+  const std::string e = err.str();
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains("/dev/zero: not a regular file (a character device)"));
+  CHECK_THAT(e, Catch::Contains(fifo.string() + ": not a regular file (a FIFO)"));
+  // A calendar or a pack file that is a directory says so too.
+  approvald::cli::ReplayOptions opt{{kPack}, (tmp.path / "dir.yaml").string(), std::nullopt, "-"};
+  std::istringstream in;
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::replay(opt, in, out2, err2) == 1);
+  CHECK_THAT(err2.str(), Catch::Contains("dir.yaml: not a regular file (a directory)"));
+}
+
+TEST_CASE("rules check and rules test refuse a file larger than the bound", "[cli]") {
+  TempDir tmp;
+  const auto big = tmp.write("big.yaml", "pack: p\n");
+  fs::resize_file(big, approvald::cli::kMaxFileBytes + 1);  // sparse: costs no disk
+  const auto ok = tmp.write("ok.yaml", "calendar: c\n");
+  fs::resize_file(ok, approvald::cli::kMaxFileBytes);  // at the bound: read, then found wrong
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_check({big.string()}, out, err) == 1);
+  CHECK(err.str() == big.string() + ": larger than 1048576 bytes\n1 error\n");
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::rules_test({big.string()}, out2, err2) != 0);
+  CHECK_THAT(err2.str(), Catch::Contains(big.string() + ": larger than 1048576 bytes"));
+  std::string why;
+  CHECK(approvald::cli::read_file(ok, &why).value_or("").size() == approvald::cli::kMaxFileBytes);
+}
+
+TEST_CASE("replay bounds the length of a line and refuses a device as its log", "[cli]") {
+  TempDir tmp;
+  const auto log = tmp.write("events.jsonl",
+                             line("e1", "K1", "received", "2026-02-12T10:00:00+08:00") +
+                                 std::string(approvald::cli::kMaxEventLineBytes + 10, 'x') + "\n" +
+                                 line("e2", "K2", "received", "2026-02-12T10:00:00+08:00"));
+  approvald::cli::ReplayOptions opt{{kPack}, kCalendar, "2026-03-01T00:00:00+08:00", log.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  approvald::cli::replay(opt, in, out, err);
+  INFO(err.str());
+  CHECK_THAT(err.str(),
+             Catch::Contains("events.jsonl:2: rejected: line longer than 1048576 bytes"));
+  CHECK(err.str().size() < 1000);
+  // The lines around it are read as usual.
+  CHECK_THAT(out.str(), Catch::Contains("K1/alp-32-acceptance/red/1"));
+  CHECK_THAT(out.str(), Catch::Contains("K2/alp-32-acceptance/red/1"));
+
+  opt.input = "/dev/zero";
+  std::ostringstream out2, err2;
+  CHECK(approvald::cli::replay(opt, in, out2, err2) == 1);
+  CHECK_THAT(err2.str(),
+             Catch::Contains("/dev/zero: not a regular file or FIFO (a character device)"));
+}
+
+TEST_CASE("rules check counts every error of a file whose list was cut", "[cli]") {
+  TempDir tmp;
+  std::string text =
+      "calendar: c\nversion: '1'\ntime_zone: Asia/Shanghai\nyears:\n  2026:\n    notice: n\n"
+      "    holidays:\n";
+  for (int i = 0; i < 3000; ++i)
+    text += "      - {name: h" + std::to_string(i) + ", from: 2026-10-01}\n";
+  const auto cal = tmp.write("cal.yaml", text);
+  std::ostringstream out, err;
+  CHECK(approvald::cli::rules_check({cal.string()}, out, err) == 1);
+  const std::string e = err.str();
+  CHECK(std::count(e.begin(), e.end(), '\n') == 102);  // 100, the closing line, the total
+  CHECK_THAT(e, Catch::EndsWith(cal.string() +
+                                ": \xE2\x80\xA6 and 2899 more errors (only the first 100 are "
+                                "shown)\n2999 errors\n"));
+}
+
 TEST_CASE("replay's rejection lines are bounded and escaped: no terminal escape reaches stderr",
           "[cli]") {
   TempDir tmp;
-  const std::string type = "\\u001b]0;owned\\u0007\\u001b[2J" + std::string(500 * 1024, 'x');
+  // A C1 CSI (the decoder refuses C0 control characters) and 500 KB.
+  const std::string type = "\\u009b2J" + std::string(500 * 1024, 'x');
   const auto log = tmp.write(
       "events.jsonl",
       R"({"schema":"approval.event/v1","event_id":"e1","case_id":"C1","type":")" + type +
@@ -215,9 +340,8 @@ TEST_CASE("replay's rejection lines are bounded and escaped: no terminal escape 
   (void)approvald::cli::replay(opt, in, out, err);
   const std::string e = err.str();
   const std::string first = e.substr(0, e.find('\n'));
-  CHECK_THAT(first,
-             Catch::Contains(R"(rejected: type: unknown event type '\x1b]0;owned\x07\x1b[2Jxxx)"));
+  CHECK_THAT(first, Catch::Contains(R"(rejected: type: unknown event type '\u009b2Jxxx)"));
   CHECK_THAT(first, Catch::Contains("…[cut, "));
   CHECK(first.size() < 600);
-  CHECK(e.find('\x1b') == std::string::npos);
+  CHECK(e.find("\xc2\x9b") == std::string::npos);
 }

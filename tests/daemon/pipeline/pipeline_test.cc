@@ -192,16 +192,23 @@ TEST_CASE("dead-letter reasons escape control characters and invalid UTF-8; long
   Pipeline p(engine(), store);
   p.assign(0, std::nullopt);
   const std::string sneaky =
-      R"({"schema":"approval.event/v1","event_id":"e1","case_id":"C1","type":"x\r\nX-Evil: 1\u001b[31m\u009b","occurred_at":"2026-03-10T09:00:00+08:00","agency":"A","item":"I"})";
+      R"({"schema":"approval.event/v1","event_id":"e1","case_id":"C1","type":"x\u009b2J","occurred_at":"2026-03-10T09:00:00+08:00","agency":"A","item":"I"})";
   const std::string long_key(5000, 'k');
   const std::string bad_utf8 = "{\"schema\":\"approval.event/v1\xff\xfe\",\"x\":1}";
-  store.commit(ok(p.process({rec(0, sneaky), rec(1, "{not json", long_key), rec(2, bad_utf8, "K")},
-                            ms("2026-03-10T12:00:00+08:00"), kCaughtUp))
-                   .writes);
+  // The key is raw bytes from Kafka: the key-mismatch reason quotes it.
+  const std::string evil_key = "K\r\nX-Evil: 1\x1b[31m";
+  store.commit(
+      ok(p.process(
+             {rec(0, sneaky), rec(1, "{not json", long_key), rec(2, bad_utf8, "K"),
+              rec(3, Ev{.type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(), evil_key)},
+             ms("2026-03-10T12:00:00+08:00"), kCaughtUp))
+          .writes);
   const auto dlq = store.on_topic("approval.events.dlq");
-  REQUIRE(dlq.size() == 3);
-  const std::string reason = header(dlq[0], "approvald.reason");
-  CHECK(reason == R"(type: unknown event type 'x\r\nX-Evil: 1\x1b[31m\u009b')");
+  REQUIRE(dlq.size() == 4);
+  // A C1 control character (a CSI) passes the decoder, which refuses C0 ones; escaped here.
+  CHECK(header(dlq[0], "approvald.reason") == R"(type: unknown event type 'x\u009b2J')");
+  CHECK(header(dlq[3], "approvald.reason") ==
+        R"(the message key 'K\r\nX-Evil: 1\x1b[31m' differs from case_id 'C1')");
   for (const auto& d : dlq) {
     for (const auto& [k, v] : d.headers) {
       INFO(k << ": " << v);
@@ -507,4 +514,29 @@ TEST_CASE("a due timer whose stored state does not decode is dropped and counted
   CHECK(b.stats.unreadable_timer_cases == 1);
   CHECK(b.writes.timers_cleared.size() == 1);
   CHECK(b.writes.cases.empty());  // the damaged bytes are left as they are, never overwritten
+}
+
+TEST_CASE("a repeated event id with other content is counted as a conflict; the first wins",
+          "[pipeline]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  accept_c1(p, store);
+  const auto before = store.cases;
+  // The same event id as accept_c1's event, re-sent with a promise it did not carry, and once
+  // more unchanged.
+  const std::string id =
+      rules::CaseState::decode(store.cases.begin()->second, nullptr)->events.front().event_id;
+  const auto b = ok(p.process(
+      {rec(1, Ev{.type = "accepted",
+                 .when = "2026-09-18T10:02:00+08:00",
+                 .data = R"({"promised":{"working_days":5}})",
+                 .id = id}
+                  .json()),
+       rec(2, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00", .id = id}.json())},
+      ms("2026-09-18T11:00:00+08:00"), kCaughtUp));
+  CHECK(b.stats.duplicates == 2);
+  CHECK(b.stats.duplicate_conflicts == 1);
+  CHECK(b.writes.outbox.empty());
+  store.commit(b.writes);
+  CHECK(store.cases == before);
 }

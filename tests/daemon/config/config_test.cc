@@ -1,0 +1,41 @@
+#include "config/config.h"
+
+#include <catch2/catch.hpp>
+
+#include "rules/yaml_reader.h"
+
+namespace {
+
+std::string errors_of(const std::string& yaml) {
+  auto r = approvald::config::parse(yaml, "approvald.yaml", "/etc/approvald");
+  REQUIRE(std::holds_alternative<rules::Diagnostics>(r));
+  std::string all;
+  for (const auto& d : std::get<rules::Diagnostics>(r)) all += d.str() + "\n";
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("the configuration refuses a duplicate key with the places of both", "[config]") {
+  // yaml-cpp kept the first: the second data_dir, the one an operator just added, was ignored.
+  CHECK(errors_of("data_dir: /var/lib/a\nrules: {packs: [p], calendar: c}\n"
+                  "kafka:\n  poll_batch: 10\n  poll_batch: 20\ndata_dir: /var/lib/b\n") ==
+        "approvald.yaml:5:3: kafka.poll_batch: duplicate key (first at approvald.yaml:4:3)\n"
+        "approvald.yaml:6:1: data_dir: duplicate key (first at approvald.yaml:1:1)\n");
+}
+
+TEST_CASE("numeric settings refuse nan and inf by name", "[config]") {
+  for (const char* v : {"nan", ".nan", ".inf", "-inf"}) {
+    INFO(v);
+    CHECK_THAT(errors_of(std::string("rules: {packs: [p], calendar: c}\noutbox: {max_pending: ") +
+                         v + "}\n"),
+               Catch::Contains("approvald.yaml:2:23: outbox.max_pending: must be a whole number, "
+                               "got '" +
+                               std::string(v) + "'"));
+  }
+}
+
+TEST_CASE("the configuration text is bounded", "[config]") {
+  const std::string huge = "data_dir: '" + std::string(rules::kMaxYamlBytes, 'x') + "'\n";
+  CHECK(errors_of(huge) == "approvald.yaml: larger than 1048576 bytes\n");
+}

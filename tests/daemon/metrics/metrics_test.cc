@@ -1,0 +1,17 @@
+#include "metrics/metrics.h"
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("conflicting duplicates are counted in their own counter", "[metrics]") {
+  approvald::metrics::Metrics m{"test", "r", "c"};
+  // Present from the start, so that a rate() over it is defined before the first conflict.
+  CHECK_THAT(m.scrape(), Catch::Contains("approvald_events_duplicate_conflicts_total 0"));
+  approvald::pipeline::Stats s;
+  s.duplicates = 3;
+  s.duplicate_conflicts = 2;
+  m.record(s);
+  m.record(s);
+  const std::string text = m.scrape();
+  CHECK_THAT(text, Catch::Contains("approvald_events_duplicate_conflicts_total 4"));
+  CHECK_THAT(text, Catch::Contains(R"(approvald_events_total{outcome="duplicate",type="any"} 6)"));
+}
