@@ -21,6 +21,10 @@ struct Health {
   std::atomic<bool> broker_up{false};
   std::atomic<std::size_t> assigned{0};
   std::atomic<double> timer_lateness_s{0};  // real seconds
+  // Partitions whose outbox head has waited longer than outbox.stall_seconds (real time): the
+  // broker refuses, or a barrier waits — alerts are not reaching the topic.
+  std::atomic<std::size_t> stalled_partitions{0};
+  std::atomic<std::int64_t> outbox_head_age_ms{0};  // the longest wait among them
   // The store refuses reads or writes (I/O error, corruption, a full disk): the loop retries
   // and moves nothing on meanwhile.
   std::atomic<bool> store_reads_failing{false};

@@ -4,28 +4,57 @@
 // is produced only once the changelog records before it and the alerts released by the previous
 // checkpoint are acknowledged. So every alert that reaches the topic is known to the changelog,
 // and only the alerts of the last checkpoint can be missing from the topic.
+//
+// A produce error is either retriable (queue full, broker down, a timeout: the entry waits and
+// goes later) or permanent (kafka::Failure): an entry the broker will never take must not block
+// the entries behind it. Such an entry — an alert, a dead letter, a changelog record or a
+// checkpoint — is replaced by a bounded dead letter that describes it (pipeline::undeliverable:
+// its destination, the error, its first bytes, size and digest), sent in its place, and then
+// deleted from the outbox like any delivered entry; it is logged as an error and counted in
+// approvald_relay_permanent_failures_total. A replaced checkpoint releases what it covers, as an
+// acknowledged one would: the changelog then lacks that checkpoint, which the error makes known.
+// Should the dead-letter topic refuse the stand-in for good as well, the entry is dropped, with
+// the same error and count (docs/operations.md, "Undeliverable entries").
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "kafka/kafka.h"
+#include "kafka/outbox_sink.h"
 #include "store/store.h"
 
 namespace approvald::app {
 
+struct RelayOptions {
+  std::size_t max_in_flight = 10000;
+  std::string changelog_topic;                    // empty: no changelog barriers
+  std::string dlq_topic = "approval.events.dlq";  // where undeliverable entries are described
+  // An entry that waits longer than this at the head of its partition's outbox makes the
+  // partition stalled (outbox.stall_seconds).
+  std::int64_t stall_after_ms = 60000;
+  // Real time (milliseconds since the epoch): stamps the stand-ins; stall ages are given by the
+  // caller's clock.
+  std::function<std::int64_t()> now_ms;
+  // Told about every permanent failure: the entry's topic and the error's label.
+  std::function<void(const std::string& topic, const std::string& reason)> on_permanent;
+};
+
+// How long the head of a partition's outbox has waited, as seen by the relay.
+struct OutboxHead {
+  std::int32_t partition = 0;
+  std::int64_t age_ms = 0;  // 0: nothing waits
+  bool stalled = false;     // age_ms above RelayOptions::stall_after_ms
+};
+
 class Relay {
  public:
-  Relay(store::Store& store, kafka::Producer& producer, std::size_t max_in_flight,
-        std::string changelog_topic)
-      : store_(store),
-        producer_(producer),
-        max_in_flight_(max_in_flight),
-        changelog_topic_(std::move(changelog_topic)) {}
+  Relay(store::Store& store, kafka::OutboxSink& producer, RelayOptions options)
+      : store_(store), producer_(producer), options_(std::move(options)) {}
 
   // Serves delivery reports and produces what is new. Returns how many entries the broker
   // acknowledged (and were deleted) in this turn.
@@ -35,6 +64,11 @@ class Relay {
   // left undelivered.
   bool drain(int timeout_ms, const std::set<std::int32_t>& partitions);
 
+  // The head of each partition's outbox (one store read each: call it every few seconds, not
+  // every turn): an entry that stays at the head while time passes means the relay does not
+  // advance there, whatever the reason (a broker that refuses, a barrier that waits).
+  std::vector<OutboxHead> heads(const std::set<std::int32_t>& partitions, std::int64_t now_ms);
+
   // Forgets what it read of a partition's outbox and reads it again from the start (the
   // partition was rebuilt from the changelog, or dropped).
   void forget(std::int32_t partition) {
@@ -42,6 +76,10 @@ class Relay {
     held_.erase(partition);
     covered_.erase(partition);
     released_.erase(partition);
+    heads_.erase(partition);
+    std::erase_if(released_in_flight_,
+                  [partition](const auto& id) { return id.first == partition; });
+    std::erase_if(doomed_, [partition](const auto& kv) { return kv.first.first == partition; });
   }
   // The first sequence not yet produced for a partition.
   std::uint64_t cursor(std::int32_t partition) const {
@@ -53,6 +91,17 @@ class Relay {
   std::string describe(std::int32_t partition) const;
 
  private:
+  // How producing one entry ended: in flight, to be tried again (queue full, broker away), or
+  // gone for good (dropped after its stand-in was refused too; deleted from the outbox).
+  enum class Sent : std::uint8_t { kQueued, kLater, kGone };
+  // Produces an entry, or the dead letter that stands for it once it was refused for good.
+  Sent send(const ports::OutboxEntry& e);
+  // An entry was refused for good: from now on its stand-in goes in its place.
+  void doom(const kafka::OutboxId& id, const std::string& topic, const kafka::Produced& why);
+  // Its stand-in was refused for good too: delete it and count it as gone.
+  void drop(const kafka::OutboxId& id, const kafka::Produced& why);
+  // An entry left the outbox (acknowledged, or dropped): what waited for it may go.
+  void done(const kafka::OutboxId& id);
   bool busy(std::int32_t partition) const;
   bool parked(std::int32_t partition, std::uint64_t seq);
   // Produces covered alerts of a partition whose checkpoint was acknowledged, read back from
@@ -60,10 +109,17 @@ class Relay {
   bool release(std::int32_t partition);
 
   store::Store& store_;
-  kafka::Producer& producer_;
-  std::size_t max_in_flight_;
-  std::string changelog_topic_;
-  std::set<std::pair<std::int32_t, std::uint64_t>> in_flight_;
+  kafka::OutboxSink& producer_;
+  RelayOptions options_;
+  std::set<kafka::OutboxId> in_flight_;
+  // Entries refused for good, with the topic and error that their stand-ins describe.
+  struct Doomed {
+    std::string topic;
+    std::string error;
+  };
+  std::map<kafka::OutboxId, Doomed> doomed_;
+  std::vector<kafka::OutboxId> gone_;  // dropped in this turn, deleted already
+  std::map<std::int32_t, std::pair<std::uint64_t, std::int64_t>> heads_;  // seq, first seen
   std::map<std::int32_t, std::uint64_t> checkpoint_in_flight_;  // partition -> its sequence
   // Alerts and dead letters read but not produced, by outbox sequence (ascending; the entries
   // stay in the store, so a burst of alerts between checkpoints costs 8 bytes each here):
@@ -72,6 +128,10 @@ class Relay {
   std::map<std::int32_t, std::deque<std::uint64_t>> held_;
   std::map<std::int32_t, std::deque<std::uint64_t>> covered_;
   std::set<std::int32_t> released_;
+  // Covered alerts produced and not yet acknowledged: one that fails goes back to `covered_`
+  // (its checkpoint was acknowledged already), not to wait for a checkpoint that an idle
+  // partition may never write.
+  std::set<kafka::OutboxId> released_in_flight_;
   std::map<std::int32_t, std::uint64_t> cursor_;
 };
 

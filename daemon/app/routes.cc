@@ -435,6 +435,10 @@ std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready) {
   if (h.assigned == 0) reasons.emplace_back("no partitions assigned");
   if (h.timer_lateness_s > 60) reasons.emplace_back("timers lagging");
   if (now_ms - h.loop_ms > 30000) reasons.emplace_back("main loop stalled");
+  if (h.stalled_partitions > 0) {
+    reasons.emplace_back("outbox not advancing on " + std::to_string(h.stalled_partitions) +
+                         " partition(s) for " + std::to_string(h.outbox_head_age_ms / 1000) + " s");
+  }
   if (h.store_reads_failing) reasons.emplace_back("store reads failing");
   if (h.store_writes_failing) reasons.emplace_back("store writes failing");
   *ready = reasons.empty();

@@ -184,6 +184,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   popts.alert_topic = cfg.kafka.alerts_topic;
   popts.dlq_topic = cfg.kafka.dead_letter_topic;
   popts.changelog_topic = cfg.kafka.changelog_topic;
+  popts.max_dead_letter_bytes = static_cast<std::size_t>(cfg.outbox.dead_letter_max_bytes);
   pipeline::Pipeline pipe(engine, *store, popts);
 
   auto producer_r = kafka::Producer::create(cfg.kafka.bootstrap_servers, cfg.kafka.properties);
@@ -202,7 +203,17 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   }
 
   const bool changelog = !cfg.kafka.changelog_topic.empty();
-  Relay relay(*store, *producer, 10000, cfg.kafka.changelog_topic);
+  // Metrics exist before the relay, which counts permanent failures.
+  metrics::Metrics metrics(APPROVALD_VERSION_STRING, engine->rules().id(), engine->calendar().id());
+  Relay relay(*store, *producer,
+              RelayOptions{.max_in_flight = 10000,
+                           .changelog_topic = cfg.kafka.changelog_topic,
+                           .dlq_topic = cfg.kafka.dead_letter_topic,
+                           .stall_after_ms = std::int64_t{cfg.outbox.stall_seconds} * 1000,
+                           .now_ms = real_ms,
+                           .on_permanent = [&metrics](const std::string& t, const std::string& r) {
+                             metrics.relay_permanent_failure(t, r);
+                           }});
   std::unique_ptr<kafka::PartitionReader> reader;
   if (changelog) {
     auto r = kafka::PartitionReader::create(cfg.kafka.bootstrap_servers, cfg.kafka.properties);
@@ -214,7 +225,6 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   }
   std::optional<Handover> handover;
   if (changelog) handover.emplace(*store, pipe, relay, *reader, cfg.kafka.changelog_topic);
-  metrics::Metrics metrics(APPROVALD_VERSION_STRING, engine->rules().id(), engine->calendar().id());
   Health health;
   health.loop_ms = real_ms();
   StoreRetry retry(health, metrics, stop);
@@ -290,8 +300,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   AlertFeed feed;
   // The dashboard's hourly counts start from what the alert index holds.
   const std::int64_t seeded_at = wall();
-  if (auto seeded = store->for_each_alert(
-          [&](const ports::AlertIndexEntry& e) { feed.seed(e, seeded_at); });
+  if (auto seeded =
+          store->for_each_alert([&](const ports::AlertIndexEntry& e) { feed.seed(e, seeded_at); });
       !seeded) {
     // Only the dashboard's hourly counts start short; supervision itself is unaffected.
     metrics.store_error("read");
@@ -350,6 +360,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   bool held_partitions = false;
   std::int64_t unassigned_since_ms = 0;
   std::int64_t rejoin_after_ms = kRejoinAfterMs;
+  std::map<std::int32_t, std::int64_t> stall_logged_ms;  // one error line a minute per partition
   // How often a changed partition's changelog gets a checkpoint. Alerts wait for the next one
   // (ADR 0007), so this bounds their extra latency; each costs the relay one round trip, so one
   // per batch would throttle it.
@@ -592,6 +603,29 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       if (hooks.lag != nullptr) hooks.lag->store(total_lag);
       metrics.timer_queue(store->estimated_timers(), lateness);
       metrics.outbox_depth(outbox_depth);
+      // Real time: a stalled relay is a fact about now, even when supervision time is simulated.
+      std::size_t stalled = 0;
+      std::int64_t longest = 0;
+      for (const OutboxHead& h : relay.heads(relay_partitions, real_now)) {
+        metrics.outbox_head(h.partition, static_cast<double>(h.age_ms) / 1000.0, h.stalled);
+        if (!h.stalled) {
+          stall_logged_ms.erase(h.partition);
+          continue;
+        }
+        ++stalled;
+        longest = std::max(longest, h.age_ms);
+        auto [at, fresh] = stall_logged_ms.try_emplace(h.partition, real_now);
+        if (fresh || real_now - at->second >= 60000) {
+          at->second = real_now;
+          log::error("the outbox of a partition is not advancing: its alerts are not delivered",
+                     {{"partition", std::to_string(h.partition)},
+                      {"waiting_s", std::to_string(h.age_ms / 1000)},
+                      {"relay", relay.describe(h.partition)},
+                      {"last_producer_error", producer->last_error().value_or("none")}});
+        }
+      }
+      health.stalled_partitions = stalled;
+      health.outbox_head_age_ms = longest;
       metrics.assigned_partitions(consumer->assigned().size());
       metrics.cases(store->tallies());
       const auto mem = store->memory();

@@ -10,12 +10,43 @@
 #include <string_view>
 #include <utility>
 
+#include "base/echo.h"
+
 namespace approvald::log {
 
-inline std::string escape(std::string_view s) {
+// The longest value a log field keeps (bytes of input); the rest is cut and the cut marked, so
+// that one huge input cannot make a huge log line.
+inline constexpr std::size_t kMaxField = 4096;
+
+// `s` as the content of a JSON string, bounded to `max` bytes of input: quotes, backslashes and
+// control characters (C0, DEL and the C1 controls U+0080–U+009F) are \u-escaped, so that no
+// line of the log carries a raw terminal escape; a byte that is not valid UTF-8 becomes the text
+// "\xNN", so that every line stays valid JSON.
+inline std::string escape(std::string_view s, std::size_t max = kMaxField) {
+  const std::size_t keep = echo::utf8_prefix(s, max);
   std::string out;
-  out.reserve(s.size() + 2);
-  for (char c : s) {
+  out.reserve(keep + 2);
+  char buf[16];
+  for (std::size_t i = 0; i < keep;) {
+    const std::size_t n = echo::detail::sequence_length(s, i);
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (n == 0) {
+      std::snprintf(buf, sizeof buf, "\\\\x%02x", c);  // the text \xNN, backslash escaped
+      out += buf;
+      ++i;
+      continue;
+    }
+    if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(s[i + 1]));
+      out += buf;  // a C1 control character
+      i += 2;
+      continue;
+    }
+    if (n > 1) {
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";
@@ -33,15 +64,16 @@ inline std::string escape(std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+        if (c < 0x20 || c == 0x7F) {
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
         } else {
-          out += c;
+          out += static_cast<char>(c);
         }
     }
+    ++i;
   }
+  if (keep < s.size()) out += "…[cut, " + std::to_string(s.size()) + " bytes]";
   return out;
 }
 

@@ -120,8 +120,11 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
     if (s["sync"].IsDefined()) c.store.sync = r.boolean(s["sync"], "store.sync").value_or(true);
   }
   if (const YAML::Node o = root["outbox"]; o.IsDefined() && r.expect_map(o, "outbox")) {
-    r.check_keys(o, {"max_pending"}, "outbox");
+    r.check_keys(o, {"max_pending", "stall_seconds", "dead_letter_max_bytes"}, "outbox");
     read_int(r, o, "max_pending", "outbox", 100, 100000000, &c.outbox.max_pending);
+    read_int(r, o, "stall_seconds", "outbox", 1, 86400, &c.outbox.stall_seconds);
+    read_int(r, o, "dead_letter_max_bytes", "outbox", 4096, 64 << 20,
+             &c.outbox.dead_letter_max_bytes);
   }
   if (const YAML::Node h = root["http"]; h.IsDefined() && r.expect_map(h, "http")) {
     r.check_keys(h,

@@ -46,6 +46,9 @@ struct Config {
   } store;
   struct Outbox {
     int max_pending = 100000;  // undelivered messages before the consumer pauses
+    int stall_seconds = 60;    // an outbox head waiting longer: stalled (metric, log, /readyz)
+    // A dead letter's payload above this many bytes is replaced by its first KiB and digest.
+    int dead_letter_max_bytes = 256 * 1024;
   } outbox;
   struct Http {
     std::string listen = "127.0.0.1:8080";

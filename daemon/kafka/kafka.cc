@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <array>
+#include <cctype>
 #include <cstring>
 #include <mutex>
 
@@ -201,16 +202,53 @@ void Consumer::close() { rd_kafka_consumer_close(impl_->rk); }
 // ---------------------------------------------------------------------------------------------
 // Producer
 
+Produced classify_error(int code) {
+  const auto err = static_cast<rd_kafka_resp_err_t>(code);
+  Produced p;
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return p;
+  std::string label = rd_kafka_err2name(err);
+  for (char& c : label) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  p.reason = std::move(label);
+  p.message = rd_kafka_err2str(err);
+  switch (err) {
+    // The record itself: it will be refused however often it is sent.
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    // Its topic or partition: does not exist, or may not be written by us. (librdkafka retries
+    // these internally until message.timeout.ms before it reports them.)
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+      p.failure = Failure::kPermanent;
+      break;
+    // Everything else — a full local queue, a broker down, timeouts, not enough replicas, and
+    // also a fatal idempotence error or cluster authorisation, which no single entry causes —
+    // is retried: the entry waits, and the relay's stall detection makes the wait visible.
+    default:
+      p.failure = Failure::kRetriable;
+  }
+  return p;
+}
+
 struct Producer::Impl {
   rd_kafka_t* rk = nullptr;
   mutable std::mutex mu;  // delivery reports arrive on the polling thread; guarded anyway
-  std::vector<std::pair<std::int32_t, std::uint64_t>> delivered;
-  std::vector<std::pair<std::int32_t, std::uint64_t>> failed;
+  std::vector<OutboxId> delivered;
+  std::vector<Undelivered> failed;
   std::size_t in_flight = 0;
   std::optional<std::string> last_error;
 
   ~Impl() {
-    if (rk != nullptr) rd_kafka_destroy(rk);
+    if (rk == nullptr) return;
+    // Messages still queued get a delivery report (purged) that frees their outbox ids; they
+    // stay in the outbox for the next start.
+    rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(rk, 0);
+    rd_kafka_destroy(rk);
   }
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
@@ -222,8 +260,8 @@ struct Producer::Impl {
       self->delivered.push_back(*id);
       self->last_error.reset();
     } else {
-      self->last_error = rd_kafka_err2str(m->err);  // the entry stays in the outbox: retried later
-      self->failed.push_back(*id);
+      self->last_error = rd_kafka_err2str(m->err);  // the entry stays in the outbox
+      self->failed.push_back({*id, classify_error(m->err)});
     }
     delete id;
   }
@@ -269,7 +307,7 @@ Status Producer::warm_up(const std::string& topic, int timeout_ms) {
   return ok_status();
 }
 
-Status Producer::produce(const ports::OutboxEntry& e) {
+Produced Producer::produce(const ports::OutboxEntry& e) {
   rd_kafka_headers_t* hdrs = rd_kafka_headers_new(e.headers.size());
   for (const auto& [name, value] : e.headers) {
     rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), value.data(),
@@ -293,25 +331,26 @@ Status Producer::produce(const ports::OutboxEntry& e) {
   vu[6].vtype = RD_KAFKA_VTYPE_PARTITION;
   vu[6].u.i32 = e.topic_partition >= 0 ? e.topic_partition : RD_KAFKA_PARTITION_UA;
   if (rd_kafka_error_t* err = rd_kafka_produceva(impl_->rk, vu.data(), vu.size())) {
-    std::string why = rd_kafka_error_string(err);
+    Produced why = classify_error(rd_kafka_error_code(err));
+    why.message = std::string("producing to ") + e.topic + ": " + rd_kafka_error_string(err);
     rd_kafka_error_destroy(err);
     rd_kafka_headers_destroy(hdrs);  // not taken over on failure
     delete id;
-    return Error{"producing to " + e.topic + ": " + why};
+    return why;
   }
   std::lock_guard lock(impl_->mu);
   ++impl_->in_flight;
-  return ok_status();
+  return {};
 }
 
 void Producer::poll(int timeout_ms) { rd_kafka_poll(impl_->rk, timeout_ms); }
 
-std::vector<std::pair<std::int32_t, std::uint64_t>> Producer::take_delivered() {
+std::vector<OutboxId> Producer::take_delivered() {
   std::lock_guard lock(impl_->mu);
   return std::exchange(impl_->delivered, {});
 }
 
-std::vector<std::pair<std::int32_t, std::uint64_t>> Producer::take_failed() {
+std::vector<Undelivered> Producer::take_failed() {
   std::lock_guard lock(impl_->mu);
   return std::exchange(impl_->failed, {});
 }

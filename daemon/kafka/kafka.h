@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "kafka/outbox_sink.h"
 #include "pipeline/pipeline.h"
 #include "ports/write_set.h"
 
@@ -74,22 +75,27 @@ class Consumer {
   friend struct ConsumerAccess;
 };
 
-class Producer {
+// How librdkafka's error `code` (an rd_kafka_resp_err_t) is to be taken: retriable or permanent
+// (see Failure), with a lower-case label of it ("msg_size_too_large", "_queue_full").
+Produced classify_error(int code);
+
+class Producer final : public OutboxSink {
  public:
   static Result<std::unique_ptr<Producer>> create(const std::string& bootstrap_servers,
                                                   const Properties& properties);
-  ~Producer();
+  ~Producer() override;
 
   // Looks the topic up now (a first produce would otherwise wait for its metadata).
   Status warm_up(const std::string& topic, int timeout_ms);
-  // Queues an outbox entry. Fails (without blocking) when the local queue is full.
-  Status produce(const ports::OutboxEntry& entry);
+  // Queues an outbox entry. Fails without blocking, classified: retriable when the local queue
+  // is full, permanent when the entry exceeds message.max.bytes or names an unknown partition.
+  Produced produce(const ports::OutboxEntry& entry) override;
   // Serves delivery reports.
-  void poll(int timeout_ms);
+  void poll(int timeout_ms) override;
   // Entries acknowledged by the broker since the last call: (input partition, outbox sequence).
-  std::vector<std::pair<std::int32_t, std::uint64_t>> take_delivered();
-  // Entries the broker did not take (timed out, refused): produce them again later.
-  std::vector<std::pair<std::int32_t, std::uint64_t>> take_failed();
+  std::vector<OutboxId> take_delivered() override;
+  // Entries the broker did not take (timed out, refused), with the classified error.
+  std::vector<Undelivered> take_failed() override;
   std::size_t in_flight() const;
   // Waits up to `timeout_ms` for everything queued to be acknowledged.
   bool flush(int timeout_ms);

@@ -53,6 +53,25 @@ struct Metrics::Impl {
                               .Name("approvald_outbox_depth")
                               .Help("Alerts and dead letters waiting for the broker")
                               .Register(*registry);
+  Family<Counter>& permanent = prometheus::BuildCounter()
+                                   .Name("approvald_relay_permanent_failures_total")
+                                   .Help(
+                                       "Outbox entries the broker refused for good (replaced by "
+                                       "a dead letter, or dropped when the dead-letter topic "
+                                       "refused that too), by topic and error")
+                                   .Register(*registry);
+  Family<Gauge>& head_age = prometheus::BuildGauge()
+                                .Name("approvald_outbox_head_age_seconds")
+                                .Help(
+                                    "How long the oldest undelivered entry of a partition has "
+                                    "waited at the head of its outbox (0: none waits)")
+                                .Register(*registry);
+  Family<Gauge>& stalled = prometheus::BuildGauge()
+                               .Name("approvald_relay_stalled")
+                               .Help(
+                                   "1 when a partition's outbox has not advanced for "
+                                   "outbox.stall_seconds")
+                               .Register(*registry);
   Family<Gauge>& consumer_lag = prometheus::BuildGauge()
                                     .Name("approvald_consumer_lag_messages")
                                     .Help("Messages behind the high watermark, per partition")
@@ -114,8 +133,9 @@ struct Metrics::Impl {
                                       .Register(*registry);
   Family<Counter>& unreadable = prometheus::BuildCounter()
                                     .Name("approvald_timer_cases_unreadable_total")
-                                    .Help("Due timers dropped because their case's stored state "
-                                          "does not decode")
+                                    .Help(
+                                        "Due timers dropped because their case's stored state "
+                                        "does not decode")
                                     .Register(*registry);
   std::map<std::string, std::array<Gauge*, 3>> agency_gauges;
   Gauge* rules_g = nullptr;
@@ -199,6 +219,17 @@ void Metrics::consumer_lag(std::int32_t partition, std::int64_t messages) {
   std::lock_guard lock(impl_->mu);
   impl_->consumer_lag.Add({{"partition", std::to_string(partition)}})
       .Set(static_cast<double>(messages));
+}
+
+void Metrics::relay_permanent_failure(const std::string& topic, const std::string& reason) {
+  std::lock_guard lock(impl_->mu);
+  impl_->permanent.Add({{"topic", topic}, {"reason", reason}}).Increment();
+}
+
+void Metrics::outbox_head(std::int32_t partition, double age_seconds, bool stalled) {
+  std::lock_guard lock(impl_->mu);
+  impl_->head_age.Add({{"partition", std::to_string(partition)}}).Set(age_seconds);
+  impl_->stalled.Add({{"partition", std::to_string(partition)}}).Set(stalled ? 1 : 0);
 }
 
 void Metrics::timer_queue(std::size_t depth, double lateness_seconds) {

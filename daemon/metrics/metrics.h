@@ -25,6 +25,11 @@ class Metrics {
   void outbox_depth(std::size_t n);
   void consumer_lag(std::int32_t partition, std::int64_t messages);
   void timer_queue(std::size_t depth, double lateness_seconds);
+  // An outbox entry refused for good (topic: where it was going; reason: the client's error
+  // label, a bounded set).
+  void relay_permanent_failure(const std::string& topic, const std::string& reason);
+  // How long the head of a partition's outbox has waited, and whether that makes it stalled.
+  void outbox_head(std::int32_t partition, double age_seconds, bool stalled);
   void store(std::uint64_t live_bytes, std::uint64_t pending_compaction_bytes);
   // RocksDB memory by kind (block_cache, block_cache_pinned, memtables, table_readers) and the
   // process's resident set.

@@ -3,14 +3,23 @@
 #include <algorithm>
 #include <set>
 
+#include "base/echo.h"
 #include "ports/codec.h"
 #include "rules/outcome.h"
 
 namespace approvald::pipeline {
 namespace {
 
-constexpr std::string_view kDeadNames[] = {"invalid", "key_mismatch", "future", "case_full",
-                                           "bad_state"};
+constexpr std::string_view kDeadNames[] = {"invalid",   "key_mismatch", "future",
+                                           "case_full", "bad_state",    "key_missing"};
+static_assert(std::size(kDeadNames) == kDeadReasonCount);
+
+// An input value quoted in a reason: cut (and marked) so that one value cannot crowd out the
+// rest; the whole reason is escaped once, in dead_letter().
+std::string quoted(std::string_view s, std::size_t max = 64) {
+  const std::size_t keep = echo::utf8_prefix(s, max);
+  return "'" + std::string(s.substr(0, keep)) + (keep < s.size() ? "…'" : "'");
+}
 
 std::int64_t ms(rules::Timestamp t) { return t.time_since_epoch().count(); }
 rules::Timestamp ts(std::int64_t v) { return rules::Timestamp{rules::Millis{v}}; }
@@ -278,18 +287,21 @@ void Pipeline::emit(Work& w, std::int32_t partition, const rules::Decision& d) {
 void Pipeline::dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
                            std::int64_t wall_ms) {
   ports::PartitionMark& m = marks_[r.partition];
-  w.batch.writes.outbox.push_back({r.partition,
-                                   m.next_outbox_seq++,
-                                   options_.dlq_topic,
-                                   -1,
-                                   r.key.value_or(""),
-                                   r.value,
-                                   {{"approvald.reason", why},
-                                    {"approvald.reason.class", std::string(to_string(reason))},
-                                    {"approvald.source.topic", options_.source_topic},
-                                    {"approvald.source.partition", std::to_string(r.partition)},
-                                    {"approvald.source.offset", std::to_string(r.offset)},
-                                    {"approvald.time", rules::format_rfc3339(ts(wall_ms), 0)}}});
+  // Every header is bounded: the reason quotes the input, the rest is ours.
+  ports::OutboxEntry letter{r.partition,
+                            m.next_outbox_seq++,
+                            options_.dlq_topic,
+                            -1,
+                            {},
+                            {},
+                            {{"approvald.reason", echo::safe(why, kMaxReasonBytes)},
+                             {"approvald.reason.class", std::string(to_string(reason))},
+                             {"approvald.source.topic", options_.source_topic},
+                             {"approvald.source.partition", std::to_string(r.partition)},
+                             {"approvald.source.offset", std::to_string(r.offset)},
+                             {"approvald.time", rules::format_rfc3339(ts(wall_ms), 0)}}};
+  put_payload(letter, r.key.value_or(""), r.value, options_.max_dead_letter_bytes);
+  w.batch.writes.outbox.push_back(std::move(letter));
   w.batch.stats.dead[static_cast<std::size_t>(reason)]++;
 }
 
@@ -367,10 +379,19 @@ Result<Batch> Pipeline::process(const std::vector<Record>& records, std::int64_t
       continue;
     }
     rules::Event e = std::get<rules::Event>(std::move(decoded));
-    if (r.key && *r.key != e.case_id) {
-      dead_letter(w, r, DeadReason::kKeyMismatch,
-                  "the message key '" + *r.key + "' differs from case_id '" + e.case_id + "'",
+    // Kafka tells a null key from an empty one; neither keeps a case on one partition.
+    if (!r.key || r.key->empty()) {
+      dead_letter(w, r, DeadReason::kKeyMissing,
+                  std::string(r.key ? "the message key is empty" : "the message has no key") +
+                      "; events are keyed by their case_id " + quoted(e.case_id),
                   wall_ms);
+      continue;
+    }
+    if (*r.key != e.case_id) {
+      dead_letter(
+          w, r, DeadReason::kKeyMismatch,
+          "the message key " + quoted(*r.key) + " differs from case_id " + quoted(e.case_id),
+          wall_ms);
       continue;
     }
     if (ms(e.occurred_at) > wall_ms + options_.max_future_skew_ms) {

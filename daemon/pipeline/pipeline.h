@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "pipeline/changelog.h"
+#include "pipeline/dead_letter.h"
 #include "ports/write_set.h"
 #include "rules/engine.h"
 
@@ -35,11 +36,21 @@ struct Options {
   std::string alert_topic = "approval.alerts";
   std::string dlq_topic = "approval.events.dlq";
   std::string changelog_topic;  // empty: no state changelog (docs/adr/0007)
+  // A dead letter's payload above this is replaced by its first bytes, size and digest
+  // (pipeline/dead_letter.h); keep it well below the producer's message.max.bytes.
+  std::size_t max_dead_letter_bytes = kDefaultMaxDeadLetterBytes;
 };
 
 // Why a record went to the dead-letter topic, as a bounded set for metrics.
-enum class DeadReason : std::uint8_t { kInvalid, kKeyMismatch, kFuture, kCaseFull, kBadState };
-inline constexpr std::size_t kDeadReasonCount = 5;
+enum class DeadReason : std::uint8_t {
+  kInvalid,
+  kKeyMismatch,
+  kFuture,
+  kCaseFull,
+  kBadState,
+  kKeyMissing,  // no Kafka key (or an empty one): its case could split across partitions
+};
+inline constexpr std::size_t kDeadReasonCount = 6;
 std::string_view to_string(DeadReason r);
 
 struct Stats {

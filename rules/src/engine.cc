@@ -8,6 +8,18 @@
 namespace rules {
 namespace {
 
+// An alert's reason quotes event data (a benchmark name, a fee item, a field's value), which the
+// decoder does not bound: cut it, on a UTF-8 boundary and marked, so that every alert stays a
+// few KiB whatever an event carries. (Its other event fields are bounded by the decoder.)
+constexpr std::size_t kMaxAlertReasonBytes = 1024;
+
+std::string bounded_reason(const std::string& reason) {
+  if (reason.size() <= kMaxAlertReasonBytes) return reason;
+  std::size_t keep = kMaxAlertReasonBytes;
+  while (keep > 0 && (static_cast<unsigned char>(reason[keep]) & 0xC0) == 0x80) --keep;
+  return reason.substr(0, keep) + "…";
+}
+
 struct Transition {
   Alert alert;
   Timestamp at;  // fired_at or resolved_at: orders the output
@@ -59,7 +71,7 @@ Alert Engine::materialise(const Finding& f, const CaseState& s) const {
   a.title = *f.title;
   a.due_at = f.due_at;
   a.fired_at = f.since;
-  a.reason = f.reason;
+  a.reason = bounded_reason(f.reason);
   for (std::int32_t i : f.evidence) {
     if (i >= 0) a.evidence.push_back(s.events[static_cast<std::size_t>(i)].event_id);
   }

@@ -324,3 +324,24 @@ TEST_CASE("rules check counts every error of a file whose list was cut", "[cli]"
                                 ": \xE2\x80\xA6 and 2899 more errors (only the first 100 are "
                                 "shown)\n2999 errors\n"));
 }
+
+TEST_CASE("replay's rejection lines are bounded and escaped: no terminal escape reaches stderr",
+          "[cli]") {
+  TempDir tmp;
+  // A C1 CSI (the decoder refuses C0 control characters) and 500 KB.
+  const std::string type = "\\u009b2J" + std::string(500 * 1024, 'x');
+  const auto log = tmp.write(
+      "events.jsonl",
+      R"({"schema":"approval.event/v1","event_id":"e1","case_id":"C1","type":")" + type +
+          R"(","occurred_at":"2026-03-10T09:00:00+08:00","agency":"A","item":"I"})" + "\n");
+  approvald::cli::ReplayOptions opt{{kPack}, kCalendar, std::nullopt, log.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  (void)approvald::cli::replay(opt, in, out, err);
+  const std::string e = err.str();
+  const std::string first = e.substr(0, e.find('\n'));
+  CHECK_THAT(first, Catch::Contains(R"(rejected: type: unknown event type '\u009b2Jxxx)"));
+  CHECK_THAT(first, Catch::Contains("…[cut, "));
+  CHECK(first.size() < 600);
+  CHECK(e.find("\xc2\x9b") == std::string::npos);
+}

@@ -7,12 +7,12 @@
 #include "support/fake_store.h"
 #include "support/fixtures.h"
 
-using testing::ok;
 using approvald::pipeline::Pipeline;
 using approvald::pipeline::Record;
 using testing::at;
 using testing::Ev;
 using testing::FakeStore;
+using testing::ok;
 
 namespace {
 
@@ -22,9 +22,22 @@ std::shared_ptr<const rules::Engine> engine() {
 
 std::int64_t ms(const std::string& rfc3339) { return at(rfc3339).time_since_epoch().count(); }
 
+// The case_id of an event's JSON, as its producer would key it ("" when there is none).
+std::string case_key(const std::string& json) {
+  const std::string tag = R"("case_id":")";
+  const auto at = json.find(tag);
+  if (at == std::string::npos) return "";
+  const auto from = at + tag.size();
+  return json.substr(from, json.find('"', from) - from);
+}
+
+// A record keyed as the contract wants (by case_id) unless `key` says otherwise.
 Record rec(std::int64_t offset, const std::string& json, std::optional<std::string> key = {},
            std::int32_t partition = 0) {
-  return Record{partition, offset, std::move(key), json, 0};
+  return Record{partition, offset, key ? std::move(key) : case_key(json), json, 0};
+}
+Record unkeyed(std::int64_t offset, const std::string& json, std::int32_t partition = 0) {
+  return Record{partition, offset, std::nullopt, json, 0};
 }
 
 const auto kCaughtUp = [](std::int32_t) { return true; };
@@ -34,7 +47,7 @@ void accept_c1(Pipeline& p, FakeStore& store) {
   p.assign(0, std::nullopt);
   store.commit(
       ok(p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
-                ms("2026-09-18T10:05:00+08:00"), kCaughtUp))
+                   ms("2026-09-18T10:05:00+08:00"), kCaughtUp))
           .writes);
 }
 const auto kBacklog = [](std::int32_t) { return false; };
@@ -53,8 +66,8 @@ TEST_CASE("an event becomes a case state, a timer and a partition mark in one wr
   FakeStore store;
   Pipeline p(engine(), store);
   p.assign(0, std::nullopt);
-  const auto b =
-      ok(p.process({rec(41, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json(), "C1")},
+  const auto b = ok(
+      p.process({rec(41, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json(), "C1")},
                 ms("2026-09-18T10:05:00+08:00"), kCaughtUp));
   REQUIRE(b.writes.cases.size() == 1);
   CHECK(b.writes.cases[0].case_id == "C1");
@@ -83,12 +96,15 @@ TEST_CASE("bad records go to the dead-letter outbox with their reason; good ones
           "C4", 3),
       rec(14, Ev{.case_id = "C5", .type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(),
           "C5", 3),
-      rec(15, Ev{.case_id = "C6", .type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(),
-          std::nullopt, 3),
+      unkeyed(15,
+              Ev{.case_id = "C6", .type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(),
+              3),
+      rec(16, Ev{.case_id = "C7", .type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(),
+          "", 3),
   };
   store.commit(ok(p.process(records, wall, kCaughtUp)).writes);
   const auto dlq = store.on_topic("approval.events.dlq");
-  REQUIRE(dlq.size() == 4);
+  REQUIRE(dlq.size() == 6);
   CHECK(header(dlq[0], "approvald.reason") == "not valid JSON: syntax error");
   CHECK(header(dlq[0], "approvald.reason.class") == "invalid");
   CHECK(header(dlq[0], "approvald.source.topic") == "approval.events");
@@ -100,11 +116,128 @@ TEST_CASE("bad records go to the dead-letter outbox with their reason; good ones
   CHECK(header(dlq[2], "approvald.reason.class") == "future");
   CHECK_THAT(header(dlq[3], "approvald.reason"),
              Catch::StartsWith("occurred_at: missing UTC offset"));
-  // The good records (one keyed, one without a key) were applied, and the offset moved past all.
+  // No key and an empty key are both a missing key (contract, settled point 7): a case must not
+  // split across partitions.
+  CHECK(header(dlq[4], "approvald.reason.class") == "key_missing");
+  CHECK(header(dlq[4], "approvald.reason") ==
+        "the message has no key; events are keyed by their case_id 'C6'");
+  CHECK(dlq[4].key.empty());
+  CHECK(header(dlq[5], "approvald.reason.class") == "key_missing");
+  CHECK(header(dlq[5], "approvald.reason") ==
+        "the message key is empty; events are keyed by their case_id 'C7'");
+  // The good record was applied, and the offset moved past all.
   CHECK(store.cases.count({3, "C5"}) == 1);
-  CHECK(store.cases.count({3, "C6"}) == 1);
-  CHECK(store.cases.size() == 2);
-  CHECK(store.marks.at(3).next_offset == 16);
+  CHECK(store.cases.size() == 1);
+  CHECK(store.marks.at(3).next_offset == 17);
+}
+
+namespace {
+
+// An event whose `type` is `n` bytes long: refused, and its reason quotes the type.
+std::string huge_type_event(std::size_t n) {
+  return R"({"schema":"approval.event/v1","event_id":"e1","case_id":"C1","type":")" +
+         std::string(n, 'x') +
+         R"(","occurred_at":"2026-03-10T09:00:00+08:00","agency":"A","item":"I"})";
+}
+
+std::size_t header_bytes(const approvald::ports::OutboxEntry& o) {
+  std::size_t n = 0;
+  for (const auto& [k, v] : o.headers) n += k.size() + v.size();
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("sha256_hex is SHA-256", "[pipeline][dead-letter]") {
+  CHECK(approvald::pipeline::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("an oversized dead letter is replaced by a bounded one: reason, first bytes, digest",
+          "[pipeline][dead-letter]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(1, std::nullopt);
+  const std::string big = huge_type_event(500 * 1024);
+  const std::string small = huge_type_event(1000);
+  store.commit(ok(p.process({rec(7, big, {}, 1), rec(8, small, {}, 1)},
+                            ms("2026-03-10T12:00:00+08:00"), kCaughtUp))
+                   .writes);
+  const auto dlq = store.on_topic("approval.events.dlq");
+  REQUIRE(dlq.size() == 2);
+  const auto& letter = dlq[0];
+  // The reason quotes the 500 KB type: cut at 200 bytes and marked as cut.
+  const std::string reason = header(letter, "approvald.reason");
+  CHECK_THAT(reason, Catch::StartsWith("type: unknown event type 'xxx"));
+  CHECK_THAT(reason, Catch::Contains("…[cut, "));
+  CHECK(reason.size() <= approvald::pipeline::kMaxReasonBytes + 32);
+  // The payload: its first KiB, its size and its digest; every header bounded.
+  CHECK(letter.value == big.substr(0, approvald::pipeline::kDeadLetterHeadBytes));
+  CHECK(header(letter, "approvald.payload.truncated") == "true");
+  CHECK(header(letter, "approvald.payload.size") == std::to_string(big.size()));
+  CHECK(header(letter, "approvald.payload.sha256") == approvald::pipeline::sha256_hex(big));
+  CHECK(header(letter, "approvald.source.offset") == "7");
+  CHECK(header(letter, "approvald.source.partition") == "1");
+  CHECK(letter.key == "C1");
+  CHECK(header_bytes(letter) + letter.key.size() + letter.value.size() < 4096);
+  // A small one stays as it was, its reason still bounded.
+  CHECK(dlq[1].value == small);
+  CHECK(header(dlq[1], "approvald.payload.truncated") == "<missing>");
+  CHECK(header(dlq[1], "approvald.reason").size() <= approvald::pipeline::kMaxReasonBytes + 32);
+}
+
+TEST_CASE("dead-letter reasons escape control characters and invalid UTF-8; long keys are cut",
+          "[pipeline][dead-letter]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(0, std::nullopt);
+  const std::string sneaky =
+      R"({"schema":"approval.event/v1","event_id":"e1","case_id":"C1","type":"x\u009b2J","occurred_at":"2026-03-10T09:00:00+08:00","agency":"A","item":"I"})";
+  const std::string long_key(5000, 'k');
+  const std::string bad_utf8 = "{\"schema\":\"approval.event/v1\xff\xfe\",\"x\":1}";
+  // The key is raw bytes from Kafka: the key-mismatch reason quotes it.
+  const std::string evil_key = "K\r\nX-Evil: 1\x1b[31m";
+  store.commit(
+      ok(p.process(
+             {rec(0, sneaky), rec(1, "{not json", long_key), rec(2, bad_utf8, "K"),
+              rec(3, Ev{.type = "received", .when = "2026-03-10T09:00:00+08:00"}.json(), evil_key)},
+             ms("2026-03-10T12:00:00+08:00"), kCaughtUp))
+          .writes);
+  const auto dlq = store.on_topic("approval.events.dlq");
+  REQUIRE(dlq.size() == 4);
+  // A C1 control character (a CSI) passes the decoder, which refuses C0 ones; escaped here.
+  CHECK(header(dlq[0], "approvald.reason") == R"(type: unknown event type 'x\u009b2J')");
+  CHECK(header(dlq[3], "approvald.reason") ==
+        R"(the message key 'K\r\nX-Evil: 1\x1b[31m' differs from case_id 'C1')");
+  for (const auto& d : dlq) {
+    for (const auto& [k, v] : d.headers) {
+      INFO(k << ": " << v);
+      for (char c : v) CHECK(static_cast<unsigned char>(c) >= 0x20);
+    }
+  }
+  CHECK(dlq[1].key == std::string(256, 'k'));
+  CHECK(header(dlq[1], "approvald.source.key_size") == "5000");
+}
+
+TEST_CASE("an alert stays small whatever an event carries: its reason is bounded",
+          "[pipeline][dead-letter]") {
+  FakeStore store;
+  Pipeline p(engine(), store);
+  p.assign(0, std::nullopt);
+  // A fee item the catalogue does not list: the alert's reason quotes it.
+  const std::string fee_item(500 * 1024, 'f');
+  const std::string data = R"({"amount_fen":500,"fee_item":")" + fee_item + R"("})";
+  store.commit(ok(p.process({rec(0, Ev{.type = "fee_charged",
+                                       .when = "2026-03-03T09:00:00+08:00",
+                                       .data = data,
+                                       .item = "11440300MB2C93311X-SPECIAL-EQUIP-002"}
+                                        .json())},
+                            ms("2026-03-03T12:00:00+08:00"), kCaughtUp))
+                   .writes);
+  const auto alerts = store.on_topic("approval.alerts");
+  REQUIRE(alerts.size() == 1);
+  CHECK_THAT(alerts[0].value, Catch::Contains("fee item 'fff") && Catch::Contains("f…"));
+  CHECK(alerts[0].value.size() < 4096);
 }
 
 TEST_CASE("a deadline fires from the timer index with no further event", "[pipeline]") {
@@ -113,7 +246,8 @@ TEST_CASE("a deadline fires from the timer index with no further event", "[pipel
   accept_c1(p, store);
   // The daemon asks for timers due by the supervision clock and fires them.
   const std::int64_t now = ms("2026-10-23T00:00:05+08:00");
-  for (int round = 0; round < 3; ++round) store.commit(ok(p.fire(0, store.due(0, now), now)).writes);
+  for (int round = 0; round < 3; ++round)
+    store.commit(ok(p.fire(0, store.due(0, now), now)).writes);
   const auto alerts = store.on_topic("approval.alerts");
   REQUIRE(alerts.size() == 3);
   CHECK(alerts[0].key == "C1/alp-42-decision/reminder/1");
@@ -133,16 +267,17 @@ TEST_CASE("while catching up, the supervision clock is event time: no false red 
   p.assign(0, std::nullopt);
   const std::int64_t months_later = ms("2027-02-01T00:00:00+08:00");
   // A backlog read long after the fact: accepted, then (next poll) decided in time.
-  auto b1 = ok(p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
-                      months_later, kBacklog));
+  auto b1 =
+      ok(p.process({rec(0, Ev{.type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json())},
+                   months_later, kBacklog));
   CHECK(p.supervision_ms(0, months_later, false) == ms("2026-09-18T10:02:00+08:00"));
   store.commit(b1.writes);
   CHECK(store.due(0, p.supervision_ms(0, months_later, false)).empty());
   store.commit(ok(p.process({rec(1, Ev{.type = "decided",
-                                    .when = "2026-10-20T10:00:00+08:00",
-                                    .data = R"({"outcome":"approved"})"}
-                                     .json())},
-                         months_later, kBacklog))
+                                       .when = "2026-10-20T10:00:00+08:00",
+                                       .data = R"({"outcome":"approved"})"}
+                                        .json())},
+                            months_later, kBacklog))
                    .writes);
   CHECK(store.on_topic("approval.alerts").empty());
   // Caught up, the same clock is wall time, and the certificate deadline (10 WD after 10-20)
@@ -262,7 +397,8 @@ TEST_CASE(
   CHECK(store.tallies.at(key) == CaseTally{1, 0, 0, 0, 0});
 
   const std::int64_t late = ms("2026-10-23T00:00:05+08:00");
-  for (int round = 0; round < 3; ++round) store.commit(ok(p.fire(0, store.due(0, late), late)).writes);
+  for (int round = 0; round < 3; ++round)
+    store.commit(ok(p.fire(0, store.due(0, late), late)).writes);
   CHECK(store.tallies.at(key) == CaseTally{1, 0, 1, 1, 0});  // overdue, with a red card
   const auto& red = store.alert_index.at({0, "C1/alp-42-decision/red/1"});
   CHECK(red.status == AlertIndexEntry::Status::kFiring);
@@ -272,11 +408,11 @@ TEST_CASE(
 
   // A hearing reported late: paused, no longer overdue; the red card is retracted.
   store.commit(ok(p.process({rec(1, Ev{.type = "procedure_started",
-                                    .when = "2026-10-20T09:00:00+08:00",
-                                    .data = R"({"procedure":"hearing"})",
-                                    .id = "h1"}
-                                     .json())},
-                         late, kCaughtUp))
+                                       .when = "2026-10-20T09:00:00+08:00",
+                                       .data = R"({"procedure":"hearing"})",
+                                       .id = "h1"}
+                                        .json())},
+                            late, kCaughtUp))
                    .writes);
   CHECK(store.tallies.at(key) == CaseTally{1, 1, 0, 0, 0});
   CHECK(store.alert_index.at({0, "C1/alp-42-decision/red/1"}).status ==
@@ -284,11 +420,11 @@ TEST_CASE(
 
   // Denied: no certificate is due, the case leaves every count.
   store.commit(ok(p.process({rec(2, Ev{.type = "decided",
-                                    .when = "2026-10-26T09:00:00+08:00",
-                                    .data = R"({"outcome":"denied","reason":"r"})",
-                                    .id = "d1"}
-                                     .json())},
-                         ms("2026-10-26T10:00:00+08:00"), kCaughtUp))
+                                       .when = "2026-10-26T09:00:00+08:00",
+                                       .data = R"({"outcome":"denied","reason":"r"})",
+                                       .id = "d1"}
+                                        .json())},
+                            ms("2026-10-26T10:00:00+08:00"), kCaughtUp))
                    .writes);
   const auto t = store.tallies.at(key);
   INFO(t.open << " " << t.paused << " " << t.overdue);
@@ -305,12 +441,12 @@ TEST_CASE(
   CHECK(counts.statute_on_time == 1);
 
   // A certificate afterwards changes the row by difference: still one decided case.
-  store.commit(
-      ok(p.process(
-           {rec(3, Ev{.type = "certificate_issued", .when = "2026-10-27T09:00:00+08:00", .id = "c1"}
-                       .json())},
-           ms("2026-10-27T10:00:00+08:00"), kCaughtUp))
-          .writes);
+  store.commit(ok(p.process({rec(3, Ev{.type = "certificate_issued",
+                                       .when = "2026-10-27T09:00:00+08:00",
+                                       .id = "c1"}
+                                        .json())},
+                            ms("2026-10-27T10:00:00+08:00"), kCaughtUp))
+                   .writes);
   REQUIRE(store.perf.size() == 1);
   CHECK(store.perf.begin()->second.decided == 1);
 }
@@ -360,7 +496,8 @@ TEST_CASE("a due timer whose case cannot be read stays armed and fires once the 
   REQUIRE_FALSE(failed.ok());
   CHECK(store.timers.size() == 1);  // nothing cleared it
   store.fail_all_reads = false;
-  for (int round = 0; round < 3; ++round) store.commit(ok(p.fire(0, store.due(0, now), now)).writes);
+  for (int round = 0; round < 3; ++round)
+    store.commit(ok(p.fire(0, store.due(0, now), now)).writes);
   const auto alerts = store.on_topic("approval.alerts");
   REQUIRE(alerts.size() == 3);
   CHECK(alerts[2].key == "C1/alp-42-decision/red/1");
