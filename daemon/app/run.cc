@@ -180,6 +180,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
 
   pipeline::Options popts;
   popts.max_future_skew_ms = static_cast<std::int64_t>(cfg.engine.max_future_skew_seconds) * 1000;
+  popts.max_event_bytes = static_cast<std::size_t>(cfg.engine.max_event_bytes);
   popts.source_topic = cfg.kafka.events_topic;
   popts.alert_topic = cfg.kafka.alerts_topic;
   popts.dlq_topic = cfg.kafka.dead_letter_topic;

@@ -107,7 +107,9 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
     c.rules.calendar = resolve(base, r.string(ru, "calendar", "rules", true).value_or(""));
   }
   if (const YAML::Node e = root["engine"]; e.IsDefined() && r.expect_map(e, "engine")) {
-    r.check_keys(e, {"max_events_per_case", "max_future_skew_seconds"}, "engine");
+    r.check_keys(e, {"max_events_per_case", "max_future_skew_seconds", "max_event_bytes"},
+                 "engine");
+    read_int(r, e, "max_event_bytes", "engine", 1024, 1 << 24, &c.engine.max_event_bytes);
     read_int(r, e, "max_events_per_case", "engine", 1, 1000000, &c.engine.max_events_per_case);
     read_int(r, e, "max_future_skew_seconds", "engine", 0, 86400,
              &c.engine.max_future_skew_seconds);

@@ -37,6 +37,7 @@ struct Config {
   struct Engine {
     int max_events_per_case = 1000;
     int max_future_skew_seconds = 300;
+    int max_event_bytes = 65536;
   } engine;
   struct Store {
     int block_cache_mb = 128;

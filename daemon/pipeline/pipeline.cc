@@ -373,6 +373,13 @@ Result<Batch> Pipeline::process(const std::vector<Record>& records, std::int64_t
   for (const Record& r : records) {
     ports::PartitionMark& m = marks_[r.partition];
     m.next_offset = std::max(m.next_offset, r.offset + 1);
+    if (r.value.size() > options_.max_event_bytes) {
+      dead_letter(w, r, DeadReason::kInvalid,
+                  "the event has " + std::to_string(r.value.size()) + " bytes, more than " +
+                      std::to_string(options_.max_event_bytes) + " (engine.max_event_bytes)",
+                  wall_ms);
+      continue;
+    }
     auto decoded = decoder.decode(r.value);
     if (auto* err = std::get_if<rules::DecodeError>(&decoded)) {
       dead_letter(w, r, DeadReason::kInvalid, err->str(), wall_ms);

@@ -32,6 +32,10 @@ struct Record {
 
 struct Options {
   std::int64_t max_future_skew_ms = std::int64_t{5} * 60 * 1000;  // later occurred_at: dead letter
+  // A larger record is a dead letter before it is decoded: a contract event is a few hundred
+  // bytes, and a 10 MB field kept in a case state would make the state too large for its
+  // changelog record (and every later read of the case slow).
+  std::size_t max_event_bytes = 64u << 10;
   std::string source_topic = "approval.events";
   std::string alert_topic = "approval.alerts";
   std::string dlq_topic = "approval.events.dlq";

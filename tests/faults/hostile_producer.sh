@@ -41,8 +41,8 @@ hostile_run() {
     else
       printf '%s\t%s\n' "$key" "$value" | kcat -b "$BROKER" -t "$EVENTS" -P -K $'\t' -X message.max.bytes=16777216
     fi
-  done < <(grep -v '^H-flood' "$WORK/hostile.tsv")
-  grep '^H-flood' "$WORK/hostile.tsv" | kcat -b "$BROKER" -t "$EVENTS" -P -K $'\t'
+  done < <(grep -av '^H-flood' "$WORK/hostile.tsv")
+  grep -a '^H-flood' "$WORK/hostile.tsv" | kcat -b "$BROKER" -t "$EVENTS" -P -K $'\t'
   kcat -b "$BROKER" -t "$EVENTS" -P -K $'\t' -z lz4 < "$WORK/events.tsv"
   total_all=$((total + $(wc -l < "$WORK/hostile.tsv")))
   start_daemon

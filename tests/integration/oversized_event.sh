@@ -13,6 +13,10 @@ TOPIC_CONFIG=max.message.bytes=3000000 "$ROOT/scripts/kafka" topic "$EVENTS" 3
 TOPIC_CONFIG=max.message.bytes=100000 "$ROOT/scripts/kafka" topic "$DLQ" 1
 TOPIC_CONFIG=cleanup.policy=compact "$ROOT/scripts/kafka" topic "$CHANGELOG" 3
 write_config
+# These records must reach the relay's own bounds, not the earlier engine.max_event_bytes cut
+# (tests/faults/hostile_producer.sh covers that one).
+sed -i "s/^store: {sync: false}$/store: {sync: false}\nengine: {max_event_bytes: 16777216}/" "$WORK/approvald.yaml"
+grep -q "max_event_bytes: 16777216" "$WORK/approvald.yaml" || fail "could not raise engine.max_event_bytes"
 
 # huge_event CASE BYTES: a JSON event whose type is BYTES long and starts with a terminal escape
 # (a C1 CSI: the decoder refuses C0 control characters in the envelope, not this one).

@@ -156,7 +156,11 @@ TEST_CASE("sha256_hex is SHA-256", "[pipeline][dead-letter]") {
 TEST_CASE("an oversized dead letter is replaced by a bounded one: reason, first bytes, digest",
           "[pipeline][dead-letter]") {
   FakeStore store;
-  Pipeline p(engine(), store);
+  // A cluster that lets records this large through, with the event limit raised to match: the
+  // bounds further down must hold on their own.
+  approvald::pipeline::Options large;
+  large.max_event_bytes = 16u << 20;
+  Pipeline p(engine(), store, large);
   p.assign(1, std::nullopt);
   const std::string big = huge_type_event(500 * 1024);
   const std::string small = huge_type_event(1000);
@@ -222,7 +226,11 @@ TEST_CASE("dead-letter reasons escape control characters and invalid UTF-8; long
 TEST_CASE("an alert stays small whatever an event carries: its reason is bounded",
           "[pipeline][dead-letter]") {
   FakeStore store;
-  Pipeline p(engine(), store);
+  // A cluster that lets records this large through, with the event limit raised to match: the
+  // bounds further down must hold on their own.
+  approvald::pipeline::Options large;
+  large.max_event_bytes = 16u << 20;
+  Pipeline p(engine(), store, large);
   p.assign(0, std::nullopt);
   // A fee item the catalogue does not list: the alert's reason quotes it.
   const std::string fee_item(500 * 1024, 'f');
@@ -539,4 +547,23 @@ TEST_CASE("a repeated event id with other content is counted as a conflict; the 
   CHECK(b.writes.outbox.empty());
   store.commit(b.writes);
   CHECK(store.cases == before);
+}
+
+TEST_CASE("a record over engine.max_event_bytes is a dead letter before it is decoded",
+          "[pipeline]") {
+  FakeStore store;
+  approvald::pipeline::Options o;
+  o.max_event_bytes = 4096;
+  Pipeline p(engine(), store, o);
+  p.assign(0, std::nullopt);
+  // A valid event carrying a 10 KB field: kept, it would grow the case state without bound.
+  const std::string big = Ev{.type = "received",
+                             .when = "2026-09-18T10:02:00+08:00",
+                             .data = R"({"reason":")" + std::string(10000, 'x') + R"("})"}
+                              .json();
+  store.commit(ok(p.process({rec(0, big, "C1")}, ms("2026-09-18T10:05:00+08:00"), kCaughtUp)).writes);
+  CHECK(store.cases.empty());
+  const auto dlq = store.on_topic("approval.events.dlq");
+  REQUIRE(dlq.size() == 1);
+  CHECK_THAT(header(dlq[0], "approvald.reason"), Catch::Contains("more than 4096"));
 }
