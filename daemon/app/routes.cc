@@ -10,13 +10,13 @@
 #include "app/dashboard_api.h"
 #include "approvald_version.h"
 #include "dashboard/assets.h"
-#include "http/echo.h"
+#include "rules/echo.h"
 
 namespace approvald::app {
 namespace {
 
 namespace json = boost::json;
-using http::echo;
+using rules::echo;
 
 http::Response json_error(int status, const std::string& message) {
   json::object o;

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-#include "base/echo.h"
+#include "rules/echo.h"
 
 namespace approvald::log {
 
@@ -23,12 +23,12 @@ inline constexpr std::size_t kMaxField = 4096;
 // line of the log carries a raw terminal escape; a byte that is not valid UTF-8 becomes the text
 // "\xNN", so that every line stays valid JSON.
 inline std::string escape(std::string_view s, std::size_t max = kMaxField) {
-  const std::size_t keep = echo::utf8_prefix(s, max);
+  const std::size_t keep = ::rules::utf8_prefix(s, max);
   std::string out;
   out.reserve(keep + 2);
   char buf[16];
   for (std::size_t i = 0; i < keep;) {
-    const std::size_t n = echo::detail::sequence_length(s, i);
+    const std::size_t n = ::rules::utf8_sequence_length(s, i);
     const auto c = static_cast<unsigned char>(s[i]);
     if (n == 0) {
       std::snprintf(buf, sizeof buf, "\\\\x%02x", c);  // the text \xNN, backslash escaped
@@ -73,7 +73,7 @@ inline std::string escape(std::string_view s, std::size_t max = kMaxField) {
     }
     ++i;
   }
-  if (keep < s.size()) out += "…[cut, " + std::to_string(s.size()) + " bytes]";
+  if (keep < s.size()) out += "…[cut: " + std::to_string(s.size()) + " bytes]";
   return out;
 }
 

@@ -4,10 +4,10 @@
 #include <map>
 #include <ostream>
 
-#include "base/echo.h"
 #include "commands.h"
 #include "loaders.h"
 #include "rules/clock.h"
+#include "rules/echo.h"
 #include "rules/replay.h"
 
 namespace approvald::cli {
@@ -42,7 +42,7 @@ std::optional<rules::Timestamp> parse_time_flag(const std::optional<std::string>
   std::string why;
   const auto t = rules::parse_rfc3339(*s, &why);
   if (!t) {
-    err << flag << ": " << why << ": '" << echo::text(*s) << "'\n";
+    err << flag << ": " << why << ": '" << rules::echo(*s) << "'\n";
     *ok = false;
     return std::nullopt;
   }
@@ -86,8 +86,8 @@ std::size_t read_events(const std::string& input, std::istream& stdin_stream, st
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto d = decoder.decode(line);
     if (auto* e = std::get_if<rules::DecodeError>(&d)) {
-      // The reason quotes the line: bounded and escaped (base/echo.h), a terminal reads it.
-      err << name << ':' << lineno << ": rejected: " << echo::safe(e->str()) << '\n';
+      // The reason quotes the line: bounded and escaped (rules/echo.h), a terminal reads it.
+      err << name << ':' << lineno << ": rejected: " << rules::safe(e->str()) << '\n';
       ++rejected;
       continue;
     }
@@ -215,7 +215,7 @@ int replay(const ReplayOptions& opt, std::istream& in, std::ostream& out, std::o
                         break;
                       case rules::Replayer::Fed::kRefused:
                         ++refused;
-                        err << name << ':' << lineno << ": refused: " << echo::safe(why) << '\n';
+                        err << name << ':' << lineno << ": refused: " << rules::safe(why) << '\n';
                         break;
                       case rules::Replayer::Fed::kApplied:
                         break;
@@ -259,7 +259,7 @@ int explain(const ExplainOptions& opt, std::istream& in, std::ostream& out, std:
   });
   if (!opened) return 1;
   if (rp.find(opt.case_id) == nullptr) {
-    err << "case " << echo::text(opt.case_id) << ": no events in " << opt.input << '\n';
+    err << "case " << rules::echo(opt.case_id) << ": no events in " << opt.input << '\n';
     return 1;
   }
   const rules::Timestamp now = at ? *at : *last;

@@ -7,6 +7,8 @@
 #include <ostream>
 #include <vector>
 
+#include "rules/echo.h"
+
 namespace approvald::cli {
 
 namespace {
@@ -54,31 +56,7 @@ void list_commands(const CLI::App& app, std::ostream& err) {
 
 }  // namespace
 
-std::string shown(std::string_view s, std::size_t max) {
-  std::size_t n = std::min(s.size(), max);
-  // Cut between characters: never inside a UTF-8 sequence.
-  while (n < s.size() && n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  std::string out;
-  out.reserve(n + 16);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (n < s.size()) out += "...(cut: " + std::to_string(s.size()) + " bytes)";
-  return out;
-}
+std::string shown(std::string_view s, std::size_t max) { return rules::safe(s, max); }
 
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,
                                       std::ostream& out, std::ostream& err) {

@@ -29,8 +29,8 @@ CLI::Validator whole_number(std::uint64_t max = UINT64_MAX);
 // A finite number of at least `min` ("nan" passes CLI11's Range checks).
 CLI::Validator number_at_least(double min);
 
-// `s` for a message: at most `max` bytes (marked when cut), control characters escaped, so that
-// an argument cannot reach the terminal as an escape sequence.
+// `s` for a message: rules::safe (at most `max` bytes, marked when cut, control characters
+// escaped), so that an argument cannot reach the terminal as an escape sequence.
 std::string shown(std::string_view s, std::size_t max = 200);
 
 }  // namespace approvald::cli

@@ -10,29 +10,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "rules/echo.h"
+
 namespace approvald::config {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// A value echoed in a message: bounded, control characters escaped.
-std::string echoed(std::string_view s) {
-  std::string out = "'";
-  for (std::size_t i = 0; i < s.size() && i < 200; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7F) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > 200) out += "...(cut)";
-  return out + "'";
-}
 
 std::optional<std::string> token_problem(const std::string& file) {
   std::error_code ec;
@@ -56,15 +40,15 @@ std::optional<std::string> token_problem(const std::string& file) {
 
 std::optional<std::string> listen_problem(std::string_view listen) {
   const auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return echoed(listen) + " is not host:port";
+  if (colon == std::string_view::npos) return rules::quoted(listen) + " is not host:port";
   const std::string host(listen.substr(0, colon));
   const std::string_view port = listen.substr(colon + 1);
   unsigned value = 0;
   const auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (port.empty() || ec != std::errc{} || p != port.data() + port.size() || value > 65535) {
-    return echoed(listen) + ": the port must be a number from 0 to 65535";
+    return rules::quoted(listen) + ": the port must be a number from 0 to 65535";
   }
-  if (host.empty()) return echoed(listen) + ": no host (give an IP address, e.g. 127.0.0.1)";
+  if (host.empty()) return rules::quoted(listen) + ": no host (give an IP address, e.g. 127.0.0.1)";
   addrinfo hints{};
   hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
   hints.ai_socktype = SOCK_STREAM;
@@ -74,7 +58,7 @@ std::optional<std::string> listen_problem(std::string_view listen) {
     return std::nullopt;
   }
   // Names are not looked up (no DNS query from a check): the server would not resolve one either.
-  return echoed(listen) + ": " + echoed(host) +
+  return rules::quoted(listen) + ": " + rules::quoted(host) +
          " is not an IP address (the server binds an address, e.g. 127.0.0.1, and resolves no "
          "names)";
 }

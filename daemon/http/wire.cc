@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "http/echo.h"
+#include "rules/echo.h"
 
 namespace approvald::http {
 
@@ -160,7 +161,7 @@ RequestReader::State RequestReader::check_head() {
   if (hosts == 1) {
     const std::string host = host_name(req[bhttp::field::host]);
     if (host.empty() || !host_allowed(host, options_)) {
-      return fail(403, "Host '" + echo(req[bhttp::field::host]) +
+      return fail(403, "Host '" + rules::echo(req[bhttp::field::host]) +
                            "' is not served here (add it to http.allowed_hosts)");
     }
   }
@@ -168,12 +169,12 @@ RequestReader::State RequestReader::check_head() {
   if (unsafe_method(req.method_string())) {
     // Writes only from the dashboard's own origin (or from no browser at all).
     if (!origin_.empty() && lower(origin_) != "http://" + lower(req[bhttp::field::host])) {
-      return fail(403, "cross-origin " + echo(req.method_string()) + " refused (Origin '" +
-                           echo(origin_) + "')");
+      return fail(403, "cross-origin " + rules::echo(req.method_string()) + " refused (Origin '" +
+                           rules::echo(origin_) + "')");
     }
     const auto site = lower(req["Sec-Fetch-Site"]);
     if (!site.empty() && site != "same-origin" && site != "none") {
-      return fail(403, "cross-site " + echo(req.method_string()) + " refused");
+      return fail(403, "cross-site " + rules::echo(req.method_string()) + " refused");
     }
   }
   return State::kNeedMore;

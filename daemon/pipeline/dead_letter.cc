@@ -4,7 +4,7 @@
 
 #include <array>
 
-#include "base/echo.h"
+#include "rules/echo.h"
 
 namespace approvald::pipeline {
 
@@ -28,7 +28,7 @@ std::string sha256_hex(std::string_view bytes) {
 void put_payload(ports::OutboxEntry& letter, std::string_view key, std::string_view value,
                  std::size_t max_bytes) {
   if (key.size() > kMaxDeadLetterKeyBytes) {
-    letter.key.assign(key.substr(0, echo::utf8_prefix(key, kMaxDeadLetterKeyBytes)));
+    letter.key.assign(key.substr(0, rules::utf8_prefix(key, kMaxDeadLetterKeyBytes)));
     letter.headers.emplace_back("approvald.source.key_size", std::to_string(key.size()));
   } else {
     letter.key.assign(key);
@@ -37,7 +37,7 @@ void put_payload(ports::OutboxEntry& letter, std::string_view key, std::string_v
     letter.value.assign(value);
     return;
   }
-  letter.value.assign(value.substr(0, echo::utf8_prefix(value, kDeadLetterHeadBytes)));
+  letter.value.assign(value.substr(0, rules::utf8_prefix(value, kDeadLetterHeadBytes)));
   letter.headers.emplace_back("approvald.payload.truncated", "true");
   letter.headers.emplace_back("approvald.payload.size", std::to_string(value.size()));
   letter.headers.emplace_back("approvald.payload.sha256", sha256_hex(value));
@@ -48,9 +48,9 @@ ports::OutboxEntry undeliverable(const ports::OutboxEntry& entry, std::string_vi
   ports::OutboxEntry letter{entry.partition, entry.seq, dlq_topic, -1, {}, {}, {}};
   letter.headers = {
       {"approvald.reason",
-       echo::text("undeliverable to " + entry.topic + ": " + std::string(error), kMaxReasonBytes)},
+       rules::echo("undeliverable to " + entry.topic + ": " + std::string(error), kMaxReasonBytes)},
       {"approvald.reason.class", "undeliverable"},
-      {"approvald.undeliverable.topic", echo::text(entry.topic, kMaxReasonBytes)},
+      {"approvald.undeliverable.topic", rules::echo(entry.topic, kMaxReasonBytes)},
       {"approvald.source.partition", std::to_string(entry.partition)},
       {"approvald.outbox.seq", std::to_string(entry.seq)},
       {"approvald.time", std::string(time_rfc3339)},

@@ -13,7 +13,7 @@
 namespace approvald::pipeline {
 
 // The reason header: the rejection reason quotes the input, so it is cut (marked) and escaped
-// (base/echo.h).
+// (rules/echo.h).
 inline constexpr std::size_t kMaxReasonBytes = 200;
 // A longer Kafka key is cut; the header approvald.source.key_size then gives its size.
 inline constexpr std::size_t kMaxDeadLetterKeyBytes = 256;

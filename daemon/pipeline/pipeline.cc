@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "base/echo.h"
 #include "ports/codec.h"
+#include "rules/echo.h"
 #include "rules/outcome.h"
 
 namespace approvald::pipeline {
@@ -17,7 +17,7 @@ static_assert(std::size(kDeadNames) == kDeadReasonCount);
 // An input value quoted in a reason: cut (and marked) so that one value cannot crowd out the
 // rest; the whole reason is escaped once, in dead_letter().
 std::string quoted(std::string_view s, std::size_t max = 64) {
-  const std::size_t keep = echo::utf8_prefix(s, max);
+  const std::size_t keep = rules::utf8_prefix(s, max);
   return "'" + std::string(s.substr(0, keep)) + (keep < s.size() ? "…'" : "'");
 }
 
@@ -294,7 +294,7 @@ void Pipeline::dead_letter(Work& w, const Record& r, DeadReason reason, const st
                             -1,
                             {},
                             {},
-                            {{"approvald.reason", echo::safe(why, kMaxReasonBytes)},
+                            {{"approvald.reason", rules::safe(why, kMaxReasonBytes)},
                              {"approvald.reason.class", std::string(to_string(reason))},
                              {"approvald.source.topic", options_.source_topic},
                              {"approvald.source.partition", std::to_string(r.partition)},

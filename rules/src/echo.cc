@@ -3,8 +3,61 @@
 namespace rules {
 namespace {
 
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if there is none.
-std::size_t sequence_length(std::string_view s, std::size_t i) {
+constexpr char kHex[] = "0123456789abcdef";
+
+// What one character (or one invalid byte) of input becomes in echoed text.
+void append_escaped(std::string& out, std::string_view s, std::size_t i, std::size_t n,
+                    bool escape_backslash) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (n == 0) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  } else if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
+    const auto c1 = static_cast<unsigned char>(s[i + 1]);  // a C1 control character
+    out += "\\u00";
+    out += kHex[c1 >> 4];
+    out += kHex[c1 & 0xF];
+  } else if (n > 1) {
+    out.append(s.substr(i, n));
+  } else if (c == '\n') {
+    out += "\\n";
+  } else if (c == '\r') {
+    out += "\\r";
+  } else if (c == '\t') {
+    out += "\\t";
+  } else if (c == '\\') {
+    out += escape_backslash ? "\\\\" : "\\";
+  } else if (c < 0x20 || c == 0x7F) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  } else {
+    out += static_cast<char>(c);
+  }
+}
+
+std::string escaped(std::string_view s, std::size_t max_bytes, bool escape_backslash) {
+  std::string out;
+  out.reserve((s.size() < max_bytes ? s.size() : max_bytes) + 8);
+  std::string piece;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence_length(s, i);
+    piece.clear();
+    append_escaped(piece, s, i, n, escape_backslash);
+    // Escapes count as what they become, so the output itself is bounded.
+    if (out.size() + piece.size() > max_bytes) {
+      return out + "\xE2\x80\xA6[cut: " + std::to_string(s.size()) + " bytes]";
+    }
+    out += piece;
+    i += n == 0 ? 1 : n;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   const unsigned char c = b(0);
   if (c < 0x80) return 1;
@@ -31,49 +84,30 @@ std::size_t sequence_length(std::string_view s, std::size_t i) {
   return n;
 }
 
-void hex_byte(std::string& out, unsigned char c) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += "\\x";
-  out += kHex[c >> 4];
-  out += kHex[c & 0xF];
-}
-
-}  // namespace
-
 bool valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = sequence_length(s, i);
+    const std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) return false;
     i += n;
   }
   return true;
 }
 
-std::string echo(std::string_view s, std::size_t max_bytes) {
-  std::string out;
-  out.reserve(s.size() < max_bytes ? s.size() : max_bytes);
+std::size_t utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s.size();
   std::size_t i = 0;
-  while (i < s.size() && out.size() < max_bytes) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = sequence_length(s, i);
-    if (n > 1) {
-      out.append(s.substr(i, n));
-      i += n;
-      continue;
-    }
-    if (n == 0 || ((c < 0x20 || c == 0x7F) && c != '\n' && c != '\r' && c != '\t')) {
-      hex_byte(out, c);
-    } else if (c == '\\' || c == '\n' || c == '\r' || c == '\t') {
-      out += '\\';
-      out += c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
-    } else {
-      out += static_cast<char>(c);
-    }
-    ++i;
+  while (i < s.size()) {
+    const std::size_t n = utf8_sequence_length(s, i);
+    const std::size_t step = n == 0 ? 1 : n;
+    if (i + step > max_bytes) break;
+    i += step;
   }
-  if (i < s.size()) out += "\xE2\x80\xA6[cut: " + std::to_string(s.size()) + " bytes]";
-  return out;
+  return i;
 }
+
+std::string echo(std::string_view s, std::size_t max_bytes) { return escaped(s, max_bytes, true); }
+
+std::string safe(std::string_view s, std::size_t max_bytes) { return escaped(s, max_bytes, false); }
 
 std::string quoted(std::string_view s, std::size_t max_bytes) {
   return '\'' + echo(s, max_bytes) + '\'';

@@ -116,7 +116,7 @@ TEST_CASE("listen addresses are checked as the server binds them", "[cli]") {
   CHECK_THAT(listen_problem("127.0.0.1:").value(), Catch::Contains("from 0 to 65535"));
   CHECK_THAT(listen_problem(":8080").value(), Catch::Contains("no host"));
   CHECK_THAT(listen_problem("300.1.1.1:80").value(), Catch::Contains("is not an IP address"));
-  CHECK_THAT(listen_problem("a\nb:80").value(), Catch::Contains("'a\\x0ab'"));
+  CHECK_THAT(listen_problem("a\nb:80").value(), Catch::Contains("'a\\nb'"));
 }
 
 TEST_CASE("librdkafka judges each property on its own", "[cli]") {

@@ -124,7 +124,7 @@ TEST_CASE("shown() bounds and escapes what it echoes", "[cli]") {
   using approvald::cli::shown;
   CHECK(shown("plain") == "plain");
   CHECK(shown("a\r\nb\x1b\x7f") == "a\\r\\nb\\x1b\\x7f");
-  CHECK(shown(std::string(300, 'x')) == std::string(200, 'x') + "...(cut: 300 bytes)");
+  CHECK(shown(std::string(300, 'x')) == std::string(200, 'x') + "…[cut: 300 bytes]");
   // Cut between characters, never inside one: 审 is three bytes.
-  CHECK(shown("ab审", 3) == "ab...(cut: 5 bytes)");
+  CHECK(shown("ab审", 3) == "ab…[cut: 5 bytes]");
 }

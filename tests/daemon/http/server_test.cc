@@ -10,7 +10,6 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "http/echo.h"
 #include "http/wire.h"
 
 namespace {
@@ -462,9 +461,7 @@ TEST_CASE("what an error repeats of the request is bounded, control characters w
   CHECK(body.size() < 400);
   const auto j = boost::json::parse(body);
   const std::string message(j.at("error").as_string());
-  CHECK_THAT(message, Catch::Contains("(cut, 5000 bytes)"));
-  CHECK(approvald::http::echo("a\r\nb\x1b[0m") == "a\\x0d\\x0ab\\x1b[0m");
-  CHECK(approvald::http::echo("\xE5\xB8\x82\xE5\xB8\x82", 4) == "\xE5\xB8\x82…(cut, 6 bytes)");
+  CHECK_THAT(message, Catch::Contains("…[cut: 5000 bytes]"));
 }
 
 TEST_CASE("serve_bytes: the request path without a socket, pipelined, for fuzzing", "[http]") {
