@@ -10,14 +10,8 @@ out=$(mktemp)
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$out" >&2; exit 1; }
-url=
-for _ in $(seq 600); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$out" || true)
-  [ -n "$url" ] && break
-  kill -0 $pid 2>/dev/null || fail "the demo exited before listening"
-  sleep 0.1
-done
-[ -n "$url" ] || fail "no dashboard URL printed"
+source "$(dirname "$0")/support/demo_url.sh"
+url=$(demo_url "$out" "$pid") || exit 1
 store=$(grep -o '/[^ ]*approvald-demo-[^ /]*' "$out" | head -1)
 echo "demo at $url (store under $store)"
 

@@ -348,19 +348,17 @@ void Pipeline::settle_case(Work& w, std::int32_t partition, const std::string& c
   w.loaded[{partition, case_id}] = std::move(d.state);
 }
 
-Result<Batch> Pipeline::conclude(Work& w, std::map<std::int32_t, ports::PartitionMark> marks_before,
-                                 std::set<std::int32_t> unchecked_before) {
+Result<Batch> Pipeline::conclude(Work& w, Saved saved) {
   if (!w.failed) return std::move(w.batch);
-  marks_ = std::move(marks_before);
-  unchecked_ = std::move(unchecked_before);
+  marks_ = std::move(saved.marks);
+  unchecked_ = std::move(saved.unchecked);
   return *w.failed;
 }
 
 Result<Batch> Pipeline::process(const std::vector<Record>& records, std::int64_t wall_ms,
                                 const std::function<bool(std::int32_t)>& caught_up) {
   Work w;
-  auto marks_before = marks_;
-  auto unchecked_before = unchecked_;
+  Saved saved{marks_, unchecked_};
   rules::EventDecoder decoder;
   // Valid events grouped by (partition, case), in the order cases first appear.
   struct Group {
@@ -422,7 +420,7 @@ Result<Batch> Pipeline::process(const std::vector<Record>& records, std::int64_t
   for (auto& [key, g] : groups) {
     const std::int64_t now = supervision_ms(key.first, wall_ms, caught_up(key.first));
     settle_case(w, key.first, key.second, std::move(g.records), std::move(g.events), now);
-    if (w.failed) return conclude(w, std::move(marks_before), std::move(unchecked_before));
+    if (w.failed) return conclude(w, std::move(saved));
   }
   std::vector<std::int32_t> touched;
   touched.reserve(records.size());
@@ -434,12 +432,11 @@ Result<Batch> Pipeline::process(const std::vector<Record>& records, std::int64_t
 Result<Batch> Pipeline::reevaluate(std::int32_t partition, const std::vector<std::string>& case_ids,
                                    std::int64_t now_ms) {
   Work w;
-  auto marks_before = marks_;
-  auto unchecked_before = unchecked_;
+  Saved saved{marks_, unchecked_};
   for (const std::string& id : case_ids) {
     std::string why;
     auto state = load(w, partition, id, &why);
-    if (w.failed) return conclude(w, std::move(marks_before), std::move(unchecked_before));
+    if (w.failed) return conclude(w, std::move(saved));
     if (!state || state->case_id.empty()) continue;
     rules::Decision d = engine_->reevaluate(std::move(*state), ts(now_ms));
     emit(w, partition, d);
@@ -453,13 +450,12 @@ Result<Batch> Pipeline::reevaluate(std::int32_t partition, const std::vector<std
 Result<Batch> Pipeline::fire(std::int32_t partition, const std::vector<ports::TimerEntry>& due,
                              std::int64_t now_ms) {
   Work w;
-  auto marks_before = marks_;
-  auto unchecked_before = unchecked_;
+  Saved saved{marks_, unchecked_};
   for (const ports::TimerEntry& t : due) {
     std::string why;
     auto state = load(w, partition, t.case_id, &why);
     // A failed read keeps the timer: it fires once the store answers again.
-    if (w.failed) return conclude(w, std::move(marks_before), std::move(unchecked_before));
+    if (w.failed) return conclude(w, std::move(saved));
     if (!state) w.batch.stats.unreadable_timer_cases++;
     if (!state || !state->wakeup || ms(*state->wakeup) != t.due_ms) {
       // No case, an undecodable one, or the case was re-armed: the index entry is stale.

@@ -141,10 +141,14 @@ class Pipeline {
   // says why). A failed read sets w.failed and returns none: the caller stops there.
   std::optional<rules::CaseState> load(Work& w, std::int32_t partition, const std::string& case_id,
                                        std::string* why);
+  // What a batch changes in the pipeline itself, saved at its start.
+  struct Saved {
+    std::map<std::int32_t, ports::PartitionMark> marks;
+    std::set<std::int32_t> unchecked;
+  };
   // Ends a batch that may have failed: the batch, or the error with the pipeline's marks put
   // back as they were before it.
-  Result<Batch> conclude(Work& w, std::map<std::int32_t, ports::PartitionMark> marks_before,
-                         std::set<std::int32_t> unchecked_before);
+  Result<Batch> conclude(Work& w, Saved saved);
 
   std::shared_ptr<const rules::Engine> engine_;
   ports::CaseReader& cases_;

@@ -20,14 +20,8 @@ out=$work/demo.out
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-url=
-for _ in $(seq 600); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$out" || true)
-  [ -n "$url" ] && break
-  kill -0 $pid 2>/dev/null || fail "the demo exited before listening"
-  sleep 0.1
-done
-[ -n "$url" ] || fail "no dashboard URL printed"
+source "$(dirname "$0")/../support/demo_url.sh"
+url=$(demo_url "$out" "$pid") || exit 1
 port=${url#http://127.0.0.1:}
 port=${port%/}
 echo "demo at $url"
