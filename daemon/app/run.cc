@@ -580,7 +580,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                     {{"unassigned_s", std::to_string((real_now - unassigned_since_ms) / 1000)}});
           consumer->resubscribe();
           unassigned_since_ms = real_now;
-          rejoin_after_ms = std::min<std::int64_t>(rejoin_after_ms * 2, 3600 * 1000);
+          rejoin_after_ms = std::min<std::int64_t>(rejoin_after_ms * 2, std::int64_t{3600} * 1000);
         }
       }
       double lateness = 0;

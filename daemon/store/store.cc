@@ -6,7 +6,6 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
-
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -321,7 +320,8 @@ Status Store::scan(std::size_t cf, std::int32_t partition,
       return ok_status();
     }
   }
-  if (!it->status().ok()) return from(it->status(), "scanning partition " + std::to_string(partition));
+  if (!it->status().ok())
+    return from(it->status(), "scanning partition " + std::to_string(partition));
   return ok_status();
 }
 
@@ -372,8 +372,7 @@ Lookup<std::int64_t> Store::earliest_timer(std::int32_t partition) {
 std::size_t Store::timer_count(std::int32_t partition) {
   std::size_t n = 0;
   // A diagnostic count (tests, dump): a failed scan counts what it saw.
-  scan(kTimers, partition, [&](std::string_view, std::string_view) { return ++n, true; })
-      .ok();
+  scan(kTimers, partition, [&](std::string_view, std::string_view) { return ++n, true; }).ok();
   return n;
 }
 

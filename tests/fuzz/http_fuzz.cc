@@ -35,9 +35,8 @@ struct World {
     char tmpl[] = "/tmp/approvald-fuzz-http.XXXXXX";
     approvald::fuzz::check(::mkdtemp(tmpl) != nullptr, "a temporary directory");
     dir = tmpl;
-    store = approvald::store::Store::open({.dir = dir + "/db",
-                                           .block_cache_bytes = 8u << 20,
-                                           .write_buffer_bytes = 4u << 20})
+    store = approvald::store::Store::open(
+                {.dir = dir + "/db", .block_cache_bytes = 8u << 20, .write_buffer_bytes = 4u << 20})
                 .take();
     approvald::store::RuleVersion v;
     for (auto path : approvald::shipped::kPacks) {
@@ -54,10 +53,19 @@ struct World {
     approvald::fuzz::check(store->apply_rules(v).ok(), "the shipped rules are stored");
     engines = std::make_unique<approvald::app::EngineHolder>(engine);
     // No rules token: PUT is refused before it could wait for a main loop that is not there.
-    ctx.reset(new approvald::app::ApiContext{*store, *engines, metrics, health, mailbox,
+    ctx.reset(new approvald::app::ApiContext{*store,
+                                             *engines,
+                                             metrics,
+                                             health,
+                                             mailbox,
                                              [] { return std::int64_t{1'800'000'000'000}; },
-                                             "", {}, std::chrono::milliseconds(0), nullptr,
-                                             "run", 1, ""});
+                                             "",
+                                             {},
+                                             std::chrono::milliseconds(0),
+                                             nullptr,
+                                             "run",
+                                             1,
+                                             ""});
   }
 };
 

@@ -7,13 +7,13 @@
 #include "support/fake_store.h"
 #include "support/fixtures.h"
 
-using testing::ok;
 using approvald::pipeline::changelog_key;
 using approvald::pipeline::changelog_value;
 using approvald::pipeline::ChangelogKind;
 using approvald::pipeline::ChangelogRecord;
 using approvald::pipeline::recover;
 using approvald::ports::PartitionMark;
+using testing::ok;
 
 namespace {
 

@@ -561,7 +561,8 @@ TEST_CASE("a record over engine.max_event_bytes is a dead letter before it is de
                              .when = "2026-09-18T10:02:00+08:00",
                              .data = R"({"reason":")" + std::string(10000, 'x') + R"("})"}
                               .json();
-  store.commit(ok(p.process({rec(0, big, "C1")}, ms("2026-09-18T10:05:00+08:00"), kCaughtUp)).writes);
+  store.commit(
+      ok(p.process({rec(0, big, "C1")}, ms("2026-09-18T10:05:00+08:00"), kCaughtUp)).writes);
   CHECK(store.cases.empty());
   const auto dlq = store.on_topic("approval.events.dlq");
   REQUIRE(dlq.size() == 1);

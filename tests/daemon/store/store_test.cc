@@ -10,13 +10,13 @@
 #include "support/ok.h"
 #include "support/temp_dir.h"
 
-using testing::ok;
 using approvald::ports::OutboxEntry;
 using approvald::ports::PartitionMark;
 using approvald::ports::TimerEntry;
 using approvald::ports::WriteSet;
 using approvald::store::Store;
 using approvald::store::StoreOptions;
+using testing::ok;
 
 namespace {
 
@@ -92,7 +92,8 @@ TEST_CASE("timers come back earliest first, only those due", "[store]") {
   testing::TempDir dir;
   auto s = open(dir);
   REQUIRE(s->commit(sample_writes()).ok());
-  CHECK(ok(s->due_timers(0, 1000, 10)) == std::vector<TimerEntry>{{0, -5000, "C0"}, {0, 1000, "C9"}});
+  CHECK(ok(s->due_timers(0, 1000, 10)) ==
+        std::vector<TimerEntry>{{0, -5000, "C0"}, {0, 1000, "C9"}});
   CHECK(ok(s->due_timers(0, 999, 10)) == std::vector<TimerEntry>{{0, -5000, "C0"}});
   CHECK(ok(s->due_timers(0, 5000, 2)).size() == 2);
   CHECK(ok(s->earliest_timer(0)) == -5000);
