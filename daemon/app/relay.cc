@@ -15,7 +15,7 @@ namespace {
 // Up to this size, an entry refused as too large in a delivery report is taken to be collateral:
 // a stand-in would be no smaller, and every alert is smaller (rules bound what an event puts
 // into one).
-constexpr std::size_t kSmallEntryBytes = 16 * 1024;
+constexpr std::size_t kSmallEntryBytes = std::size_t{16} * 1024;
 
 bool size_refusal(const kafka::Produced& p) {
   return p.reason == "msg_size_too_large" || p.reason == "record_list_too_large";

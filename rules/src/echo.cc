@@ -9,7 +9,8 @@ constexpr char kHex[] = "0123456789abcdef";
 void append_escaped(std::string& out, std::string_view s, std::size_t i, std::size_t n,
                     bool escape_backslash) {
   const auto c = static_cast<unsigned char>(s[i]);
-  if (n == 0) {
+  // A byte that is not valid UTF-8 (n == 0), a C0 control or DEL: written as \xNN.
+  if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F) && c != '\n' && c != '\r' && c != '\t')) {
     out += "\\x";
     out += kHex[c >> 4];
     out += kHex[c & 0xF];
@@ -28,10 +29,6 @@ void append_escaped(std::string& out, std::string_view s, std::size_t i, std::si
     out += "\\t";
   } else if (c == '\\') {
     out += escape_backslash ? "\\\\" : "\\";
-  } else if (c < 0x20 || c == 0x7F) {
-    out += "\\x";
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
   } else {
     out += static_cast<char>(c);
   }
