@@ -14,6 +14,9 @@ reached() { [ "$(consumed)" -ge "$half" ]; }
 wait_for 600 "the first half of the stream" reached
 stop_daemon
 # A start flushes what the log recovered into table files; stop again before damaging them.
+# (A fresh log: the HTTP port is read from it, and a stop before the daemon listens would find
+# it without its signal handlers.)
+mv "$WORK/daemon.log" "$WORK/daemon.first.log"
 start_daemon
 http_port >/dev/null
 stop_daemon
