@@ -66,7 +66,12 @@ compare_runs() {
     diff "$WORK/$a.cases" "$WORK/$b.cases" | head -10 >&2
     fail "case states differ between the $a and $b runs"
   fi
-  cmp -s "$WORK/$a.tallies" "$WORK/$b.tallies" || { diff "$WORK/$a.tallies" "$WORK/$b.tallies" | head >&2; fail "case counts differ"; }
+  # (A row of zeros is an agency that had cases there once: the same as no row.)
+  local zero=$'\topen:0\tpaused:0\toverdue:0$'
+  if ! cmp -s <(grep -v "$zero" "$WORK/$a.tallies") <(grep -v "$zero" "$WORK/$b.tallies"); then
+    diff <(grep -v "$zero" "$WORK/$a.tallies") <(grep -v "$zero" "$WORK/$b.tallies") | head >&2
+    fail "case counts differ"
+  fi
   # Identity and lifecycle of every standing alert. due_at is left out: on a resolution it is the
   # due date as known when the message was sent, which depends on how events fell into batches.
   standing < "$WORK/$a.alerts" | jq -c 'map(del(.due_at))' > "$WORK/$a.standing"
