@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "http/wire.h"
@@ -306,32 +308,42 @@ TEST_CASE("when every connection is busy, a further one gets 503 at once", "[htt
   auto o = quick();
   o.max_connections = 1;
   o.ops_reserve = 1;
-  std::atomic<bool> release{false};
-  std::atomic<int> busy{0};
+  // The handlers hold their connections until released; the test waits until both are held.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  int busy = 0;
   auto started = approvald::http::Server::start(
       "127.0.0.1:0",
       [&](const Request&) {
+        std::unique_lock lock(mu);
         ++busy;  // a slow scrape: the handler holds its connection
-        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });
         return Response{200, "text/plain", "late"};
       },
       o);
   REQUIRE(started.ok());
   const auto port = started.value()->port();
+  auto held = [&](int n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(20), [&] { return busy == n; });
+  };
   Client a(port);
   a.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-  for (int i = 0; i < 20000 && busy != 1; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(held(1));
   Client b(port);
   b.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-  for (int i = 0; i < 20000 && busy != 2; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  REQUIRE(busy == 2);
+  REQUIRE(held(2));
   Client c(port);
   boost::system::error_code ec;
   CHECK_THAT(c.read_all(ec),
              Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("too many connections"));
-  release = true;
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
   CHECK_THAT(a.read_until("late"), Catch::Contains("late"));
 }
 
