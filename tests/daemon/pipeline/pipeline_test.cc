@@ -42,6 +42,14 @@ Record unkeyed(std::int64_t offset, const std::string& json, std::int32_t partit
 
 const auto kCaughtUp = [](std::int32_t) { return true; };
 
+// A cluster that lets huge records through, with the event limit raised to match: the bounds a
+// test checks must then hold on their own.
+approvald::pipeline::Options large_records() {
+  approvald::pipeline::Options o;
+  o.max_event_bytes = 16u << 20;
+  return o;
+}
+
 // Case C1 accepted on Fri 2026-09-18 (statutory due date 10-22), applied and committed.
 void accept_c1(Pipeline& p, FakeStore& store) {
   p.assign(0, std::nullopt);
@@ -156,11 +164,7 @@ TEST_CASE("sha256_hex is SHA-256", "[pipeline][dead-letter]") {
 TEST_CASE("an oversized dead letter is replaced by a bounded one: reason, first bytes, digest",
           "[pipeline][dead-letter]") {
   FakeStore store;
-  // A cluster that lets records this large through, with the event limit raised to match: the
-  // bounds further down must hold on their own.
-  approvald::pipeline::Options large;
-  large.max_event_bytes = 16u << 20;
-  Pipeline p(engine(), store, large);
+  Pipeline p(engine(), store, large_records());
   p.assign(1, std::nullopt);
   const std::string big = huge_type_event(500 * 1024);
   const std::string small = huge_type_event(1000);
@@ -226,11 +230,7 @@ TEST_CASE("dead-letter reasons escape control characters and invalid UTF-8; long
 TEST_CASE("an alert stays small whatever an event carries: its reason is bounded",
           "[pipeline][dead-letter]") {
   FakeStore store;
-  // A cluster that lets records this large through, with the event limit raised to match: the
-  // bounds further down must hold on their own.
-  approvald::pipeline::Options large;
-  large.max_event_bytes = 16u << 20;
-  Pipeline p(engine(), store, large);
+  Pipeline p(engine(), store, large_records());
   p.assign(0, std::nullopt);
   // A fee item the catalogue does not list: the alert's reason quotes it.
   const std::string fee_item(500 * 1024, 'f');
