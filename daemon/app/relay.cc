@@ -29,6 +29,15 @@ std::size_t entry_bytes(const ports::OutboxEntry& e) {
 
 }  // namespace
 
+std::optional<std::vector<ports::OutboxEntry>> Relay::read(std::int32_t partition,
+                                                           std::size_t limit,
+                                                           std::uint64_t from_seq) {
+  auto r = store_.outbox(partition, limit, from_seq);
+  if (r) return r.take();
+  if (!read_error_ || (r.error().corrupt && !read_error_->corrupt)) read_error_ = r.error();
+  return std::nullopt;
+}
+
 bool Relay::busy(std::int32_t partition) const {
   const auto it = in_flight_.lower_bound({partition, 0});
   return it != in_flight_.end() && it->first == partition;
@@ -112,8 +121,10 @@ bool Relay::release(std::int32_t p) {
   while (!covered.empty() && in_flight_.size() < options_.max_in_flight) {
     // The changelog records among them were acknowledged (and deleted) before their checkpoint
     // went out, so the store holds the covered entries in a row.
-    const auto entries = store_.outbox(
+    const auto read = this->read(
         p, std::min(covered.size(), options_.max_in_flight - in_flight_.size()), covered.front());
+    if (!read) return false;  // read again next turn: a failed read is not a missing entry
+    const auto& entries = *read;
     if (entries.empty()) {
       log::error("covered alerts are missing from the outbox; skipping them",
                  {{"partition", std::to_string(p)}, {"count", std::to_string(covered.size())}});
@@ -148,9 +159,11 @@ std::size_t Relay::pump(const std::set<std::int32_t>& partitions) {
     // refused for a large one beside it, and goes again as it is.
     const bool collateral = [&] {
       if (!f.why.permanent() || !size_refusal(f.why)) return false;
-      const auto e = store_.outbox(id.first, 1, id.second);
-      return doomed_.count(id) != 0 ||
-             (!e.empty() && e[0].seq == id.second && entry_bytes(e[0]) <= kSmallEntryBytes);
+      if (doomed_.count(id) != 0) return true;
+      // Unreadable now: taken as collateral, so it goes again as it is rather than be replaced.
+      const auto e = read(id.first, 1, id.second);
+      return !e ||
+             (!e->empty() && (*e)[0].seq == id.second && entry_bytes((*e)[0]) <= kSmallEntryBytes);
     }();
     if (f.why.permanent() && !collateral && doomed_.count(id) != 0) {
       // The stand-in itself was refused for good by the broker.
@@ -166,8 +179,9 @@ std::size_t Relay::pump(const std::set<std::int32_t>& partitions) {
     }
     if (f.why.permanent() && !collateral) {
       // Read again below, and its stand-in goes in its place.
-      const auto e = store_.outbox(id.first, 1, id.second);
-      doom(id, !e.empty() && e[0].seq == id.second ? e[0].topic : std::string("?"), f.why);
+      const auto e = read(id.first, 1, id.second);
+      doom(id, e && !e->empty() && (*e)[0].seq == id.second ? (*e)[0].topic : std::string("?"),
+           f.why);
     }
     const auto c = checkpoint_in_flight_.find(id.first);
     if (c != checkpoint_in_flight_.end() && c->second == id.second) {
@@ -193,7 +207,9 @@ std::size_t Relay::pump(const std::set<std::int32_t>& partitions) {
     // instead of re-reading (and skipping) everything in flight.
     auto& cursor = cursor_[p];
     const std::string& changelog_topic = options_.changelog_topic;
-    for (const auto& e : store_.outbox(p, options_.max_in_flight - in_flight_.size(), cursor)) {
+    const auto entries = read(p, options_.max_in_flight - in_flight_.size(), cursor);
+    if (!entries) continue;  // read again next turn
+    for (const auto& e : *entries) {
       const auto id = std::make_pair(e.partition, e.seq);
       if (in_flight_.count(id) == 0 && !parked(p, e.seq)) {
         const bool changelog = !changelog_topic.empty() && e.topic == changelog_topic;
@@ -234,12 +250,20 @@ std::vector<OutboxHead> Relay::heads(const std::set<std::int32_t>& partitions,
   std::vector<OutboxHead> out;
   for (std::int32_t p : partitions) {
     OutboxHead h{p, 0, false};
-    const auto first = store_.outbox(p, 1);
-    if (first.empty()) {
+    const auto first = read(p, 1);
+    if (!first) {
+      // Unknown: the head keeps the age it had (a failing store must not look like progress).
+      const auto it = heads_.find(p);
+      if (it != heads_.end()) {
+        h.age_ms = std::max<std::int64_t>(0, now_ms - it->second.second);
+        h.stalled = h.age_ms > options_.stall_after_ms;
+      }
+    } else if (first->empty()) {
       heads_.erase(p);
     } else {
-      auto [it, fresh] = heads_.try_emplace(p, first[0].seq, now_ms);
-      if (!fresh && it->second.first != first[0].seq) it->second = {first[0].seq, now_ms};
+      const std::uint64_t seq = (*first)[0].seq;
+      auto [it, fresh] = heads_.try_emplace(p, seq, now_ms);
+      if (!fresh && it->second.first != seq) it->second = {seq, now_ms};
       h.age_ms = std::max<std::int64_t>(0, now_ms - it->second.second);
       h.stalled = h.age_ms > options_.stall_after_ms;
     }
@@ -268,7 +292,14 @@ bool Relay::drain(int timeout_ms, const std::set<std::int32_t>& partitions) {
   while (true) {
     pump(partitions);
     bool pending = false;
-    for (std::int32_t p : partitions) pending = pending || busy(p) || !store_.outbox(p, 1).empty();
+    for (std::int32_t p : partitions) {
+      if (pending || busy(p)) {
+        pending = true;
+        continue;
+      }
+      const auto head = read(p, 1);
+      pending = !head || !head->empty();  // unreadable: not known to be delivered
+    }
     // (Held and covered entries are still in the outbox, so the test above sees them.)
     if (!pending) return true;
     if (std::chrono::steady_clock::now() >= until) return false;

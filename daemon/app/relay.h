@@ -21,10 +21,13 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "base/result.h"
 #include "kafka/outbox_sink.h"
 #include "store/store.h"
 
@@ -87,6 +90,10 @@ class Relay {
     return it == cursor_.end() ? 0 : it->second;
   }
   std::size_t in_flight() const { return in_flight_.size(); }
+  // The first outbox read that failed since the last call, if any. The relay then does nothing
+  // more for that partition in that turn and reads again in the next one; a drain never takes a
+  // failed read for an empty outbox. Corrupt (Error::corrupt) means the store is damaged.
+  std::optional<Error> take_read_error() { return std::exchange(read_error_, std::nullopt); }
   // What holds a partition's outbox back, for a log line.
   std::string describe(std::int32_t partition) const;
 
@@ -107,6 +114,9 @@ class Relay {
   // Produces covered alerts of a partition whose checkpoint was acknowledged, read back from
   // the store in order. False when the producer's queue is full.
   bool release(std::int32_t partition);
+  // Reads a partition's outbox; on failure remembers the error and returns nothing.
+  std::optional<std::vector<ports::OutboxEntry>> read(std::int32_t partition, std::size_t limit,
+                                                      std::uint64_t from_seq = 0);
 
   store::Store& store_;
   kafka::OutboxSink& producer_;
@@ -133,6 +143,7 @@ class Relay {
   // partition may never write.
   std::set<kafka::OutboxId> released_in_flight_;
   std::map<std::int32_t, std::uint64_t> cursor_;
+  std::optional<Error> read_error_;
 };
 
 }  // namespace approvald::app

@@ -376,8 +376,8 @@ std::size_t Store::timer_count(std::int32_t partition) {
   return n;
 }
 
-std::vector<ports::OutboxEntry> Store::outbox(std::int32_t partition, std::size_t limit,
-                                              std::uint64_t from_seq) {
+Result<std::vector<ports::OutboxEntry>> Store::outbox(std::int32_t partition, std::size_t limit,
+                                                      std::uint64_t from_seq) {
   std::vector<ports::OutboxEntry> out;
   const std::string begin = outbox_key(partition, from_seq);
   const std::string end = prefix_end(partition_prefix(partition));
@@ -390,9 +390,15 @@ std::vector<ports::OutboxEntry> Store::outbox(std::int32_t partition, std::size_
     ports::OutboxEntry e;
     e.partition = partition;
     e.seq = get_be64(k.substr(4, 8));
-    if (decode_outbox(std::string_view(it->value().data(), it->value().size()), &e)) {
-      out.push_back(std::move(e));
+    if (!decode_outbox(std::string_view(it->value().data(), it->value().size()), &e)) {
+      return Error{"outbox entry " + std::to_string(partition) + "/" + std::to_string(e.seq) +
+                       " is corrupt (" + std::to_string(it->value().size()) + " bytes)",
+                   true};
     }
+    out.push_back(std::move(e));
+  }
+  if (!it->status().ok()) {
+    return from(it->status(), "reading the outbox of partition " + std::to_string(partition));
   }
   return out;
 }

@@ -95,9 +95,11 @@ class Store final : public ports::CaseReader {
   // RocksDB's estimate of armed timers in every partition: free, for a gauge.
   std::uint64_t estimated_timers();
 
-  // Undelivered alerts, oldest first, from sequence `from_seq` on.
-  std::vector<ports::OutboxEntry> outbox(std::int32_t partition, std::size_t limit,
-                                         std::uint64_t from_seq = 0);
+  // Undelivered alerts, oldest first, from sequence `from_seq` on. A failed read is an error,
+  // never an empty outbox (a drain would take it for delivered); an entry that does not decode
+  // is a corrupt one.
+  Result<std::vector<ports::OutboxEntry>> outbox(std::int32_t partition, std::size_t limit,
+                                                 std::uint64_t from_seq = 0);
   Result<std::size_t> outbox_count(std::int32_t partition);
   // Deletes delivered entries in one write, without waiting for the disk: after a power loss
   // an entry whose deletion was lost is delivered again (same key), which consumers tolerate.

@@ -9,6 +9,7 @@
 #include "app/health.h"
 #include "pipeline/changelog.h"
 #include "pipeline/dead_letter.h"
+#include "support/faulty_fs.h"
 #include "support/temp_dir.h"
 
 using approvald::app::Relay;
@@ -92,15 +93,23 @@ std::string header(const OutboxEntry& o, const std::string& name) {
 
 struct Fixture {
   testing::TempDir dir;
+  // The machine's file system, failing reads on demand.
+  std::shared_ptr<testing::FaultyFs> fs = std::make_shared<testing::FaultyFs>();
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   std::unique_ptr<approvald::store::Store> store;
   FakeSink sink;
   std::vector<std::pair<std::string, std::string>> permanent;  // topic, reason
   std::int64_t now = 1'000'000;
 
-  Fixture() {
+  Fixture() { reopen(); }
+  // Opens the store (again): what was written before lies in table files afterwards, where
+  // the failing file system reaches it (every read, when there is no block cache).
+  void reopen(std::size_t block_cache_bytes = 8u << 20) {
+    store.reset();
     auto r = approvald::store::Store::open({.dir = (dir.path / "db").string(),
-                                            .block_cache_bytes = 8u << 20,
-                                            .write_buffer_bytes = 4u << 20});
+                                            .block_cache_bytes = block_cache_bytes,
+                                            .write_buffer_bytes = 4u << 20,
+                                            .env = env.get()});
     REQUIRE(r.ok());
     store = r.take();
   }
@@ -125,7 +134,7 @@ struct Fixture {
       relay.pump({p});
       sink.poll(0);
       relay.pump({p});
-      if (store->outbox(p, 1).empty() && relay.in_flight() == 0) return true;
+      if (store->outbox(p, 1).value().empty() && relay.in_flight() == 0) return true;
     }
     return false;
   }
@@ -341,4 +350,32 @@ TEST_CASE("/readyz fails, naming the reason, while a partition's outbox is stall
   const std::string body = approvald::app::readiness_json(h, now, &ready);
   CHECK_FALSE(ready);
   CHECK_THAT(body, Catch::Contains("outbox not advancing on 1 partition(s) for 95 s"));
+}
+
+TEST_CASE("an outbox that cannot be read is never taken for a delivered one", "[relay][faults]") {
+  Fixture f;
+  f.write({alert(0, "A1"), alert(1, "A2")});
+  f.reopen(0);
+  Relay relay(*f.store, f.sink, f.options());
+  relay.heads({0}, f.now);  // the head is seen once, while the disk answers
+  f.fs->fail_reads = true;
+  // A hand-over drains the partition before it lets it go: an unreadable outbox read as empty
+  // was "delivered", and the partition's alerts were left behind.
+  CHECK_FALSE(relay.drain(100, {0}));
+  const auto error = relay.take_read_error();
+  REQUIRE(error);
+  CHECK_FALSE(error->corrupt);
+  CHECK_THAT(error->message, Catch::Contains("injected read error"));
+  CHECK(f.sink.sent.empty());
+  // A failing store is no progress: the head keeps its age and turns stalled.
+  f.now += 120000;
+  const auto heads = relay.heads({0}, f.now);
+  REQUIRE(heads.size() == 1);
+  CHECK(heads[0].stalled);
+  CHECK(relay.take_read_error());
+  f.fs->fail_reads = false;
+  REQUIRE(f.drain(relay));
+  REQUIRE(f.sink.sent.size() == 2);
+  CHECK(f.sink.sent[0].key == "A1");
+  CHECK_FALSE(relay.take_read_error());
 }

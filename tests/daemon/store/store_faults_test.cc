@@ -39,6 +39,7 @@ WriteSet one_case() {
   w.cases.push_back({0, "C1", "state-of-C1"});
   w.timers_set.push_back({0, 1000, "C1"});
   w.marks[0] = PartitionMark{42, 123456, 9};
+  w.outbox.push_back({0, 3, "approval.alerts", -1, "C1/r/red/1", "{}", {}});
   return w;
 }
 
@@ -65,6 +66,7 @@ TEST_CASE("a read that fails is an error, never absence", "[store][faults]") {
   CHECK_FALSE(s->rule_history().ok());
   CHECK_FALSE(s->due_timers(0, 5000, 10).ok());
   CHECK_FALSE(s->earliest_timer(0).ok());
+  CHECK_FALSE(s->outbox(0, 10).ok());  // an empty outbox would count as delivered
   // A version applied while the history cannot be read would become "version 1" again.
   RuleVersion v2;
   v2.packs = {{"pack.yaml", "z"}};
@@ -75,6 +77,7 @@ TEST_CASE("a read that fails is an error, never absence", "[store][faults]") {
   CHECK(ok(s->mark(0))->next_offset == 42);
   CHECK(ok(s->current_rules())->number == 1);
   CHECK(ok(s->due_timers(0, 5000, 10)).size() == 1);
+  CHECK(ok(s->outbox(0, 10)).size() == 1);
   // Absent is still absent.
   CHECK_FALSE(ok(s->get_case(0, "C9")));
   CHECK_FALSE(ok(s->mark(5)));
