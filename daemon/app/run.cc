@@ -239,58 +239,61 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   kafka::ConsumerConfig cc{cfg.kafka.bootstrap_servers,   cfg.kafka.group_id,
                            cfg.kafka.instance_id,         cfg.kafka.events_topic,
                            cfg.kafka.assignment_strategy, cfg.kafka.properties};
-  auto consumer_r = kafka::Consumer::create(
-      cc,
-      [&](const std::vector<std::int32_t>& ps) {
-        std::map<std::int32_t, std::int64_t> offsets;
-        if (handover && first_assignment) {
-          const std::set<std::int32_t> mine(ps.begin(), ps.end());
-          const auto held = retry.read([&] { return store->marks(); }, "cannot read the marks");
-          for (const auto& [p, m] : held.value_or(std::map<std::int32_t, ports::PartitionMark>{})) {
-            if (mine.count(p) == 0) handover->disown(p);
-          }
+  const kafka::Consumer::AssignFn on_assign = [&](const std::vector<std::int32_t>& ps) {
+    std::map<std::int32_t, std::int64_t> offsets;
+    if (handover && first_assignment) {
+      const std::set<std::int32_t> mine(ps.begin(), ps.end());
+      const auto held = retry.read([&] { return store->marks(); }, "cannot read the marks");
+      for (const auto& [p, m] : held.value_or(std::map<std::int32_t, ports::PartitionMark>{})) {
+        if (mine.count(p) == 0) handover->disown(p);
+      }
+    }
+    first_assignment = false;
+    for (std::int32_t p : ps) {
+      std::optional<ports::PartitionMark> m;
+      if (handover) {
+        auto taken = handover->assign(p);
+        if (!taken) {
+          log::error("cannot take over a partition from the changelog; stopping",
+                     {{"partition", std::to_string(p)}, {"error", taken.error().message}});
+          fatal = true;
+          continue;
         }
-        first_assignment = false;
-        for (std::int32_t p : ps) {
-          std::optional<ports::PartitionMark> m;
-          if (handover) {
-            auto taken = handover->assign(p);
-            if (!taken) {
-              log::error("cannot take over a partition from the changelog; stopping",
-                         {{"partition", std::to_string(p)}, {"error", taken.error().message}});
-              fatal = true;
-              continue;
-            }
-            m = taken.value();
-          } else {
-            auto read = retry.read([&] { return store->mark(p); }, "cannot read a partition mark");
-            if (!read) {  // stopping, or the store is damaged
-              fatal = fatal || retry.damaged();
-              continue;
-            }
-            m = *read;
-            pipe.assign(p, m);
-          }
-          relay_partitions.insert(p);
-          if (m) offsets[p] = m->next_offset;
-          log::info("partition assigned",
-                    {{"partition", std::to_string(p)},
-                     {"from_offset", m ? std::to_string(m->next_offset) : "beginning"}});
+        m = taken.value();
+      } else {
+        auto read = retry.read([&] { return store->mark(p); }, "cannot read a partition mark");
+        if (!read) {  // stopping, or the store is damaged
+          fatal = fatal || retry.damaged();
+          continue;
         }
-        return offsets;
-      },
-      [&](const std::vector<std::int32_t>& ps) {
-        for (std::int32_t p : ps) {
-          // At shutdown the outbox was drained already, and what is left stays: a static member
-          // keeps its partitions, and a different assignment at the next start is handled then.
-          if (handover && !stop) {
-            handover->revoke(p, 10000);
-            relay_partitions.erase(p);
-          }
-          pipe.revoke(p);
-          log::info("partition revoked", {{"partition", std::to_string(p)}});
-        }
-      });
+        m = *read;
+        pipe.assign(p, m);
+      }
+      relay_partitions.insert(p);
+      if (m) offsets[p] = m->next_offset;
+      log::info("partition assigned",
+                {{"partition", std::to_string(p)},
+                 {"from_offset", m ? std::to_string(m->next_offset) : "beginning"}});
+    }
+    return offsets;
+  };
+  const kafka::Consumer::RevokeFn on_revoke = [&](const std::vector<std::int32_t>& ps, bool lost) {
+    for (std::int32_t p : ps) {
+      // At shutdown the outbox was drained already, and what is left stays: a static member
+      // keeps its partitions, and a different assignment at the next start is handled then.
+      if (handover && !stop) {
+        // A lost partition is not waited for: another member may own it already, and the broker
+        // is likely away (a drain of up to 10 s per partition inside this callback kept the
+        // consumer from rejoining after an outage). Whatever is undelivered is dropped with the
+        // local state, as after a drain that timed out (ADR 0007).
+        handover->revoke(p, lost ? 0 : 10000);
+        relay_partitions.erase(p);
+      }
+      pipe.revoke(p);
+      log::info(lost ? "partition lost" : "partition revoked", {{"partition", std::to_string(p)}});
+    }
+  };
+  auto consumer_r = kafka::Consumer::create(cc, on_assign, on_revoke);
   if (!consumer_r) {
     log::error("cannot create the consumer", {{"error", consumer_r.error().message}});
     return 1;
@@ -560,28 +563,58 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     }
     const std::size_t acked = relay.pump(relay_partitions);
     outbox_depth -= std::min(outbox_depth, acked);
+    if (const auto failed = relay.take_read_error()) {
+      // The relay reads again next turn; damaged entries stop the daemon as damaged cases do.
+      metrics.store_error("read");
+      log::error("cannot read the outbox; trying again next turn", {{"error", failed->message}});
+      if (failed->corrupt) {
+        log::error("the store is damaged; stopping without writing to it (docs/operations.md)");
+        store_damaged = true;
+        break;
+      }
+    }
     if (real_now >= next_gauges_ms) {
       // Gauges that need scans or a metadata round trip: every few seconds, not every turn.
       next_gauges_ms = real_now + 2000;
       health.broker_up = consumer->probe_broker(500);
       health.assigned = consumer->assigned().size();
-      // A consumer that held partitions, lost them (its group session timed out during a broker
-      // outage) and has not been given any back for a while although the broker answers: join
-      // again. Backed off, so that an instance left without partitions by a larger group only
-      // re-joins rarely.
-      if (!consumer->assigned().empty()) {
+      for (const auto& [label, example, count] : consumer->take_errors()) {
+        log::warn("consumer error",
+                  {{"error", label}, {"example", example}, {"count", std::to_string(count)}});
+      }
+      // A consumer librdkafka failed fatally (a static member fenced after its session timed
+      // out during a broker outage) is replaced at once. One that held partitions, lost them and
+      // has not been given any back for a while although the broker answers is replaced too:
+      // re-subscribing the same one did not help (librdkafka issue 3437). Backed off, so that
+      // an instance left without partitions by a larger group only re-joins rarely.
+      bool replace = false;
+      if (consumer->fatal_error()) {
+        log::error("the consumer failed; replacing it", {{"error", *consumer->fatal_error()}});
+        replace = true;
+      } else if (!consumer->assigned().empty()) {
         held_partitions = true;
         unassigned_since_ms = 0;
         rejoin_after_ms = kRejoinAfterMs;
       } else if (held_partitions && health.broker_up) {
         if (unassigned_since_ms == 0) unassigned_since_ms = real_now;
         if (real_now - unassigned_since_ms >= rejoin_after_ms) {
-          log::warn("no partitions assigned although the broker answers; joining the group again",
+          log::warn("no partitions assigned although the broker answers; replacing the consumer",
                     {{"unassigned_s", std::to_string((real_now - unassigned_since_ms) / 1000)}});
-          consumer->resubscribe();
+          replace = true;
           unassigned_since_ms = real_now;
           rejoin_after_ms = std::min<std::int64_t>(rejoin_after_ms * 2, std::int64_t{3600} * 1000);
         }
+      }
+      if (replace) {
+        consumer->abandon();
+        consumer.reset();
+        auto fresh = kafka::Consumer::create(cc, on_assign, on_revoke);
+        if (!fresh) {  // the configuration was accepted at start: this is not expected to fail
+          log::error("cannot create the consumer", {{"error", fresh.error().message}});
+          break;
+        }
+        consumer = fresh.take();
+        metrics.consumer_replaced();
       }
       double lateness = 0;
       std::int64_t total_lag = 0;

@@ -21,9 +21,13 @@ struct Consumer::Impl {
   RevokeFn on_revoke;
   Consumer* owner = nullptr;
   bool paused = false;
+  bool abandoned = false;
 
   ~Impl() {
-    if (rk != nullptr) rd_kafka_destroy(rk);
+    if (rk == nullptr) return;
+    // An abandoned consumer is failed or stuck: closing it would wait on a group it no longer
+    // belongs to (and a static member does not leave the group anyway).
+    rd_kafka_destroy_flags(rk, abandoned ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0);
   }
 };
 
@@ -53,7 +57,7 @@ struct ConsumerAccess {
         rd_kafka_assign(rk, parts);
       }
     } else {
-      impl->on_revoke(ps);
+      impl->on_revoke(ps, rd_kafka_assignment_lost(rk) != 0);
       for (std::int32_t p : ps) self.assigned_.erase(p);
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts))
@@ -118,6 +122,15 @@ std::vector<pipeline::Record> Consumer::poll(std::size_t max, int timeout_ms) {
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       broker_up_ = !(m->err == RD_KAFKA_RESP_ERR__TRANSPORT ||
                      m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN);
+      std::string message = rd_kafka_message_errstr(m);
+      if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+        char why[512];
+        const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(impl_->rk, why, sizeof why);
+        message = std::string(rd_kafka_err2name(orig)) + ": " + why;
+        fatal_ = message;
+      }
+      auto& [example, count] = errors_[rd_kafka_err2name(m->err)];
+      if (count++ == 0) example = std::move(message);
       rd_kafka_message_destroy(m);
       continue;
     }
@@ -189,12 +202,19 @@ bool Consumer::probe_broker(int timeout_ms) {
   return broker_up_;
 }
 
-void Consumer::resubscribe() {
-  rd_kafka_unsubscribe(impl_->rk);
-  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(topics, impl_->topic.c_str(), RD_KAFKA_PARTITION_UA);
-  rd_kafka_subscribe(impl_->rk, topics);
-  rd_kafka_topic_partition_list_destroy(topics);
+std::vector<std::tuple<std::string, std::string, std::int64_t>> Consumer::take_errors() {
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> out;
+  for (auto& [label, seen] : errors_) out.emplace_back(label, seen.first, seen.second);
+  errors_.clear();
+  return out;
+}
+
+void Consumer::abandon() {
+  if (!assigned_.empty()) {
+    impl_->on_revoke({assigned_.begin(), assigned_.end()}, true);
+    assigned_.clear();
+  }
+  impl_->abandoned = true;
 }
 
 void Consumer::close() { rd_kafka_consumer_close(impl_->rk); }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/result.h"
@@ -34,10 +35,12 @@ struct ConsumerConfig {
 class Consumer {
  public:
   // Called from poll() on a rebalance. `on_assign` returns, per partition, the next offset to
-  // read (absent: from the beginning); `on_revoke` learns which partitions went away.
+  // read (absent: from the beginning); `on_revoke` learns which partitions went away, and
+  // whether they were lost (the group session timed out, or the consumer was abandoned: another
+  // member may own them already, and the broker may be unreachable) rather than handed over.
   using AssignFn =
       std::function<std::map<std::int32_t, std::int64_t>(const std::vector<std::int32_t>&)>;
-  using RevokeFn = std::function<void(const std::vector<std::int32_t>&)>;
+  using RevokeFn = std::function<void(const std::vector<std::int32_t>&, bool lost)>;
 
   static Result<std::unique_ptr<Consumer>> create(const ConsumerConfig& config, AssignFn on_assign,
                                                   RevokeFn on_revoke);
@@ -59,10 +62,17 @@ class Consumer {
   // Asks the cluster for metadata (at most `timeout_ms`): refreshes broker_up() even when no
   // message is flowing.
   bool probe_broker(int timeout_ms);
-  // Leaves the subscription and subscribes again: a consumer whose group session timed out
-  // (a broker outage longer than session.timeout.ms) can stay unassigned for ever with static
-  // membership (librdkafka 2.0); a fresh subscription makes it join again.
-  void resubscribe();
+  // librdkafka's fatal error, once it has raised one (e.g. a static member fenced after its
+  // session timed out): this consumer will never be assigned anything again and must be
+  // replaced.
+  const std::optional<std::string>& fatal_error() const { return fatal_; }
+  // Errors the consumer reported since the last call (label, example message, count), for the
+  // log: they are otherwise invisible, and a consumer that retries quietly looks idle.
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> take_errors();
+  // Gives the consumer up before it is destroyed: what it holds is revoked as lost, and the
+  // destruction does not try to leave the group (a replacement with the same static identity
+  // takes its place). Used when the consumer is fatally failed or stays unassigned.
+  void abandon();
   // Leaves the group (static members keep their assignment until the session times out).
   void close();
 
@@ -72,6 +82,8 @@ class Consumer {
   std::unique_ptr<Impl> impl_;
   std::set<std::int32_t> assigned_;
   bool broker_up_ = true;
+  std::optional<std::string> fatal_;
+  std::map<std::string, std::pair<std::string, std::int64_t>> errors_;
   friend struct ConsumerAccess;
 };
 

@@ -137,6 +137,12 @@ struct Metrics::Impl {
                                         "Due timers dropped because their case's stored state "
                                         "does not decode")
                                     .Register(*registry);
+  Family<Counter>& replaced = prometheus::BuildCounter()
+                                  .Name("approvald_consumer_replaced_total")
+                                  .Help(
+                                      "Kafka consumers replaced because librdkafka failed them "
+                                      "fatally or they stayed without partitions")
+                                  .Register(*registry);
   std::map<std::string, std::array<Gauge*, 3>> agency_gauges;
   Gauge* rules_g = nullptr;
   Histogram* batch_h = nullptr;
@@ -164,6 +170,7 @@ Metrics::Metrics(const std::string& version, const std::string& rules_id,
   impl_->store_errors.Add({{"op", "read"}});
   impl_->store_errors.Add({{"op", "write"}});
   impl_->unreadable.Add({});
+  impl_->replaced.Add({});
   impl_->conflicts.Add({});
 }
 
@@ -255,6 +262,8 @@ void Metrics::store_error(const std::string& op) {
   std::lock_guard lock(impl_->mu);
   impl_->store_errors.Add({{"op", op}}).Increment();
 }
+
+void Metrics::consumer_replaced() { impl_->replaced.Add({}).Increment(); }
 
 void Metrics::assigned_partitions(std::size_t n) {
   impl_->assigned.Add({}).Set(static_cast<double>(n));

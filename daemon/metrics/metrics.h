@@ -35,6 +35,8 @@ class Metrics {
   // process's resident set.
   void memory(const std::map<std::string, std::uint64_t>& store_bytes, std::uint64_t rss_bytes);
   void assigned_partitions(std::size_t n);
+  // The Kafka consumer was given up and created anew.
+  void consumer_replaced();
   // A store operation failed ("read" or "write"); the loop retries it.
   void store_error(const std::string& op);
   // Open, paused and overdue cases, summed over partitions per agency. At most
