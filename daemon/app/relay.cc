@@ -250,20 +250,15 @@ std::vector<OutboxHead> Relay::heads(const std::set<std::int32_t>& partitions,
   std::vector<OutboxHead> out;
   for (std::int32_t p : partitions) {
     OutboxHead h{p, 0, false};
-    const auto first = read(p, 1);
-    if (!first) {
-      // Unknown: the head keeps the age it had (a failing store must not look like progress).
-      const auto it = heads_.find(p);
-      if (it != heads_.end()) {
-        h.age_ms = std::max<std::int64_t>(0, now_ms - it->second.second);
-        h.stalled = h.age_ms > options_.stall_after_ms;
-      }
-    } else if (first->empty()) {
+    // Unreadable: the head keeps the age it had (a failing store must not look like progress).
+    if (const auto first = read(p, 1); first && first->empty()) {
       heads_.erase(p);
-    } else {
+    } else if (first) {
       const std::uint64_t seq = (*first)[0].seq;
       auto [it, fresh] = heads_.try_emplace(p, seq, now_ms);
       if (!fresh && it->second.first != seq) it->second = {seq, now_ms};
+    }
+    if (const auto it = heads_.find(p); it != heads_.end()) {
       h.age_ms = std::max<std::int64_t>(0, now_ms - it->second.second);
       h.stalled = h.age_ms > options_.stall_after_ms;
     }
@@ -293,12 +288,9 @@ bool Relay::drain(int timeout_ms, const std::set<std::int32_t>& partitions) {
     pump(partitions);
     bool pending = false;
     for (std::int32_t p : partitions) {
-      if (pending || busy(p)) {
-        pending = true;
-        continue;
-      }
-      const auto head = read(p, 1);
-      pending = !head || !head->empty();  // unreadable: not known to be delivered
+      const auto head = busy(p) ? std::nullopt : read(p, 1);
+      pending = busy(p) || !head || !head->empty();  // unreadable: not known to be delivered
+      if (pending) break;
     }
     // (Held and covered entries are still in the outbox, so the test above sees them.)
     if (!pending) return true;
