@@ -5,7 +5,10 @@
 #       and off; the ratio b/a;
 #   (c) approvald's peak RSS with 100k and with 1M open cases;
 #   (d) event -> alert latency at a fixed rate (bench/latency.sh).
-# Usage: bench/e2e.sh [BUILD_DIR]  (CASES=230000 OPEN_SMALL=100000 OPEN_LARGE=1000000)
+# Usage: bench/e2e.sh [BUILD_DIR]  (CASES=230000 OPEN_SMALL=100000 OPEN_LARGE=1000000
+#        PARTS=abcd: which parts to run; (b) needs (a); SYNCS="true false": the settings of (b);
+#        PERF=FILE: profile each daemon run with perf into FILE.LABEL-SYNC, PERF_ARGS: its
+#        call-graph flags, -g by default; "--call-graph dwarf" where frame pointers are absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/release}
@@ -14,6 +17,9 @@ BROKER=127.0.0.1:9092
 CASES=${CASES:-230000}
 OPEN_SMALL=${OPEN_SMALL:-100000}
 OPEN_LARGE=${OPEN_LARGE:-1000000}
+PARTS=${PARTS:-abcd}
+SYNCS=${SYNCS:-true false}
+part() { [[ $PARTS == *$1* ]]; }
 work=$(mktemp -d /tmp/approvald-bench.XXXXXX)
 stamp=$(date +%s)
 # The workloads are hundreds of MiB on the broker: delete this run's topics at the end.
@@ -37,7 +43,8 @@ produce() {
 
 now_s() { date +%s.%N; }
 
-# run_daemon LABEL SYNC TOTAL: seconds until every event is committed; peak RSS in MiB.
+# run_daemon LABEL SYNC TOTAL: seconds from the first committed record until every one is
+# committed, seconds before the first, peak RSS in MiB.
 run_daemon() {
   local label=$1 sync=$2 total=$3 t
   t=$(topic_for "$label")
@@ -58,25 +65,41 @@ rules:
 store: {sync: $sync}
 http: {listen: '127.0.0.1:0'}
 CFG
-  local start end pid done=0 consumed
+  local log=$work/$label-$sync.log start first="" end pid port="" committed=0
   start=$(now_s)
-  "$bin" run --config "$work/$label-$sync.yaml" >"$work/$label-$sync.log" 2>&1 &
+  "$bin" run --config "$work/$label-$sync.yaml" >"$log" 2>&1 &
   pid=$!
-  while [ $done -eq 0 ]; do
-    sleep 0.5
-    # A read-only open can fail while the daemon compacts: count that as not yet.
-    consumed=$("$bin" store dump --data-dir "$work/data-$label-$sync" --marks 2>/dev/null | awk '{s += $3} END {print s + 0}' || true)
-    consumed=${consumed:-0}
-    [ "$consumed" -ge "$total" ] && done=1
+  # Progress from the daemon's own counter of committed records, scraped every 0.2 s: a curl
+  # costs the daemon one small HTTP answer, where the read-only store opens this loop used to
+  # make took a share of the two cores from the daemon it measured.
+  while [ -z "$port" ]; do
+    sleep 0.1
+    kill -0 "$pid" 2>/dev/null || { tail -5 "$log" >&2; echo "daemon died" >&2; exit 1; }
+    port=$(grep -o '"http_port":"[0-9]*"' "$log" | grep -o '[0-9][0-9]*' || true)
+  done
+  while [ "$committed" -lt "$total" ]; do
+    sleep 0.2
+    committed=$(curl -s --max-time 2 "127.0.0.1:$port/metrics" |
+      awk '/^approvald_records_committed_total/ {printf "%d", $2}' || true)
+    committed=${committed:-0}
+    if [ -z "$first" ] && [ "$committed" -gt 0 ]; then
+      first=$(now_s)
+      # PERF=FILE: a CPU profile of the daemon's first 15 s of draining (perf report -i FILE).
+      [ -z "${PERF:-}" ] || perf record -F 499 ${PERF_ARGS:--g} -p "$pid" -o "$PERF.$label-$sync" -- sleep 15 \
+        >/dev/null 2>&1 &
+    fi
   done
   end=$(now_s)
   local rss
   rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
   kill -TERM "$pid"
   wait "$pid" || true
-  echo "$(echo "$end - $start" | bc) $rss"
+  # Seconds from the first commit to the last (the drain), seconds before it (start-up, group
+  # join, first batch), peak RSS.
+  echo "$(echo "$end - $first" | bc) $(echo "$first - $start" | bc) $rss"
 }
 
+if part a; then
 echo "== workload: $CASES cases"
 total=$(produce mix --cases "$CASES" --seed 11)
 size=$(stat -c %s "$work/mix.tsv")
@@ -90,18 +113,28 @@ bare=$(echo "$end - $start" | bc)
 [ "$n" -eq "$total" ] || echo "warning: kcat read $n of $total"
 echo "bare: $bare s, $(echo "$total / $bare" | bc) events/s"
 
-for sync in true false; do
+fi
+
+if part b; then
+for sync in $SYNCS; do
   echo "== (b) approvald, store.sync: $sync"
-  read -r secs rss < <(run_daemon mix "$sync" "$total")
-  echo "approvald sync=$sync: $secs s, $(echo "$total / $secs" | bc) events/s, ratio to bare $(echo "scale=2; $bare / $secs" | bc), peak RSS ${rss} MiB"
+  read -r secs startup rss < <(run_daemon mix "$sync" "$total")
+  echo "approvald sync=$sync: $secs s after $startup s of start-up, $(echo "$total / $secs" | bc) events/s, ratio to bare $(echo "scale=3; $bare / $secs" | bc), peak RSS ${rss} MiB"
 done
 
+fi
+
+if part c; then
 echo "== (c) memory against open cases"
 for cases in "$OPEN_SMALL" "$OPEN_LARGE"; do
   total_open=$(produce "open$cases" --cases "$cases" --seed 5 --open)
-  read -r secs rss < <(run_daemon "open$cases" false "$total_open")
-  echo "open cases $cases ($total_open events): $secs s, peak RSS ${rss} MiB"
+  read -r secs startup rss < <(run_daemon "open$cases" false "$total_open")
+  echo "open cases $cases ($total_open events): $secs s after $startup s of start-up, peak RSS ${rss} MiB"
 done
 
+fi
+
+if part d; then
 echo "== (d) event -> alert latency at a fixed rate"
 bench/latency.sh "$build" 2>&1 | tail -1
+fi

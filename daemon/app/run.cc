@@ -542,6 +542,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     }
     if (!records.empty()) {
       if (hooks.consumed != nullptr) *hooks.consumed += static_cast<std::int64_t>(records.size());
+      metrics.records_committed(records.size());
       metrics.batch_seconds(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       for (const auto& [p, o] : offsets) group_offsets[p] = o;

@@ -143,6 +143,13 @@ struct Metrics::Impl {
                                       "Kafka consumers replaced because librdkafka failed them "
                                       "fatally or they stayed without partitions")
                                   .Register(*registry);
+  Family<Counter>& committed = prometheus::BuildCounter()
+                                   .Name("approvald_records_committed_total")
+                                   .Help(
+                                       "Input records whose processing is committed to the store "
+                                       "(applied, duplicate or dead-lettered)")
+                                   .Register(*registry);
+  Counter* committed_c = nullptr;
   std::map<std::string, std::array<Gauge*, 3>> agency_gauges;
   Gauge* rules_g = nullptr;
   Histogram* batch_h = nullptr;
@@ -171,6 +178,7 @@ Metrics::Metrics(const std::string& version, const std::string& rules_id,
   impl_->store_errors.Add({{"op", "write"}});
   impl_->unreadable.Add({});
   impl_->replaced.Add({});
+  impl_->committed_c = &impl_->committed.Add({});
   impl_->conflicts.Add({});
 }
 
@@ -264,6 +272,10 @@ void Metrics::store_error(const std::string& op) {
 }
 
 void Metrics::consumer_replaced() { impl_->replaced.Add({}).Increment(); }
+
+void Metrics::records_committed(std::size_t n) {
+  impl_->committed_c->Increment(static_cast<double>(n));
+}
 
 void Metrics::assigned_partitions(std::size_t n) {
   impl_->assigned.Add({}).Set(static_cast<double>(n));

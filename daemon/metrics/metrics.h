@@ -37,6 +37,9 @@ class Metrics {
   void assigned_partitions(std::size_t n);
   // The Kafka consumer was given up and created anew.
   void consumer_replaced();
+  // Input records whose processing (and offsets) a store commit holds now: what a benchmark or
+  // an operator watches to see progress without opening the store.
+  void records_committed(std::size_t n);
   // A store operation failed ("read" or "write"); the loop retries it.
   void store_error(const std::string& op);
   // Open, paused and overdue cases, summed over partitions per agency. At most

@@ -15,3 +15,12 @@ TEST_CASE("conflicting duplicates are counted in their own counter", "[metrics]"
   CHECK_THAT(text, Catch::Contains("approvald_events_duplicate_conflicts_total 4"));
   CHECK_THAT(text, Catch::Contains(R"(approvald_events_total{outcome="duplicate",type="any"} 6)"));
 }
+
+TEST_CASE("committed records are counted from zero", "[metrics]") {
+  approvald::metrics::Metrics m{"test", "r", "c"};
+  // Zero before the first commit: a benchmark waits on it to start its clock.
+  CHECK_THAT(m.scrape(), Catch::Contains("approvald_records_committed_total 0\n"));
+  m.records_committed(5000);
+  m.records_committed(17);
+  CHECK_THAT(m.scrape(), Catch::Contains("approvald_records_committed_total 5017\n"));
+}
