@@ -62,7 +62,10 @@ int main(int argc, char** argv) {
   // RocksDB's and the HTTP server's threads then keep freed memory apart, and the peak resident set
   // grew with the open cases (443 → 539 MiB from 100k to 1M). Two arenas keep it flat (391 → 427
   // MiB; docs/performance.md). An operator's MALLOC_ARENA_MAX still wins.
+  // With jemalloc (the default build, ADR 0011) glibc's malloc is not used at all.
+#ifndef APPROVALD_JEMALLOC
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+#endif
   CLI::App app{"approvald - electronic supervision of administrative approvals (行政审批电子监察)",
                "approvald"};
   app.require_subcommand(1);

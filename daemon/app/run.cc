@@ -22,6 +22,7 @@
 #include "kafka/kafka.h"
 #include "metrics/metrics.h"
 #include "pipeline/pipeline.h"
+#include "state/case_cache.h"
 #include "store/store.h"
 
 namespace approvald::app {
@@ -47,8 +48,9 @@ std::string diagnostics_text(const rules::Diagnostics& d) {
 // failure is logged and counted. A full disk or a passing I/O error heals without a restart.
 class StoreRetry {
  public:
-  StoreRetry(Health& health, metrics::Metrics& metrics, const std::atomic<bool>& stop)
-      : health_(health), metrics_(metrics), stop_(stop) {}
+  StoreRetry(Health& health, metrics::Metrics& metrics, const std::atomic<bool>& stop,
+             state::CaseCache& cache)
+      : health_(health), metrics_(metrics), stop_(stop), cache_(cache) {}
 
   // The store is damaged (checksum mismatch, undecodable bytes): the loop stops instead of
   // retrying for ever or writing over the evidence.
@@ -64,8 +66,11 @@ class StoreRetry {
   bool write(F&& op, const char* what) {
     return retry(std::forward<F>(op), what, true, health_.store_writes_failing).has_value();
   }
+  // The case cache learns what a commit wrote only once the store holds it.
   bool commit(store::Store& store, const ports::WriteSet& w) {
-    return write([&] { return store.commit(w); }, "store commit failed");
+    if (!write([&] { return store.commit(w); }, "store commit failed")) return false;
+    cache_.apply(w);
+    return true;
   }
 
  private:
@@ -101,6 +106,7 @@ class StoreRetry {
   Health& health_;
   metrics::Metrics& metrics_;
   const std::atomic<bool>& stop_;
+  state::CaseCache& cache_;
   bool damaged_ = false;
 };
 
@@ -186,7 +192,10 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   popts.dlq_topic = cfg.kafka.dead_letter_topic;
   popts.changelog_topic = cfg.kafka.changelog_topic;
   popts.max_dead_letter_bytes = static_cast<std::size_t>(cfg.outbox.dead_letter_max_bytes);
-  pipeline::Pipeline pipe(engine, *store, popts);
+  // The loop's reads of case states go through memory (docs/adr/0011); other threads read the
+  // store.
+  state::CaseCache cache(*store, static_cast<std::size_t>(cfg.store.case_cache_mb) << 20);
+  pipeline::Pipeline pipe(engine, cache, popts);
 
   auto producer_r = kafka::Producer::create(cfg.kafka.bootstrap_servers, cfg.kafka.properties);
   if (!producer_r) {
@@ -228,7 +237,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   if (changelog) handover.emplace(*store, pipe, relay, *reader, cfg.kafka.changelog_topic);
   Health health;
   health.loop_ms = real_ms();
-  StoreRetry retry(health, metrics, stop);
+  StoreRetry retry(health, metrics, stop, cache);
   // Whose outbox the relay delivers. With the changelog: only partitions assigned now (another
   // owner's would otherwise reach the topics after it). Without: every partition this store has
   // held, as one instance owns them all.
@@ -241,11 +250,16 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                            cfg.kafka.assignment_strategy, cfg.kafka.properties};
   const kafka::Consumer::AssignFn on_assign = [&](const std::vector<std::int32_t>& ps) {
     std::map<std::int32_t, std::int64_t> offsets;
+    // The hand-over may rebuild or drop a partition in the store directly: start it cold.
+    for (std::int32_t p : ps) cache.forget(p);
     if (handover && first_assignment) {
       const std::set<std::int32_t> mine(ps.begin(), ps.end());
       const auto held = retry.read([&] { return store->marks(); }, "cannot read the marks");
       for (const auto& [p, m] : held.value_or(std::map<std::int32_t, ports::PartitionMark>{})) {
-        if (mine.count(p) == 0) handover->disown(p);
+        if (mine.count(p) == 0) {
+          handover->disown(p);
+          cache.forget(p);
+        }
       }
     }
     first_assignment = false;
@@ -290,6 +304,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         relay_partitions.erase(p);
       }
       pipe.revoke(p);
+      cache.forget(p);
       log::info(lost ? "partition lost" : "partition revoked", {{"partition", std::to_string(p)}});
     }
   };

@@ -115,10 +115,12 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
              &c.engine.max_future_skew_seconds);
   }
   if (const YAML::Node s = root["store"]; s.IsDefined() && r.expect_map(s, "store")) {
-    r.check_keys(s, {"block_cache_mb", "write_buffer_mb", "sync", "min_free_mb"}, "store");
+    r.check_keys(s, {"block_cache_mb", "write_buffer_mb", "sync", "min_free_mb", "case_cache_mb"},
+                 "store");
     read_int(r, s, "block_cache_mb", "store", 8, 1 << 20, &c.store.block_cache_mb);
     read_int(r, s, "write_buffer_mb", "store", 4, 1 << 20, &c.store.write_buffer_mb);
     read_int(r, s, "min_free_mb", "store", 0, 1 << 20, &c.store.min_free_mb);
+    read_int(r, s, "case_cache_mb", "store", 0, 1 << 20, &c.store.case_cache_mb);
     if (s["sync"].IsDefined()) c.store.sync = r.boolean(s["sync"], "store.sync").value_or(true);
   }
   if (const YAML::Node o = root["outbox"]; o.IsDefined() && r.expect_map(o, "outbox")) {

@@ -417,6 +417,13 @@ Result<Batch> Pipeline::process(const std::vector<Record>& records, std::int64_t
     g.events.push_back(std::move(e));
   }
   for (const auto& [p, wm] : watermark) marks_[p].watermark_ms = wm;
+  {
+    // The batch's cases in one read per partition where they are not in memory yet. Only a
+    // hint: a failure here meets the same error again in load().
+    std::map<std::int32_t, std::vector<std::string_view>> ids;
+    for (const auto& [key, g] : groups) ids[key.first].push_back(key.second);
+    for (const auto& [p, v] : ids) (void)cases_.prefetch(p, v);
+  }
   for (auto& [key, g] : groups) {
     const std::int64_t now = supervision_ms(key.first, wall_ms, caught_up(key.first));
     settle_case(w, key.first, key.second, std::move(g.records), std::move(g.events), now);
@@ -433,6 +440,7 @@ Result<Batch> Pipeline::reevaluate(std::int32_t partition, const std::vector<std
                                    std::int64_t now_ms) {
   Work w;
   Saved saved{marks_, unchecked_};
+  (void)cases_.prefetch(partition, {case_ids.begin(), case_ids.end()});
   for (const std::string& id : case_ids) {
     std::string why;
     auto state = load(w, partition, id, &why);
@@ -451,6 +459,12 @@ Result<Batch> Pipeline::fire(std::int32_t partition, const std::vector<ports::Ti
                              std::int64_t now_ms) {
   Work w;
   Saved saved{marks_, unchecked_};
+  {
+    std::vector<std::string_view> ids;
+    ids.reserve(due.size());
+    for (const ports::TimerEntry& t : due) ids.push_back(t.case_id);
+    (void)cases_.prefetch(partition, ids);
+  }
   for (const ports::TimerEntry& t : due) {
     std::string why;
     auto state = load(w, partition, t.case_id, &why);

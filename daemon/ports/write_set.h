@@ -120,15 +120,27 @@ struct WriteSet {
 
   // Appends another write set's changes (later ones win for the same key, as in one WriteBatch).
   void merge(WriteSet&& o) {
-    for (auto& c : o.cases) cases.push_back(std::move(c));
-    for (auto& t : o.timers_set) timers_set.push_back(std::move(t));
-    for (auto& t : o.timers_cleared) timers_cleared.push_back(std::move(t));
-    for (auto& e : o.outbox) outbox.push_back(std::move(e));
-    for (auto& a : o.alerts) alerts.push_back(std::move(a));
+    append(cases, o.cases);
+    append(timers_set, o.timers_set);
+    append(timers_cleared, o.timers_cleared);
+    append(outbox, o.outbox);
+    append(alerts, o.alerts);
     for (auto& [k, d] : o.tally_changes) tally_changes[k] += d;
     for (auto& [k, d] : o.perf_changes) perf_changes[k] += d;
     for (auto& [p, m] : o.marks) marks[p] = m;
     for (auto p : o.resets) resets.push_back(p);
+  }
+
+  // A batch's vectors are thousands of entries: taken whole into an empty set, else moved in
+  // after one allocation (growing entry by entry cost 5% of the loop, mostly in malloc).
+  template <typename T>
+  static void append(std::vector<T>& to, std::vector<T>& from) {
+    if (to.empty()) {
+      to.swap(from);
+      return;
+    }
+    to.reserve(to.size() + from.size());
+    for (auto& x : from) to.push_back(std::move(x));
   }
 
   bool empty() const {
@@ -144,6 +156,25 @@ class CaseReader {
  public:
   virtual ~CaseReader() = default;
   virtual Lookup<std::string> get_case(std::int32_t partition, std::string_view case_id) = 0;
+  // Several cases of one partition at once, answers in the order asked (the store makes it one
+  // MultiGet). Any failed read fails the whole call.
+  virtual Result<std::vector<std::optional<std::string>>> get_cases(
+      std::int32_t partition, const std::vector<std::string_view>& case_ids) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(case_ids.size());
+    for (std::string_view id : case_ids) {
+      auto r = get_case(partition, id);
+      if (!r) return r.error();
+      out.push_back(r.take());
+    }
+    return out;
+  }
+  // A hint that these cases are read next (a cache reads its misses together); nothing by
+  // default. A failure here is only a hint too: the reads that follow meet it again.
+  virtual Status prefetch(std::int32_t /*partition*/,
+                          const std::vector<std::string_view>& /*case_ids*/) {
+    return ok_status();
+  }
 };
 
 }  // namespace approvald::ports

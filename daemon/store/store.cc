@@ -294,6 +294,27 @@ Lookup<std::string> Store::get_case(std::int32_t partition, std::string_view cas
   return std::optional<std::string>(std::move(value));
 }
 
+Result<std::vector<std::optional<std::string>>> Store::get_cases(
+    std::int32_t partition, const std::vector<std::string_view>& case_ids) {
+  std::vector<std::string> keys;
+  keys.reserve(case_ids.size());
+  for (std::string_view id : case_ids) keys.push_back(case_key(partition, id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->cfs[kCases], slices.size(), slices.data(),
+                      values.data(), statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return from(statuses[i], "reading cases of partition " + std::to_string(partition));
+    }
+    out[i] = values[i].ToString();
+  }
+  return out;
+}
+
 Lookup<ports::PartitionMark> Store::mark(std::int32_t partition) {
   std::string value;
   const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kMarks],

@@ -85,6 +85,8 @@ class Store final : public ports::CaseReader {
   // Every read answers found, not found or an error (a failed read, or stored bytes that do not
   // decode): never "not found" for a read that failed.
   Lookup<std::string> get_case(std::int32_t partition, std::string_view case_id) override;
+  Result<std::vector<std::optional<std::string>>> get_cases(
+      std::int32_t partition, const std::vector<std::string_view>& case_ids) override;
   Lookup<ports::PartitionMark> mark(std::int32_t partition);
 
   // Timers due at or before `upto_ms`, earliest first, at most `limit`.

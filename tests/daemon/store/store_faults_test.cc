@@ -61,6 +61,8 @@ TEST_CASE("a read that fails is an error, never absence", "[store][faults]") {
   const auto c = s->get_case(0, "C1");
   REQUIRE_FALSE(c.ok());
   CHECK_THAT(c.error().message, Catch::Contains("injected read error"));
+  // A batched read with one found and one absent case fails as a whole, never as absence.
+  CHECK_FALSE(s->get_cases(0, {"C1", "C9"}).ok());
   // (The marks were read into the cache at open, with the counts beside them: they still answer.)
   CHECK_FALSE(s->current_rules().ok());
   CHECK_FALSE(s->rule_history().ok());
@@ -74,6 +76,10 @@ TEST_CASE("a read that fails is an error, never absence", "[store][faults]") {
 
   f.fs->fail_reads = false;
   CHECK(ok(s->get_case(0, "C1")) == "state-of-C1");
+  const auto both = ok(s->get_cases(0, {"C9", "C1"}));
+  REQUIRE(both.size() == 2);
+  CHECK_FALSE(both[0]);
+  CHECK(both[1] == "state-of-C1");
   CHECK(ok(s->mark(0))->next_offset == 42);
   CHECK(ok(s->current_rules())->number == 1);
   CHECK(ok(s->due_timers(0, 5000, 10)).size() == 1);
