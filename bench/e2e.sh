@@ -7,6 +7,7 @@
 #   (d) event -> alert latency at a fixed rate (bench/latency.sh).
 # Usage: bench/e2e.sh [BUILD_DIR]  (CASES=230000 OPEN_SMALL=100000 OPEN_LARGE=1000000
 #        PARTS=abcd: which parts to run; (b) needs (a); SYNCS="true false": the settings of (b);
+#        STORE_EXTRA="case_cache_mb: 0": more store settings;
 #        PERF=FILE: profile each daemon run with perf into FILE.LABEL-SYNC, PERF_ARGS: its
 #        call-graph flags, -g by default; "--call-graph dwarf" where frame pointers are absent)
 set -euo pipefail
@@ -15,8 +16,8 @@ build=${1:-build/release}
 bin=$build/daemon/approvald
 BROKER=127.0.0.1:9092
 CASES=${CASES:-230000}
-OPEN_SMALL=${OPEN_SMALL:-100000}
-OPEN_LARGE=${OPEN_LARGE:-1000000}
+OPEN_SMALL=${OPEN_SMALL-100000}
+OPEN_LARGE=${OPEN_LARGE-1000000}
 PARTS=${PARTS:-abcd}
 SYNCS=${SYNCS:-true false}
 part() { [[ $PARTS == *$1* ]]; }
@@ -62,7 +63,7 @@ kafka:
 rules:
   packs: [$PWD/rules/packs/cn-admin-licensing]
   calendar: $PWD/config/calendars/cn-mainland.yaml
-store: {sync: $sync}
+store: {sync: $sync${STORE_EXTRA:+, $STORE_EXTRA}}
 http: {listen: '127.0.0.1:0'}
 CFG
   local log=$work/$label-$sync.log start first="" end pid port="" committed=0
@@ -126,7 +127,7 @@ fi
 
 if part c; then
 echo "== (c) memory against open cases"
-for cases in "$OPEN_SMALL" "$OPEN_LARGE"; do
+for cases in $OPEN_SMALL $OPEN_LARGE; do  # either may be empty: skipped
   total_open=$(produce "open$cases" --cases "$cases" --seed 5 --open)
   read -r secs startup rss < <(run_daemon "open$cases" false "$total_open")
   echo "open cases $cases ($total_open events): $secs s after $startup s of start-up, peak RSS ${rss} MiB"

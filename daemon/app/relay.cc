@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <chrono>
 
-#include "app/health.h"
 #include "base/log.h"
+#include "control/health.h"
 #include "pipeline/changelog.h"
 #include "pipeline/dead_letter.h"
 #include "rules/time.h"
 
 namespace approvald::app {
+
+using control::real_ms;
 namespace {
 
 // Up to this size, an entry refused as too large in a delivery report is taken to be collateral:

@@ -8,24 +8,34 @@
 #include <set>
 #include <thread>
 
-#include "app/alert_feed.h"
 #include "app/handover.h"
-#include "app/health.h"
 #include "app/relay.h"
-#include "app/routes.h"
-#include "app/rule_mailbox.h"
-#include "app/rule_source.h"
 #include "approvald_version.h"
 #include "base/log.h"
 #include "cli/loaders.h"
+#include "control/health.h"
+#include "control/rule_mailbox.h"
+#include "control/rule_source.h"
 #include "http/server.h"
 #include "kafka/kafka.h"
 #include "metrics/metrics.h"
 #include "pipeline/pipeline.h"
 #include "state/case_cache.h"
 #include "store/store.h"
+#include "web/alert_feed.h"
+#include "web/routes.h"
 
 namespace approvald::app {
+
+using control::build_engine;
+using control::EngineHolder;
+using control::Health;
+using control::read_rule_files;
+using control::real_ms;
+using control::RuleMailbox;
+using control::same_sources;
+using web::AlertFeed;
+using web::ApiContext;
 namespace {
 
 // The resident set from /proc/self/statm (pages), 0 where it cannot be read.
@@ -341,8 +351,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                        hooks.speed,
                        cfg.http.access_tokens_file};
   auto server = http::Server::start(
-      cfg.http.listen, [&api](const http::Request& r) { return route(api, r); },
-      server_options(cfg.http));
+      cfg.http.listen, [&api](const http::Request& r) { return web::route(api, r); },
+      web::server_options(cfg.http));
   if (!server) {
     log::error("cannot start the HTTP server", {{"error", server.error().message}});
     return 1;

@@ -6,10 +6,10 @@
 #include <ostream>
 #include <thread>
 
-#include "app/rule_source.h"
 #include "cli/loaders.h"
 #include "cli/usage.h"
 #include "config/check.h"
+#include "control/rule_source.h"
 #include "generate/simulation.h"
 #include "generate/workload.h"
 #include "kafka/kafka.h"
@@ -19,6 +19,9 @@
 #include "store/store.h"
 
 namespace approvald::app {
+
+using control::read_rule_files;
+using control::same_sources;
 
 namespace {
 

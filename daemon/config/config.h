@@ -44,7 +44,7 @@ struct Config {
     int write_buffer_mb = 64;
     bool sync = true;
     int min_free_mb = 128;  // below this much free disk, commits wait (never a full disk)
-    int case_cache_mb = 128;  // case states held in memory by the loop (0: none; ADR 0011)
+    int case_cache_mb = 0;  // case states held in memory by the loop (0: none; ADR 0011)
   } store;
   struct Outbox {
     int max_pending = 100000;  // undelivered messages before the consumer pauses

@@ -6,22 +6,22 @@
 #include <filesystem>
 #include <memory>
 
-#include "app/routes.h"
-#include "app/rule_source.h"
 #include "check.h"
+#include "control/rule_source.h"
 #include "http/wire.h"
 #include "shipped/files.h"
 #include "store/store.h"
+#include "web/routes.h"
 
 namespace {
 
 struct World {
   std::unique_ptr<approvald::store::Store> store;
-  std::unique_ptr<approvald::app::EngineHolder> engines;
+  std::unique_ptr<approvald::control::EngineHolder> engines;
   approvald::metrics::Metrics metrics{"fuzz", "r", "c"};
-  approvald::app::Health health;
-  approvald::app::RuleMailbox mailbox;
-  std::unique_ptr<approvald::app::ApiContext> ctx;
+  approvald::control::Health health;
+  approvald::control::RuleMailbox mailbox;
+  std::unique_ptr<approvald::web::ApiContext> ctx;
   std::string dir;
 
   ~World() {
@@ -45,15 +45,15 @@ struct World {
     v.calendar = {std::string(approvald::shipped::kCalendar),
                   std::string(approvald::shipped::asset(approvald::shipped::kCalendar)->body)};
     v.source = "fuzz";
-    auto built = approvald::app::build_engine(v, {});
+    auto built = approvald::control::build_engine(v, {});
     approvald::fuzz::check(built.index() == 0, "the shipped rules load");
     const auto& engine = std::get<0>(built);
     v.rules_id = engine->rules().id();
     v.calendar_id = engine->calendar().id();
     approvald::fuzz::check(store->apply_rules(v).ok(), "the shipped rules are stored");
-    engines = std::make_unique<approvald::app::EngineHolder>(engine);
+    engines = std::make_unique<approvald::control::EngineHolder>(engine);
     // No rules token: PUT is refused before it could wait for a main loop that is not there.
-    ctx.reset(new approvald::app::ApiContext{*store,
+    ctx.reset(new approvald::web::ApiContext{*store,
                                              *engines,
                                              metrics,
                                              health,
@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_body_bytes = 64u << 10;
   const std::string out = approvald::http::serve_bytes(
       approvald::fuzz::as_text(data, size),
-      [](const approvald::http::Request& r) { return approvald::app::route(*world.ctx, r); },
+      [](const approvald::http::Request& r) { return approvald::web::route(*world.ctx, r); },
       options);
   approvald::fuzz::check(out.empty() || out.rfind("HTTP/1.", 0) == 0,
                          "what the server sends starts as an HTTP response");

@@ -10,7 +10,7 @@
 #include "rules/engine.h"
 #include "store/store.h"
 
-namespace approvald::app {
+namespace approvald::control {
 
 // The configured files as a candidate version (texts, ids), or every problem found.
 std::variant<store::RuleVersion, rules::Diagnostics> read_rule_files(const config::Config& cfg);
@@ -38,4 +38,4 @@ class EngineHolder {
   std::shared_ptr<const rules::Engine> engine_;
 };
 
-}  // namespace approvald::app
+}  // namespace approvald::control

@@ -1,9 +1,9 @@
-#include "app/dashboard_api.h"
+#include "web/dashboard_api.h"
 
 #include <boost/json.hpp>
 #include <cmath>
 
-namespace approvald::app {
+namespace approvald::web {
 namespace {
 
 namespace json = boost::json;
@@ -156,4 +156,4 @@ std::string performance_json(const std::vector<store::PerfRow>& rows, bool by_it
   return json::serialize(o);
 }
 
-}  // namespace approvald::app
+}  // namespace approvald::web

@@ -13,7 +13,7 @@
 
 #include "ports/write_set.h"
 
-namespace approvald::app {
+namespace approvald::web {
 
 struct FeedItem {
   std::uint64_t seq = 0;  // 1, 2, … in commit order; SSE's event id
@@ -69,4 +69,4 @@ class AlertFeed {
   std::int64_t next_prune_ms_ = 0;
 };
 
-}  // namespace approvald::app
+}  // namespace approvald::web

@@ -1,9 +1,9 @@
-#include "app/access.h"
+#include "web/access.h"
 
 #include <fstream>
 #include <sstream>
 
-namespace approvald::app {
+namespace approvald::web {
 namespace {
 
 // A file that is not a token file (a database, /dev/zero) must not be read whole.
@@ -78,4 +78,4 @@ Access check_access(const std::string& file, const std::string& token) {
   return a;
 }
 
-}  // namespace approvald::app
+}  // namespace approvald::web

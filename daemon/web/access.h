@@ -8,7 +8,7 @@
 
 #include "http/server.h"
 
-namespace approvald::app {
+namespace approvald::web {
 
 enum class Role { kViewer, kOperator };
 
@@ -30,4 +30,4 @@ struct Access {
 };
 Access check_access(const std::string& file, const std::string& token);
 
-}  // namespace approvald::app
+}  // namespace approvald::web

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace approvald::app {
+namespace approvald::control {
 
 // Real (system) time in milliseconds. Health is judged in real time even when supervision time
 // is simulated (`approvald demo`).
@@ -31,7 +31,4 @@ struct Health {
   std::atomic<bool> store_writes_failing{false};
 };
 
-// The readiness verdict as JSON ({"ready":…,"reasons":[…]}); sets *ready.
-std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready);
-
-}  // namespace approvald::app
+}  // namespace approvald::control

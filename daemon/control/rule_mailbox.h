@@ -12,7 +12,7 @@
 #include "base/result.h"
 #include "store/store.h"
 
-namespace approvald::app {
+namespace approvald::control {
 
 class RuleMailbox {
  public:
@@ -47,4 +47,4 @@ class RuleMailbox {
   std::deque<Request> pending_;
 };
 
-}  // namespace approvald::app
+}  // namespace approvald::control

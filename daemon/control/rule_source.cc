@@ -1,10 +1,10 @@
-#include "app/rule_source.h"
+#include "control/rule_source.h"
 
 #include <filesystem>
 
 #include "cli/loaders.h"
 
-namespace approvald::app {
+namespace approvald::control {
 
 namespace fs = std::filesystem;
 
@@ -69,4 +69,4 @@ bool same_sources(const store::RuleVersion& a, const store::RuleVersion& b) {
   return texts(a) == texts(b);
 }
 
-}  // namespace approvald::app
+}  // namespace approvald::control

@@ -1,4 +1,4 @@
-#include "app/api.h"
+#include "web/api.h"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -19,7 +19,7 @@ TEST_CASE("the case view shows each clock's arithmetic and the alerts", "[api]")
   d = engine.apply(std::move(d.state),
                    testing::procedure("procedure_ended", "2026-03-17T18:00:00+08:00", "hearing"),
                    at("2026-04-09T00:00:00+08:00"));
-  const auto j = boost::json::parse(approvald::app::case_json(
+  const auto j = boost::json::parse(approvald::web::case_json(
       d.state, engine, at("2026-04-09T00:00:00+08:00").time_since_epoch().count()));
   CHECK(j.at("case_id") == "C1");
   CHECK(j.at("calendar") == "cn-mainland@2026");

@@ -1,18 +1,18 @@
-#include "app/routes.h"
+#include "web/routes.h"
 
 #include <boost/json.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include "app/access.h"
-#include "app/api.h"
-#include "app/dashboard_api.h"
 #include "approvald_version.h"
 #include "dashboard/assets.h"
 #include "rules/echo.h"
+#include "web/access.h"
+#include "web/api.h"
+#include "web/dashboard_api.h"
 
-namespace approvald::app {
+namespace approvald::web {
 namespace {
 
 namespace json = boost::json;
@@ -581,4 +581,4 @@ http::ServerOptions server_options(const config::Config::Http& h) {
   return o;
 }
 
-}  // namespace approvald::app
+}  // namespace approvald::web

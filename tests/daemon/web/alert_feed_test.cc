@@ -1,12 +1,12 @@
-#include "app/alert_feed.h"
+#include "web/alert_feed.h"
 
 #include <catch2/catch.hpp>
 #include <thread>
 
 #include "support/fixtures.h"
 
-using approvald::app::AlertFeed;
 using approvald::ports::AlertIndexEntry;
+using approvald::web::AlertFeed;
 using S = AlertIndexEntry::Status;
 
 namespace {

@@ -8,16 +8,23 @@
 #include <functional>
 #include <string>
 
-#include "app/alert_feed.h"
-#include "app/health.h"
-#include "app/rule_mailbox.h"
-#include "app/rule_source.h"
 #include "config/config.h"
+#include "control/health.h"
+#include "control/rule_mailbox.h"
+#include "control/rule_source.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
+#include "web/alert_feed.h"
 
-namespace approvald::app {
+namespace approvald::web {
+
+using control::build_engine;
+using control::EngineHolder;
+using control::Health;
+using control::real_ms;
+using control::RuleMailbox;
+using control::same_sources;
 
 struct ApiContext {
   store::Store& store;
@@ -37,7 +44,10 @@ struct ApiContext {
 
 http::Response route(const ApiContext& ctx, const http::Request& req);
 
+// The readiness verdict as JSON ({"ready":…,"reasons":[…]}); sets *ready.
+std::string readiness_json(const Health& h, std::int64_t now_ms, bool* ready);
+
 // The server's limits, deadlines and names from the configuration's http section.
 http::ServerOptions server_options(const config::Config::Http& http);
 
-}  // namespace approvald::app
+}  // namespace approvald::web

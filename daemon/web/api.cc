@@ -1,11 +1,11 @@
-#include "app/api.h"
+#include "web/api.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
 
 #include "rules/clock.h"
 
-namespace approvald::app {
+namespace approvald::web {
 
 std::string case_json(const rules::CaseState& s, const rules::Engine& engine, std::int64_t now_ms) {
   const int off = engine.calendar().offset_minutes();
@@ -125,4 +125,4 @@ std::string case_json(const rules::CaseState& s, const rules::Engine& engine, st
   return boost::json::serialize(o);
 }
 
-}  // namespace approvald::app
+}  // namespace approvald::web

@@ -1,11 +1,11 @@
-#include "app/alert_feed.h"
+#include "web/alert_feed.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
 
 #include "rules/time.h"
 
-namespace approvald::app {
+namespace approvald::web {
 namespace {
 
 constexpr std::int64_t kHourMs = 3'600'000;
@@ -108,4 +108,4 @@ void AlertFeed::close() {
   cv_.notify_all();
 }
 
-}  // namespace approvald::app
+}  // namespace approvald::web

@@ -1,4 +1,4 @@
-#include "app/routes.h"
+#include "web/routes.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -10,10 +10,10 @@
 #include "support/ok.h"
 #include "support/temp_dir.h"
 
-using approvald::app::ApiContext;
-using approvald::app::route;
 using approvald::http::Request;
 using approvald::http::Response;
+using approvald::web::ApiContext;
+using approvald::web::route;
 using testing::ok;
 
 namespace {
@@ -23,10 +23,10 @@ struct Fixture {
   testing::TempDir dir;
   std::unique_ptr<approvald::store::Store> store;
   std::shared_ptr<const rules::Engine> engine;
-  std::unique_ptr<approvald::app::EngineHolder> engines;
+  std::unique_ptr<approvald::control::EngineHolder> engines;
   approvald::metrics::Metrics metrics{"test", "r", "c"};
-  approvald::app::Health health;
-  approvald::app::RuleMailbox mailbox;
+  approvald::control::Health health;
+  approvald::control::RuleMailbox mailbox;
   std::string token_file;
 
   Fixture() {
@@ -41,8 +41,8 @@ struct Fixture {
     v.calendar_id = "cn-mainland@2026";
     v.source = "test";
     REQUIRE(store->apply_rules(v));
-    engine = std::get<0>(approvald::app::build_engine(v, {}));
-    engines = std::make_unique<approvald::app::EngineHolder>(engine);
+    engine = std::get<0>(approvald::control::build_engine(v, {}));
+    engines = std::make_unique<approvald::control::EngineHolder>(engine);
     token_file = dir.write("token", "  s3cret-token\n").string();
   }
 
@@ -239,7 +239,7 @@ TEST_CASE("GET /api/v1/overview and /api/v1/performance read the store; bad para
   w.perf_changes[{0, today, "AG1", "I1"}] = approvald::ports::PerfCounts{2, 2, 2, 2, 2, 8, 0};
   w.perf_changes[{0, today - 40, "AG1", "I1"}] = approvald::ports::PerfCounts{1, 1, 0, 1, 0, 30, 2};
   REQUIRE(f.store->commit(w));
-  approvald::app::AlertFeed feed;
+  approvald::web::AlertFeed feed;
   auto ctx = f.context();
   ctx.feed = &feed;
 
@@ -281,7 +281,7 @@ TEST_CASE("GET /api/v1/overview and /api/v1/performance read the store; bad para
 
 TEST_CASE("GET /api/v1/feed streams committed alerts that match its filters", "[api][dashboard]") {
   Fixture f;
-  approvald::app::AlertFeed feed;
+  approvald::web::AlertFeed feed;
   auto ctx = f.context();
   ctx.feed = &feed;
   auto r = call(ctx, "GET", "/api/v1/feed?level=orange&after=x1&colour=1");
@@ -301,10 +301,10 @@ TEST_CASE("GET /api/v1/feed streams committed alerts that match its filters", "[
   // Once the backlog has arrived, two more alerts are committed; the client leaves when it has
   // seen the AG1 one.
   struct Sink : approvald::http::StreamSink {
-    approvald::app::AlertFeed& feed;
+    approvald::web::AlertFeed& feed;
     std::int64_t now;
     std::string got;
-    explicit Sink(approvald::app::AlertFeed& f, std::int64_t n) : feed(f), now(n) {}
+    explicit Sink(approvald::web::AlertFeed& f, std::int64_t n) : feed(f), now(n) {}
     bool write(std::string_view b) override {
       got.append(b);
       if (b.find("\"n\":1") != std::string_view::npos) {
@@ -327,7 +327,7 @@ TEST_CASE("GET /api/v1/feed streams committed alerts that match its filters", "[
 
 TEST_CASE("every path in docs/openapi.yaml is served with a documented method", "[api][docs]") {
   Fixture f;
-  approvald::app::AlertFeed feed;
+  approvald::web::AlertFeed feed;
   feed.close();  // a feed request returns its stream at once
   auto ctx = f.context();
   ctx.feed = &feed;
@@ -445,7 +445,7 @@ http:
   REQUIRE(std::holds_alternative<approvald::config::Config>(parsed));
   const auto& h = std::get<approvald::config::Config>(parsed).http;
   CHECK(h.access_tokens_file == "/etc/approvald/access");
-  const auto o = approvald::app::server_options(h);
+  const auto o = approvald::web::server_options(h);
   CHECK(o.max_connections == 32);
   CHECK(o.ops_reserve == 4);
   CHECK(o.max_streams_per_client == 2);
@@ -461,4 +461,21 @@ http:
   for (const auto& d : std::get<rules::Diagnostics>(bad)) all += d.str() + "\n";
   CHECK_THAT(all, Catch::Contains("http.max_connections") &&
                       Catch::Contains("http.allowed_hosts[0]: must be a non-empty string"));
+}
+
+TEST_CASE("/readyz fails, naming the reason, while a partition's outbox is stalled",
+          "[web][readyz]") {
+  approvald::control::Health h;
+  h.broker_up = true;
+  h.assigned = 6;
+  const std::int64_t now = 5'000'000;
+  h.loop_ms = now;
+  bool ready = false;
+  (void)approvald::web::readiness_json(h, now, &ready);
+  CHECK(ready);
+  h.stalled_partitions = 1;
+  h.outbox_head_age_ms = 95'000;
+  const std::string body = approvald::web::readiness_json(h, now, &ready);
+  CHECK_FALSE(ready);
+  CHECK_THAT(body, Catch::Contains("outbox not advancing on 1 partition(s) for 95 s"));
 }

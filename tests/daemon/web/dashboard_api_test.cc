@@ -1,4 +1,4 @@
-#include "app/dashboard_api.h"
+#include "web/dashboard_api.h"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -8,10 +8,10 @@ using approvald::ports::PerfCounts;
 
 TEST_CASE("an agency is red with a standing red card, yellow with a yellow one or an overdue case",
           "[dashboard]") {
-  CHECK(approvald::app::board_status(CaseTally{5, 0, 1, 1, 3}) == "red");
-  CHECK(approvald::app::board_status(CaseTally{5, 0, 1, 0, 0}) == "yellow");
-  CHECK(approvald::app::board_status(CaseTally{5, 0, 0, 0, 2}) == "yellow");
-  CHECK(approvald::app::board_status(CaseTally{5, 2, 0, 0, 0}) == "green");
+  CHECK(approvald::web::board_status(CaseTally{5, 0, 1, 1, 3}) == "red");
+  CHECK(approvald::web::board_status(CaseTally{5, 0, 1, 0, 0}) == "yellow");
+  CHECK(approvald::web::board_status(CaseTally{5, 0, 0, 0, 2}) == "yellow");
+  CHECK(approvald::web::board_status(CaseTally{5, 2, 0, 0, 0}) == "green");
 }
 
 TEST_CASE("the overview sums partitions, orders the board worst first and rates on time",
@@ -25,14 +25,14 @@ TEST_CASE("the overview sums partitions, orders the board worst first and rates 
       {"AG-GREEN", "I1", PerfCounts{3, 3, 2, 3, 3, 12, 1}},
       {"AG-GREEN", "I2", PerfCounts{1, 1, 1, 1, 1, 2, 0}},
       {"AG-QUIET", "I9", PerfCounts{1, 0, 0, 1, 1, 4, 0}}};
-  std::vector<approvald::app::HourCount> hours(2);
+  std::vector<approvald::web::HourCount> hours(2);
   hours[0].hour_ms = 0;
   hours[0].by_level[2] = 2;
   hours[1].hour_ms = 3'600'000;
   hours[1].by_level[0] = 5;
-  approvald::app::ServiceInfo info{"1.0", "demo", 20000, std::nullopt};
+  approvald::web::ServiceInfo info{"1.0", "demo", 20000, std::nullopt};
   const auto j =
-      boost::json::parse(approvald::app::overview_json(tallies, perf, hours, info, 0, 480));
+      boost::json::parse(approvald::web::overview_json(tallies, perf, hours, info, 0, 480));
   CHECK(j.at("cases").at("open") == 10);
   CHECK(j.at("cases").at("red") == 2);
   CHECK(j.at("alerts_last_day").at("red") == 2);
@@ -55,7 +55,7 @@ TEST_CASE("the performance table sums per agency or per item and rates each", "[
   std::vector<approvald::store::PerfRow> rows = {{"AG1", "I1", PerfCounts{2, 2, 1, 2, 2, 9, 3}},
                                                  {"AG1", "I2", PerfCounts{2, 0, 0, 2, 1, 11, 1}},
                                                  {"AG2", "I7", PerfCounts{1, 1, 1, 1, 1, 4, 0}}};
-  auto j = boost::json::parse(approvald::app::performance_json(rows, false, "", 20500, 20529));
+  auto j = boost::json::parse(approvald::web::performance_json(rows, false, "", 20500, 20529));
   CHECK(j.at("from") == "2026-02-16");
   auto table = j.at("rows").as_array();
   REQUIRE(table.size() == 2);
@@ -67,7 +67,7 @@ TEST_CASE("the performance table sums per agency or per item and rates each", "[
   CHECK(table[0].at("alerts_per_100_cases").as_double() == Approx(100.0));
   CHECK(j.at("total").at("decided") == 5);
 
-  j = boost::json::parse(approvald::app::performance_json(rows, true, "AG1", 20500, 20529));
+  j = boost::json::parse(approvald::web::performance_json(rows, true, "AG1", 20500, 20529));
   table = j.at("rows").as_array();
   REQUIRE(table.size() == 2);
   CHECK(table[1].at("item") == "I2");

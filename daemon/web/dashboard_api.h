@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "app/alert_feed.h"
 #include "ports/write_set.h"
 #include "rules/calendar.h"
 #include "store/store.h"
+#include "web/alert_feed.h"
 
-namespace approvald::app {
+namespace approvald::web {
 
 // What the dashboard shows besides the data: which rules judge, in what time.
 struct ServiceInfo {
@@ -38,4 +38,4 @@ std::string overview_json(const std::map<ports::TallyKey, ports::CaseTally>& tal
 std::string performance_json(const std::vector<store::PerfRow>& rows, bool by_item,
                              const std::string& agency, rules::Date from, rules::Date to);
 
-}  // namespace approvald::app
+}  // namespace approvald::web
