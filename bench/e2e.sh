@@ -7,7 +7,7 @@
 #   (d) event -> alert latency at a fixed rate (bench/latency.sh).
 # Usage: bench/e2e.sh [BUILD_DIR]  (CASES=230000 OPEN_SMALL=100000 OPEN_LARGE=1000000
 #        PARTS=abcd: which parts to run; (b) needs (a); SYNCS="true false": the settings of (b);
-#        STORE_EXTRA="case_cache_mb: 0": more store settings;
+#        STORE_EXTRA="case_cache_mb: 0": more store settings; COMPARE=BINARY: (b) also with it;
 #        PERF=FILE: profile each daemon run with perf into FILE.LABEL-SYNC, PERF_ARGS: its
 #        call-graph flags, -g by default; "--call-graph dwarf" where frame pointers are absent)
 set -euo pipefail
@@ -48,17 +48,18 @@ now_s() { date +%s.%N; }
 # committed, seconds before the first, peak RSS in MiB.
 run_daemon() {
   local label=$1 sync=$2 total=$3 t
+  local run=$sync${4:+-$4}  # names this run's topics, group, data and files
   t=$(topic_for "$label")
   scripts/kafka topic "$t.alerts" 6
   scripts/kafka topic "$t.dlq" 1
-  TOPIC_CONFIG=cleanup.policy=compact scripts/kafka topic "$t.changelog-$sync" 6
-  rm -rf "$work/data-$label-$sync"
-  cat > "$work/$label-$sync.yaml" <<CFG
-data_dir: $work/data-$label-$sync
+  TOPIC_CONFIG=cleanup.policy=compact scripts/kafka topic "$t.changelog-$run" 6
+  rm -rf "$work/data-$label-$run"
+  cat > "$work/$label-$run.yaml" <<CFG
+data_dir: $work/data-$label-$run
 kafka:
   bootstrap_servers: $BROKER
-  group_id: bench-$stamp-$label-$sync
-  topics: {events: $t, alerts: $t.alerts, dead_letters: $t.dlq, changelog: $t.changelog-$sync}
+  group_id: bench-$stamp-$label-$run
+  topics: {events: $t, alerts: $t.alerts, dead_letters: $t.dlq, changelog: $t.changelog-$run}
   poll_batch: 5000
 rules:
   packs: [$PWD/rules/packs/cn-admin-licensing]
@@ -66,9 +67,9 @@ rules:
 store: {sync: $sync${STORE_EXTRA:+, $STORE_EXTRA}}
 http: {listen: '127.0.0.1:0'}
 CFG
-  local log=$work/$label-$sync.log start first="" end pid port="" committed=0
+  local log=$work/$label-$run.log start first="" end pid port="" committed=0
   start=$(now_s)
-  "$bin" run --config "$work/$label-$sync.yaml" >"$log" 2>&1 &
+  "${daemon_bin:-$bin}" run --config "$work/$label-$run.yaml" >"$log" 2>&1 &
   pid=$!
   # Progress from the daemon's own counter of committed records, scraped every 0.2 s: a curl
   # costs the daemon one small HTTP answer, where the read-only store opens this loop used to
@@ -86,7 +87,7 @@ CFG
     if [ -z "$first" ] && [ "$committed" -gt 0 ]; then
       first=$(now_s)
       # PERF=FILE: a CPU profile of the daemon's first 15 s of draining (perf report -i FILE).
-      [ -z "${PERF:-}" ] || perf record -F 499 ${PERF_ARGS:--g} -p "$pid" -o "$PERF.$label-$sync" -- sleep 15 \
+      [ -z "${PERF:-}" ] || perf record -F 499 ${PERF_ARGS:--g} -p "$pid" -o "$PERF.$label-$run" -- sleep 15 \
         >/dev/null 2>&1 &
     fi
   done
@@ -117,11 +118,19 @@ echo "bare: $bare s, $(echo "$total / $bare" | bc) events/s"
 fi
 
 if part b; then
+# COMPARE=OTHER_BINARY: each setting of (b) also with that binary, alternately, on the same topic.
+round=0
 for sync in $SYNCS; do
-  echo "== (b) approvald, store.sync: $sync"
-  read -r secs startup rss < <(run_daemon mix "$sync" "$total")
-  echo "approvald sync=$sync: $secs s after $startup s of start-up, $(echo "$total / $secs" | bc) events/s, ratio to bare $(echo "scale=3; $bare / $secs" | bc), peak RSS ${rss} MiB"
+  round=$((round + 1))
+  for variant in this ${COMPARE:+other}; do
+    daemon_bin=$bin
+    [ "$variant" = this ] || daemon_bin=$COMPARE
+    echo "== (b) approvald ($daemon_bin), store.sync: $sync"
+    read -r secs startup rss < <(run_daemon mix "$sync" "$total" "$variant$round")
+    echo "approvald${COMPARE:+ ($variant)} sync=$sync: $secs s after $startup s of start-up, $(echo "$total / $secs" | bc) events/s, ratio to bare $(echo "scale=3; $bare / $secs" | bc), peak RSS ${rss} MiB"
+  done
 done
+daemon_bin=$bin
 
 fi
 
