@@ -6,6 +6,7 @@
 #include "rules/replay.h"
 #include "support/fake_store.h"
 #include "support/fixtures.h"
+#include "support/sample_log.h"
 
 using approvald::pipeline::Pipeline;
 using approvald::pipeline::Record;
@@ -324,39 +325,13 @@ TEST_CASE("batches of one event reproduce approvald replay exactly on the sample
           "[pipeline]") {
   // The live path (pipeline + timer index + supervision clock in event time) and the offline
   // replay must agree alert for alert.
-  std::ifstream in(testing::source_path("config/samples/events.jsonl"));
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  REQUIRE(lines.size() > 50);
+  REQUIRE(testing::sample_lines().size() > 50);
   const auto eng = engine();
-
-  rules::Replayer rp(*eng);
-  std::vector<rules::Alert> want_alerts;
-  rules::EventDecoder d;
-  for (const auto& l : lines) rp.feed(std::get<rules::Event>(d.decode(l)), want_alerts);
-  std::vector<std::string> want;
-  for (const auto& a : want_alerts) want.push_back(a.to_json(480));
-
   FakeStore store;
   Pipeline p(eng, store);
-  p.assign(0, std::nullopt);
-  std::int64_t offset = 0;
-  for (const auto& l : lines) {
-    // Before each event, fire what fell due by its time on the event-time clock, as replay does.
-    const auto e = std::get<rules::Event>(d.decode(l));
-    const std::int64_t t =
-        std::max(p.supervision_ms(0, 0, false), e.occurred_at.time_since_epoch().count());
-    while (true) {
-      const auto due = store.due(0, t);
-      if (due.empty()) break;
-      // One timer at a time, earliest first, like the replayer's heap.
-      store.commit(ok(p.fire(0, {due.front()}, due.front().due_ms)).writes);
-    }
-    store.commit(ok(p.process({rec(offset++, l, e.case_id)}, INT64_MAX / 4, kBacklog)).writes);
-  }
-  std::vector<std::string> got;
-  for (const auto& o : store.on_topic("approval.alerts")) got.push_back(o.value);
-  CHECK(got == want);
+  const auto got = testing::feed_sample_log(
+      p, store, [&](const approvald::ports::WriteSet& w) { store.commit(w); });
+  CHECK(got == testing::sample_replay_alerts(*eng));
 }
 
 TEST_CASE("after a calendar correction, re-evaluation moves an open case's deadline",

@@ -1,12 +1,11 @@
 #include "state/case_cache.h"
 
 #include <catch2/catch.hpp>
-#include <fstream>
 
 #include "pipeline/pipeline.h"
-#include "rules/replay.h"
 #include "support/fake_store.h"
 #include "support/fixtures.h"
+#include "support/sample_log.h"
 
 using approvald::ports::WriteSet;
 using approvald::state::CaseCache;
@@ -153,42 +152,15 @@ TEST_CASE("a budget of 0 turns the cache off", "[state]") {
 TEST_CASE("the pipeline over a small cache reproduces approvald replay on the sample log",
           "[state][pipeline]") {
   // Evictions and hits on every path (events, timers) must not change one alert.
-  std::ifstream in(testing::source_path("config/samples/events.jsonl"));
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  REQUIRE(lines.size() > 50);
+  REQUIRE(testing::sample_lines().size() > 50);
   const auto eng =
       std::make_shared<const rules::Engine>(testing::statutory_rules(), testing::cn_calendar());
-  rules::Replayer rp(*eng);
-  std::vector<rules::Alert> want_alerts;
-  rules::EventDecoder d;
-  for (const auto& l : lines) rp.feed(std::get<rules::Event>(d.decode(l)), want_alerts);
-  std::vector<std::string> want;
-  for (const auto& a : want_alerts) want.push_back(a.to_json(480));
-
   CountingStore store;
   CaseCache cache(store, 4096);  // a handful of cases: most reads miss, some hit
   approvald::pipeline::Pipeline p(eng, cache);
-  p.assign(0, std::nullopt);
-  std::int64_t offset = 0;
-  const auto backlog = [](std::int32_t) { return false; };
-  for (const auto& l : lines) {
-    const auto e = std::get<rules::Event>(d.decode(l));
-    const std::int64_t t =
-        std::max(p.supervision_ms(0, 0, false), e.occurred_at.time_since_epoch().count());
-    while (true) {
-      const auto due = store.due(0, t);
-      if (due.empty()) break;
-      commit(store, cache, ok(p.fire(0, {due.front()}, due.front().due_ms)).writes);
-    }
-    commit(store, cache,
-           ok(p.process({approvald::pipeline::Record{0, offset++, e.case_id, l, 0}}, INT64_MAX / 4,
-                        backlog))
-               .writes);
-  }
-  std::vector<std::string> got;
-  for (const auto& o : store.on_topic("approval.alerts")) got.push_back(o.value);
-  CHECK(got == want);
+  const auto got =
+      testing::feed_sample_log(p, store, [&](const WriteSet& w) { commit(store, cache, w); });
+  CHECK(got == testing::sample_replay_alerts(*eng));
   CHECK(cache.stats().hits > 0);
   CHECK(cache.stats().evictions > 0);
   CHECK(cache.stats().bytes <= 4096);
