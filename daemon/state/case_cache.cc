@@ -36,7 +36,13 @@ Status CaseCache::prefetch(std::int32_t partition, const std::vector<std::string
   if (budget_ == 0) return ok_status();
   std::vector<std::string_view> missing;
   for (std::string_view id : case_ids) {
-    if (entries_.count(key(partition, id)) == 0) missing.push_back(id);
+    const auto it = entries_.find(key(partition, id));
+    if (it == entries_.end()) {
+      missing.push_back(id);
+    } else {
+      // Used next: it must not be the one evicted to make room for the misses.
+      lru_.splice(lru_.begin(), lru_, it->second.lru);
+    }
   }
   if (missing.empty()) return ok_status();
   auto read = store_.get_cases(partition, missing);
@@ -75,11 +81,8 @@ void CaseCache::put(std::string k, std::int32_t partition,
     lru_.splice(lru_.begin(), lru_, e.lru);
   }
   e.present = bytes.has_value();
-  if (bytes) {
-    e.bytes = *bytes;
-  } else {
-    e.bytes.clear();
-  }
+  // A fresh string, so that a smaller state does not keep a larger one's capacity.
+  e.bytes = bytes ? std::string(*bytes) : std::string();
   stats_.bytes += cost(it->first, e);
   stats_.entries = entries_.size();
   trim();

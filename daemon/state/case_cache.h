@@ -49,9 +49,13 @@ class CaseCache final : public ports::CaseReader {
 
   const CaseCacheStats& stats() const { return stats_; }
 
-  // What one entry costs beyond its key and value: the map node, the list node, the strings'
-  // headers. An estimate, so that many small entries cannot exceed the budget unseen.
-  static constexpr std::size_t kEntryOverhead = 128;
+  // What one entry costs beyond its key (held twice: map and LRU list) and value: the map and
+  // list nodes, a bucket, the strings' headers. An estimate on the high side, so that many
+  // small entries cannot exceed the budget unseen.
+  static constexpr std::size_t kEntryOverhead = 192;
+  static std::size_t cost(std::size_t key_bytes, std::size_t value_capacity) {
+    return 2 * key_bytes + value_capacity + kEntryOverhead;
+  }
 
  private:
   struct Entry {
@@ -62,7 +66,7 @@ class CaseCache final : public ports::CaseReader {
   };
   static std::string key(std::int32_t partition, std::string_view case_id);
   static std::size_t cost(const std::string& key, const Entry& e) {
-    return key.size() + e.bytes.size() + kEntryOverhead;
+    return cost(key.size(), e.bytes.capacity());
   }
   // Holds (or replaces) a case's state and marks it most recently used.
   void put(std::string key, std::int32_t partition, const std::optional<std::string>& bytes);

@@ -106,7 +106,7 @@ TEST_CASE("past its budget the cache drops the least recently used cases, which 
   const std::string bytes(400, 'x');
   for (int i = 0; i < 100; ++i) store.commit(writes(0, "C" + std::to_string(i), bytes));
   // Room for about ten entries.
-  const std::size_t budget = 10 * (4 + 3 + bytes.size() + CaseCache::kEntryOverhead);
+  const std::size_t budget = 10 * CaseCache::cost(4 + 3, bytes.size());
   CaseCache cache(store, budget);
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 100; ++i) {
@@ -164,4 +164,19 @@ TEST_CASE("the pipeline over a small cache reproduces approvald replay on the sa
   CHECK(cache.stats().hits > 0);
   CHECK(cache.stats().evictions > 0);
   CHECK(cache.stats().bytes <= 4096);
+}
+
+TEST_CASE("prefetch keeps the held cases it was asked for when it makes room", "[state]") {
+  CountingStore store;
+  for (const char* id : {"A", "B", "C"}) store.commit(writes(0, id, "s"));
+  CaseCache cache(store, 2 * CaseCache::cost(5, std::string("s").capacity()));  // two entries
+  (void)cache.get_case(0, "A");
+  (void)cache.get_case(0, "B");  // A is now the least recently used
+  REQUIRE(cache.prefetch(0, {"A", "C"}));
+  const int before = store.reads;
+  (void)cache.get_case(0, "A");  // kept: the batch needs it
+  (void)cache.get_case(0, "C");
+  CHECK(store.reads == before);
+  (void)cache.get_case(0, "B");  // evicted instead
+  CHECK(store.reads == before + 1);
 }
