@@ -12,9 +12,9 @@
 #include "app/run.h"
 #include "app/tools.h"
 #include "approvald_version.h"
+#include "cli/commands.h"
 #include "cli/loaders.h"
 #include "cli/usage.h"
-#include "commands.h"
 #include "config/check.h"
 #include "config/config.h"
 

@@ -1,4 +1,4 @@
-#include "loaders.h"
+#include "cli/loaders.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

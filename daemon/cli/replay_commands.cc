@@ -4,8 +4,8 @@
 #include <map>
 #include <ostream>
 
-#include "commands.h"
-#include "loaders.h"
+#include "cli/commands.h"
+#include "cli/loaders.h"
 #include "rules/clock.h"
 #include "rules/echo.h"
 #include "rules/replay.h"

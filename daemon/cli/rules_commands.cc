@@ -4,8 +4,8 @@
 #include <fstream>
 #include <ostream>
 
-#include "commands.h"
-#include "loaders.h"
+#include "cli/commands.h"
+#include "cli/loaders.h"
 #include "rules/rule_test.h"
 
 namespace approvald::cli {

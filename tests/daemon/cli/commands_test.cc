@@ -1,4 +1,4 @@
-#include "commands.h"
+#include "cli/commands.h"
 
 #include <sys/stat.h>
 
@@ -9,7 +9,7 @@
 #include <random>
 #include <sstream>
 
-#include "loaders.h"
+#include "cli/loaders.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 

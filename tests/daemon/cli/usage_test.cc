@@ -1,5 +1,5 @@
 // Usage errors, through the real binary (main.cc wires the commands), and the validators.
-#include "usage.h"
+#include "cli/usage.h"
 
 #include <catch2/catch.hpp>
 #include <regex>
