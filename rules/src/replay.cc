@@ -3,7 +3,7 @@
 namespace rules {
 
 const CaseState* Replayer::find(std::string_view case_id) const {
-  const auto it = index_.find(std::string(case_id));
+  const auto it = index_.find(case_id);
   return it == index_.end() ? nullptr : &cases_[it->second];
 }
 

@@ -3,11 +3,11 @@
 // due by then fires. Pure: the caller supplies the events and collects the alerts.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <functional>
 #include <queue>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -42,7 +42,17 @@ class Replayer {
 
   const Engine& engine_;
   std::vector<CaseState> cases_;
-  std::unordered_map<std::string, std::uint32_t> index_;
+  // Open addressing: one probe into a flat array per event, where a node-based map cost a cache
+  // miss per node and per key (15% of a 100k-case replay).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Equal {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  boost::unordered_flat_map<std::string, std::uint32_t, Hash, Equal> index_;
   // Min-heap of (due, case index). Entries are never removed early: one whose time no longer
   // equals the case's wake-up is stale and skipped when it surfaces.
   using Entry = std::pair<Timestamp, std::uint32_t>;
