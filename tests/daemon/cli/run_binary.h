@@ -3,11 +3,15 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -17,7 +21,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -37,7 +40,9 @@ inline std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
-// A running `approvald ARGS...` with stdout and stderr going to files in `dir`.
+// A running `approvald ARGS...` with stdout and stderr going to files in `dir`. Waits sleep on
+// what they wait for, not on a timer: the process's pidfd for its end, inotify on the two files
+// for what it prints.
 class Approvald {
  public:
   // `env` entries ("NAME=value") are added to this process's environment.
@@ -56,6 +61,16 @@ class Approvald {
     std::vector<char*> envp;
     for (auto& e : env_s) envp.push_back(e.data());
     envp.push_back(nullptr);
+    // The files exist and are watched before the child starts, so that nothing it writes is
+    // missed between a look at them and the wait.
+    std::ofstream(out_, std::ios::binary).flush();
+    std::ofstream(err_, std::ios::binary).flush();
+    watch_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (watch_ < 0) throw std::runtime_error("inotify_init1 failed");
+    for (const auto& f : {out_, err_}) {
+      if (::inotify_add_watch(watch_, f.c_str(), IN_MODIFY | IN_CLOSE_WRITE) < 0)
+        throw std::runtime_error("inotify_add_watch failed");
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, in_path.c_str(), O_RDONLY, 0);
@@ -64,12 +79,16 @@ class Approvald {
     const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) throw std::runtime_error("cannot start " + argv_s[0]);
+    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd_ < 0) throw std::runtime_error("pidfd_open failed");
   }
   ~Approvald() {
     if (running()) {
       ::kill(pid_, SIGKILL);
       wait();
     }
+    ::close(pidfd_);
+    ::close(watch_);
   }
   Approvald(const Approvald&) = delete;
   Approvald& operator=(const Approvald&) = delete;
@@ -90,28 +109,26 @@ class Approvald {
   bool wait_for(const std::function<bool(const std::string&, const std::string&)>& done,
                 std::chrono::seconds limit = std::chrono::seconds(120)) {
     const auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
+    while (true) {
       if (done(out(), err())) return true;
       if (!running()) return done(out(), err());
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      // Something was written, or the process ended, or the bound passed.
+      pollfd fds[] = {{watch_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+      if (::poll(fds, 2, remaining_ms(until)) == 0) return done(out(), err());
+      drain_watch();
     }
-    return false;
   }
 
   // The exit code (128 + N for signal N, as a shell reports it). After `limit` the process is
   // killed and -1 returned: a command that should end at once must not hang the suite.
   int wait(std::chrono::seconds limit = std::chrono::seconds(120)) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (running()) {
-      if (std::chrono::steady_clock::now() >= until) {
-        ::kill(pid_, SIGKILL);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        exit_code_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    if (exit_code_) return *exit_code_;
+    pollfd fd{pidfd_, POLLIN, 0};
+    const bool ended = ::poll(&fd, 1, remaining_ms(std::chrono::steady_clock::now() + limit)) > 0;
+    if (!ended) ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_code_ = ended ? decode(status) : -1;
     return *exit_code_;
   }
 
@@ -119,8 +136,20 @@ class Approvald {
   static int decode(int status) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
+  static int remaining_ms(std::chrono::steady_clock::time_point until) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    return static_cast<int>(std::max<std::int64_t>(0, left.count()));
+  }
+  void drain_watch() const {
+    alignas(inotify_event) char buf[4096];
+    while (::read(watch_, buf, sizeof buf) > 0) {
+    }
+  }
   std::filesystem::path out_, err_;
   pid_t pid_ = 0;
+  int pidfd_ = -1;
+  int watch_ = -1;
   std::optional<int> exit_code_;
 };
 
