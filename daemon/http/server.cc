@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -104,6 +105,13 @@ struct Server::Impl {
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::mutex mu;
+  // Signalled, under `mu`, when a connection ends and when the server stops.
+  std::condition_variable changed;
+  std::size_t open_locked() const {
+    std::size_t n = 0;
+    for (const auto& c : connections) n += c->done ? 0 : 1;
+    return n;
+  }
   std::list<std::unique_ptr<Connection>> connections;
   std::map<std::string, std::size_t> streams;  // open streamed responses per client address
 
@@ -181,9 +189,9 @@ struct Server::Impl {
   void stream(Connection& c, const Exchange& ex) {
     struct Sink final : StreamSink {
       Connection& c;
-      const Impl& server;
+      Impl& server;
       bool ok = true;
-      Sink(Connection& conn, const Impl& s) : c(conn), server(s) {}
+      Sink(Connection& conn, Impl& s) : c(conn), server(s) {}
       bool write(std::string_view bytes) override {
         if (!open()) return false;
         // A reader that stops reading must not hold the thread for ever.
@@ -191,6 +199,10 @@ struct Server::Impl {
         return ok;
       }
       bool open() const override { return ok && !server.stopping; }
+      bool wait_closed(std::chrono::milliseconds limit) const override {
+        std::unique_lock lock(server.mu);
+        return !server.changed.wait_for(lock, limit, [this] { return !open(); });
+      }
     } sink(c, *this);
     if (sink.write(ex.bytes)) ex.stream(sink);
   }
@@ -273,7 +285,9 @@ struct Server::Impl {
       auto& conn = *connections.emplace_back(std::move(c));
       conn.thread = std::thread([this, &conn] {
         serve(conn);
+        std::lock_guard ended(mu);
         conn.done = true;
+        changed.notify_all();
       });
     }
   }
@@ -330,13 +344,21 @@ unsigned short Server::port() const { return impl_->acceptor.local_endpoint().po
 
 std::size_t Server::open_connections() const {
   std::lock_guard lock(impl_->mu);
-  std::size_t n = 0;
-  for (const auto& c : impl_->connections) n += c->done ? 0 : 1;
-  return n;
+  return impl_->open_locked();
+}
+
+bool Server::wait_open_connections(std::size_t n, std::chrono::milliseconds limit) const {
+  std::unique_lock lock(impl_->mu);
+  return impl_->changed.wait_for(lock, limit, [&] { return impl_->open_locked() == n; });
 }
 
 void Server::stop() {
   if (impl_->stopping.exchange(true)) return;
+  {
+    // Streams waiting in wait_closed() see `stopping` now.
+    std::lock_guard lock(impl_->mu);
+    impl_->changed.notify_all();
+  }
   beast::error_code ec;
   // Wake the blocking accept with a connection of our own, then close.
   const auto local = impl_->acceptor.local_endpoint(ec);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +40,9 @@ class StreamSink {
   virtual ~StreamSink() = default;
   virtual bool write(std::string_view bytes) = 0;
   virtual bool open() const = 0;
+  // Blocks until the stream closes (the server stops, or a write failed) or `limit` passes;
+  // whether it is still open. A handler with nothing to send waits here rather than polling.
+  virtual bool wait_closed(std::chrono::milliseconds limit) const = 0;
 };
 
 struct Response {
@@ -92,7 +96,10 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   unsigned short port() const;
-  std::size_t open_connections() const;  // accepted and not yet closed (tests wait on it)
+  std::size_t open_connections() const;  // accepted and not yet closed
+  // Blocks until open_connections() == n or `limit` passes; whether it got there. A connection
+  // ends on its own thread, so a caller that closed one waits here for the count.
+  bool wait_open_connections(std::size_t n, std::chrono::milliseconds limit) const;
   void stop();
 
  private:

@@ -247,6 +247,7 @@ std::string serve_bytes(std::string_view raw, const Handler& handler,
   struct Closed final : StreamSink {
     bool write(std::string_view) override { return false; }
     bool open() const override { return false; }
+    bool wait_closed(std::chrono::milliseconds) const override { return false; }
   };
   std::string buffer(raw), out;
   while (!buffer.empty()) {

@@ -10,7 +10,6 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
 
 #include "http/wire.h"
 
@@ -132,8 +131,8 @@ TEST_CASE("a streamed response sends its headers, then what the stream writes, u
         r.content_type = "text/event-stream";
         r.stream = [&streams_done](approvald::http::StreamSink& sink) {
           sink.write("data: one\n\n");
-          // Runs until the server stops (or the client leaves).
-          while (sink.open()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          // Runs until the server stops (the bound only keeps a broken server from hanging).
+          sink.wait_closed(std::chrono::seconds(60));
           ++streams_done;
         };
         return r;
@@ -268,10 +267,7 @@ TEST_CASE("past the connection limit, the reserved share still answers health an
   auto& server = *started.value();
   // Closing connections leave the count on their own thread: wait for it before the next step.
   auto settle = [&server](std::size_t n) {
-    for (int i = 0; i < 20000 && server.open_connections() != n; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    REQUIRE(server.open_connections() == n);
+    REQUIRE(server.wait_open_connections(n, std::chrono::seconds(20)));
   };
   Client idle1(port), idle2(port);
   settle(2);
@@ -350,14 +346,13 @@ TEST_CASE("when every connection is busy, a further one gets 503 at once", "[htt
 TEST_CASE("live streams are capped per client address", "[http]") {
   auto o = quick();
   o.max_streams_per_client = 2;
-  std::atomic<bool> release{false};
   auto started = approvald::http::Server::start(
       "127.0.0.1:0",
-      [&release](const Request&) {
+      [](const Request&) {
         Response r(200, "text/event-stream", "");
-        r.stream = [&release](approvald::http::StreamSink& sink) {
+        r.stream = [](approvald::http::StreamSink& sink) {
           sink.write("data: hi\n\n");
-          while (sink.open() && !release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          sink.wait_closed(std::chrono::seconds(60));  // held until the server stops
         };
         return r;
       },
@@ -373,7 +368,6 @@ TEST_CASE("live streams are capped per client address", "[http]") {
   c.send(req);
   boost::system::error_code ec;
   CHECK_THAT(c.read_all(ec), Catch::StartsWith("HTTP/1.1 429"));
-  release = true;
 }
 
 TEST_CASE("an oversized head is 431, HEAD has the headers of GET and no body", "[http]") {

@@ -315,6 +315,7 @@ TEST_CASE("GET /api/v1/feed streams committed alerts that match its filters", "[
       return true;
     }
     bool open() const override { return got.find("\"n\":4") == std::string::npos; }
+    bool wait_closed(std::chrono::milliseconds) const override { return open(); }
   } sink(feed, now);
   r.stream(sink);
   // The backlog's AG1 alert, then the live one; AG2's are filtered out.
