@@ -29,6 +29,7 @@
 
 #include "base/result.h"
 #include "kafka/outbox_sink.h"
+#include "loop/relay_port.h"
 #include "store/store.h"
 
 namespace approvald::app {
@@ -47,12 +48,8 @@ struct RelayOptions {
   std::function<void(const std::string& topic, const std::string& reason)> on_permanent;
 };
 
-// How long the head of a partition's outbox has waited, as seen by the relay.
-struct OutboxHead {
-  std::int32_t partition = 0;
-  std::int64_t age_ms = 0;  // 0: nothing waits
-  bool stalled = false;     // age_ms above RelayOptions::stall_after_ms
-};
+// How long the head of a partition's outbox has waited: the loop's view of it (loop/relay_port.h).
+using OutboxHead = loop::OutboxHead;
 
 class Relay {
  public:

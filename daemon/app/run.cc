@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app/handover.h"
+#include "app/loop_adapters.h"
 #include "app/relay.h"
 #include "approvald_version.h"
 #include "base/log.h"
@@ -18,6 +19,8 @@
 #include "control/rule_source.h"
 #include "http/server.h"
 #include "kafka/kafka.h"
+#include "loop/loop.h"
+#include "loop/store_retry.h"
 #include "metrics/metrics.h"
 #include "pipeline/pipeline.h"
 #include "state/case_cache.h"
@@ -34,6 +37,7 @@ using control::read_rule_files;
 using control::real_ms;
 using control::RuleMailbox;
 using control::same_sources;
+using loop::StoreRetry;
 using web::AlertFeed;
 using web::ApiContext;
 namespace {
@@ -51,74 +55,6 @@ std::string diagnostics_text(const rules::Diagnostics& d) {
   for (const auto& x : d) s += x.str() + "\n";
   return s;
 }
-
-// Runs store operations until they succeed, backing off: a failed read or write moves nothing
-// on (no offset, no timer, nothing overwritten), and a read that failed is never taken for
-// absence. Meanwhile the loop counts as alive (/healthz) but not ready (/readyz), and each
-// failure is logged and counted. A full disk or a passing I/O error heals without a restart.
-class StoreRetry {
- public:
-  StoreRetry(Health& health, metrics::Metrics& metrics, const std::atomic<bool>& stop,
-             state::CaseCache& cache)
-      : health_(health), metrics_(metrics), stop_(stop), cache_(cache) {}
-
-  // The store is damaged (checksum mismatch, undecodable bytes): the loop stops instead of
-  // retrying for ever or writing over the evidence.
-  bool damaged() const { return damaged_; }
-
-  // The value of a read; none only when the daemon stops first.
-  template <typename F>
-  auto read(F&& op, const char* what) {
-    return retry(std::forward<F>(op), what, false, health_.store_reads_failing);
-  }
-  // False only when the daemon stops before the write succeeded.
-  template <typename F>
-  bool write(F&& op, const char* what) {
-    return retry(std::forward<F>(op), what, true, health_.store_writes_failing).has_value();
-  }
-  // The case cache learns what a commit wrote only once the store holds it.
-  bool commit(store::Store& store, const ports::WriteSet& w) {
-    if (!write([&] { return store.commit(w); }, "store commit failed")) return false;
-    cache_.apply(w);
-    return true;
-  }
-
- private:
-  template <typename F>
-  auto retry(F&& op, const char* what, bool write, std::atomic<bool>& failing)
-      -> std::optional<std::decay_t<decltype(op().value())>> {
-    int backoff_ms = 100;
-    while (true) {
-      auto r = op();
-      if (r) {
-        failing = false;
-        return r.take();
-      }
-      failing = true;
-      metrics_.store_error(write ? "write" : "read");
-      if (r.error().corrupt) {
-        damaged_ = true;
-        log::error(std::string(what) +
-                       ": the store is damaged; stopping without writing to it (restore it from "
-                       "a backup or let the changelog rebuild it: docs/operations.md)",
-                   {{"error", r.error().message}});
-        return std::nullopt;
-      }
-      log::error(std::string(what) + "; retrying",
-                 {{"error", r.error().message}, {"retry_in_ms", std::to_string(backoff_ms)}});
-      if (stop_) return std::nullopt;
-      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
-      health_.loop_ms = real_ms();
-      backoff_ms = std::min(backoff_ms * 2, 5000);
-    }
-  }
-
-  Health& health_;
-  metrics::Metrics& metrics_;
-  const std::atomic<bool>& stop_;
-  state::CaseCache& cache_;
-  bool damaged_ = false;
-};
 
 }  // namespace
 
@@ -247,14 +183,17 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   if (changelog) handover.emplace(*store, pipe, relay, *reader, cfg.kafka.changelog_topic);
   Health health;
   health.loop_ms = real_ms();
-  StoreRetry retry(health, metrics, stop, cache);
+  StoreRetry retry(
+      health, metrics, stop, cache,
+      [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); }, real_ms);
+  StoreLoopPorts store_ports(*store);
+  RelayLoopPort relay_port(relay, *producer);
   // Whose outbox the relay delivers. With the changelog: only partitions assigned now (another
   // owner's would otherwise reach the topics after it). Without: every partition this store has
   // held, as one instance owns them all.
   std::set<std::int32_t> relay_partitions;
   bool first_assignment = true;
   bool fatal = false;  // a partition could not be taken over: stop before consuming anything
-  bool store_damaged = false;  // a read met damaged data: stop, and write nothing more
   kafka::ConsumerConfig cc{cfg.kafka.bootstrap_servers,   cfg.kafka.group_id,
                            cfg.kafka.instance_id,         cfg.kafka.events_topic,
                            cfg.kafka.assignment_strategy, cfg.kafka.properties};
@@ -318,12 +257,17 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       log::info(lost ? "partition lost" : "partition revoked", {{"partition", std::to_string(p)}});
     }
   };
-  auto consumer_r = kafka::Consumer::create(cc, on_assign, on_revoke);
+  // The first consumer, and each replacement the loop makes of one that failed.
+  const loop::ConsumerFactory make_consumer = [&]() -> Result<std::unique_ptr<loop::ConsumerPort>> {
+    auto c = kafka::Consumer::create(cc, on_assign, on_revoke);
+    if (!c) return c.error();
+    return std::unique_ptr<loop::ConsumerPort>(std::make_unique<KafkaConsumerPort>(c.take()));
+  };
+  auto consumer_r = make_consumer();
   if (!consumer_r) {
     log::error("cannot create the consumer", {{"error", consumer_r.error().message}});
     return 1;
   }
-  auto consumer = consumer_r.take();
 
   RuleMailbox mailbox;  // before the server: PUT /api/v1/rules waits on it
   AlertFeed feed;
@@ -384,25 +328,31 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       if (!changelog) relay_partitions.insert(p);  // one instance: all it holds is its to deliver
     }
   }
-  std::int64_t next_gauges_ms = 0;
-  constexpr std::int64_t kRejoinAfterMs = 30000;
-  bool held_partitions = false;
-  std::int64_t unassigned_since_ms = 0;
-  std::int64_t rejoin_after_ms = kRejoinAfterMs;
-  std::map<std::int32_t, std::int64_t> stall_logged_ms;  // one error line a minute per partition
-  // How often a changed partition's changelog gets a checkpoint. Alerts wait for the next one
-  // (ADR 0007), so this bounds their extra latency; each costs the relay one round trip, so one
-  // per batch would throttle it.
-  constexpr std::int64_t kCheckpointEveryMs = 50;
-  std::int64_t next_checkpoint_ms = 0;
-  // A checkpoint of every partition that changed since its last one.
-  auto all_checkpoints = [&pipe] {
-    ports::WriteSet w;
-    for (std::int32_t p : pipe.partitions()) w.merge(pipe.checkpoint(p).writes);
-    return w;
-  };
-  std::map<std::int32_t, std::int64_t> group_offsets;  // stored, not yet committed to the group
-  std::int64_t next_group_commit_ms = 0;
+  loop::Loop loop(
+      loop::LoopPorts{.pipeline = pipe,
+                      .retry = retry,
+                      .store = store_ports,
+                      .timers = store_ports,
+                      .gauges = store_ports,
+                      .relay = relay_port,
+                      .relay_partitions = relay_partitions,
+                      .health = health,
+                      .metrics = metrics,
+                      .clocks = {.supervision_ms = wall, .real_ms = real_ms},
+                      .consumer = consumer_r.take(),
+                      .make_consumer = make_consumer,
+                      .assignment_failed = [&fatal] { return fatal; },
+                      .published = [&feed](const std::vector<ports::AlertIndexEntry>& alerts,
+                                           std::int64_t now) { feed.publish(alerts, now); },
+                      .resident_bytes = resident_bytes},
+      loop::LoopOptions{.poll_batch = static_cast<std::size_t>(cfg.kafka.poll_batch),
+                        .poll_timeout_ms = cfg.kafka.poll_timeout_ms,
+                        .max_pending = static_cast<std::size_t>(cfg.outbox.max_pending),
+                        .changelog = changelog,
+                        .speed = hooks.speed,
+                        .lag = hooks.lag,
+                        .consumed = hooks.consumed},
+      outbox_depth);
   // Makes a validated version the one in force: stored, switched between batches, and every
   // open case re-evaluated (a calendar change moves due dates).
   auto apply_version = [&](store::RuleVersion v) -> Result<std::uint64_t> {
@@ -432,19 +382,17 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
         metrics.store_error("read");
         return scanned.error();
       }
-      const auto m = pipe.mark(p);
-      const std::int64_t sup =
-          pipe.supervision_ms(p, now, consumer->caught_up(p, m ? m->next_offset : 0));
+      const std::int64_t sup = loop.supervision_ms(p, now);
       for (std::size_t i = 0; i < ids.size(); i += 1000) {
         const std::vector<std::string> chunk(
             ids.begin() + static_cast<std::ptrdiff_t>(i),
             ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
         auto batch = retry.read([&] { return pipe.reevaluate(p, chunk, sup); },
                                 "cannot read cases to re-evaluate");
-        if (!batch || !retry.commit(*store, batch->writes)) {
+        if (!batch || !retry.commit(store_ports, batch->writes)) {
           return Error{"stopped while re-evaluating"};
         }
-        outbox_depth += batch->writes.outbox.size();
+        loop.count_outbox(batch->writes.outbox.size());
         feed.publish(batch->writes.alerts, now);
         metrics.record(batch->stats);
       }
@@ -480,240 +428,31 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
     }
   };
 
-  while (!stop) {
-    health.loop_ms = real_ms();
+  // Rule versions switch between batches: SIGHUP and PUT /api/v1/rules.
+  const auto between_batches = [&] {
     if (hooks.reload != nullptr && hooks.reload->exchange(false)) reload();
     while (auto put = mailbox.take())
       put->outcome.set_value(apply_version(std::move(put->version)));
-    // Backpressure: while the broker does not take alerts, stop taking events.
-    consumer->pause_all(outbox_depth >= static_cast<std::size_t>(cfg.outbox.max_pending));
-
-    // While the relay waits for acknowledgements, come back soon to serve them rather than
-    // blocking a whole poll timeout on an idle topic.
-    const int poll_ms =
-        relay.in_flight() > 0 ? std::min(cfg.kafka.poll_timeout_ms, 5) : cfg.kafka.poll_timeout_ms;
-    auto records = consumer->poll(static_cast<std::size_t>(cfg.kafka.poll_batch), poll_ms);
-    if (fatal) break;
-    const std::int64_t now = wall();
-    const std::int64_t real_now = real_ms();
-    const auto started = std::chrono::steady_clock::now();
-    // Everything of one turn — the batch's events and the timers that fell due — is one commit.
-    ports::WriteSet turn;
-    std::map<std::int32_t, std::int64_t> offsets;
-    if (!records.empty()) {
-      // The same records again after a failed read: the pipeline is as it was before them.
-      auto batch = retry.read(
-          [&] {
-            return pipe.process(records, now, [&](std::int32_t p) {
-              const auto m = pipe.mark(p);
-              return consumer->caught_up(p, m ? m->next_offset : 0);
-            });
-          },
-          "cannot read the cases of a batch");
-      if (!batch) break;  // stopping, or the store is damaged
-      for (const auto& [p, m] : batch->writes.marks) offsets[p] = m.next_offset;
-      metrics.record(batch->stats);
-      turn.merge(std::move(batch->writes));
-    }
-    if (!turn.empty()) {
-      // Timers read from the store must see this batch's writes: commit before looking.
-      if (!retry.commit(*store, turn)) break;
-      outbox_depth += turn.outbox.size();
-      feed.publish(turn.alerts, now);
-      turn = {};
-    }
-    bool timers_read = true;  // every partition's due timers and their cases were read
-    for (std::int32_t p : pipe.partitions()) {
-      const auto m = pipe.mark(p);
-      const std::int64_t sup =
-          pipe.supervision_ms(p, now, consumer->caught_up(p, m ? m->next_offset : 0));
-      // A timer that cannot be read is late, never forgotten: it stays in the index.
-      const auto due = store->due_timers(p, sup, 1000);
-      if (!due) {
-        store_damaged = store_damaged || due.error().corrupt;
-        timers_read = false;
-        metrics.store_error("read");
-        log::error("cannot read due timers; trying again next turn",
-                   {{"partition", std::to_string(p)}, {"error", due.error().message}});
-        continue;
-      }
-      if (due.value().empty()) continue;
-      auto batch = pipe.fire(p, due.value(), sup);
-      if (!batch) {
-        store_damaged = store_damaged || batch.error().corrupt;
-        timers_read = false;
-        metrics.store_error("read");
-        log::error("cannot read the cases of due timers; trying again next turn",
-                   {{"partition", std::to_string(p)}, {"error", batch.error().message}});
-        continue;
-      }
-      if (batch.value().stats.unreadable_timer_cases > 0) {
-        log::error("due timers dropped: their cases' stored states do not decode",
-                   {{"partition", std::to_string(p)},
-                    {"timers", std::to_string(batch.value().stats.unreadable_timer_cases)}});
-      }
-      metrics.record(batch.value().stats);
-      turn.merge(std::move(batch.value().writes));
-    }
-    health.store_reads_failing = !timers_read;
-    if (store_damaged) {
-      log::error("the store is damaged; stopping without writing to it (docs/operations.md)");
-      break;
-    }
-    if (!turn.empty()) {
-      if (!retry.commit(*store, turn)) break;
-      outbox_depth += turn.outbox.size();
-      feed.publish(turn.alerts, now);
-    }
-    if (!records.empty()) {
-      if (hooks.consumed != nullptr) *hooks.consumed += static_cast<std::int64_t>(records.size());
-      metrics.records_committed(records.size());
-      metrics.batch_seconds(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      for (const auto& [p, o] : offsets) group_offsets[p] = o;
-    }
-    // Group offsets only feed lag monitoring: once a second is plenty, and one commit request
-    // per small batch would crowd out the group's heartbeats.
-    if (!group_offsets.empty() && real_now >= next_group_commit_ms) {
-      consumer->commit(group_offsets);
-      group_offsets.clear();
-      next_group_commit_ms = real_now + 1000;
-    }
-    if (changelog && real_now >= next_checkpoint_ms) {
-      next_checkpoint_ms = real_now + kCheckpointEveryMs;
-      const ports::WriteSet checkpoints = all_checkpoints();
-      if (!checkpoints.empty()) {
-        if (!retry.commit(*store, checkpoints)) break;
-        outbox_depth += checkpoints.outbox.size();
-      }
-    }
-    const std::size_t acked = relay.pump(relay_partitions);
-    outbox_depth -= std::min(outbox_depth, acked);
-    if (const auto failed = relay.take_read_error()) {
-      // The relay reads again next turn; damaged entries stop the daemon as damaged cases do.
-      metrics.store_error("read");
-      log::error("cannot read the outbox; trying again next turn", {{"error", failed->message}});
-      if (failed->corrupt) {
-        log::error("the store is damaged; stopping without writing to it (docs/operations.md)");
-        store_damaged = true;
-        break;
-      }
-    }
-    if (real_now >= next_gauges_ms) {
-      // Gauges that need scans or a metadata round trip: every few seconds, not every turn.
-      next_gauges_ms = real_now + 2000;
-      health.broker_up = consumer->probe_broker(500);
-      health.assigned = consumer->assigned().size();
-      for (const auto& [label, example, count] : consumer->take_errors()) {
-        log::warn("consumer error",
-                  {{"error", label}, {"example", example}, {"count", std::to_string(count)}});
-      }
-      // A consumer librdkafka failed fatally (a static member fenced after its session timed
-      // out during a broker outage) is replaced at once. One that held partitions, lost them and
-      // has not been given any back for a while although the broker answers is replaced too:
-      // re-subscribing the same one did not help (librdkafka issue 3437). Backed off, so that
-      // an instance left without partitions by a larger group only re-joins rarely.
-      bool replace = false;
-      if (consumer->fatal_error()) {
-        log::error("the consumer failed; replacing it", {{"error", *consumer->fatal_error()}});
-        replace = true;
-      } else if (!consumer->assigned().empty()) {
-        held_partitions = true;
-        unassigned_since_ms = 0;
-        rejoin_after_ms = kRejoinAfterMs;
-      } else if (held_partitions && health.broker_up) {
-        if (unassigned_since_ms == 0) unassigned_since_ms = real_now;
-        if (real_now - unassigned_since_ms >= rejoin_after_ms) {
-          log::warn("no partitions assigned although the broker answers; replacing the consumer",
-                    {{"unassigned_s", std::to_string((real_now - unassigned_since_ms) / 1000)}});
-          replace = true;
-          unassigned_since_ms = real_now;
-          rejoin_after_ms = std::min<std::int64_t>(rejoin_after_ms * 2, std::int64_t{3600} * 1000);
-        }
-      }
-      if (replace) {
-        consumer->abandon();
-        consumer.reset();
-        auto fresh = kafka::Consumer::create(cc, on_assign, on_revoke);
-        if (!fresh) {  // the configuration was accepted at start: this is not expected to fail
-          log::error("cannot create the consumer", {{"error", fresh.error().message}});
-          break;
-        }
-        consumer = fresh.take();
-        metrics.consumer_replaced();
-      }
-      double lateness = 0;
-      std::int64_t total_lag = 0;
-      for (std::int32_t p : pipe.partitions()) {
-        const auto m = pipe.mark(p);
-        const std::int64_t next = m ? m->next_offset : 0;
-        const auto lag = consumer->lag(p, next);
-        metrics.consumer_lag(p, lag);
-        total_lag += std::max<std::int64_t>(0, lag);
-        const std::int64_t sup = pipe.supervision_ms(p, now, consumer->caught_up(p, next));
-        const auto earliest = store->earliest_timer(p);
-        if (!earliest) {
-          metrics.store_error("read");
-        } else if (earliest.value() && *earliest.value() < sup) {
-          lateness = std::max(lateness,
-                              static_cast<double>(sup - *earliest.value()) / 1000.0 / hooks.speed);
-        }
-      }
-      health.timer_lateness_s = lateness;
-      if (hooks.lag != nullptr) hooks.lag->store(total_lag);
-      metrics.timer_queue(store->estimated_timers(), lateness);
-      metrics.outbox_depth(outbox_depth);
-      // Real time: a stalled relay is a fact about now, even when supervision time is simulated.
-      std::size_t stalled = 0;
-      std::int64_t longest = 0;
-      for (const OutboxHead& h : relay.heads(relay_partitions, real_now)) {
-        metrics.outbox_head(h.partition, static_cast<double>(h.age_ms) / 1000.0, h.stalled);
-        if (!h.stalled) {
-          stall_logged_ms.erase(h.partition);
-          continue;
-        }
-        ++stalled;
-        longest = std::max(longest, h.age_ms);
-        auto [at, fresh] = stall_logged_ms.try_emplace(h.partition, real_now);
-        if (fresh || real_now - at->second >= 60000) {
-          at->second = real_now;
-          log::error("the outbox of a partition is not advancing: its alerts are not delivered",
-                     {{"partition", std::to_string(h.partition)},
-                      {"waiting_s", std::to_string(h.age_ms / 1000)},
-                      {"relay", relay.describe(h.partition)},
-                      {"last_producer_error", producer->last_error().value_or("none")}});
-        }
-      }
-      health.stalled_partitions = stalled;
-      health.outbox_head_age_ms = longest;
-      metrics.assigned_partitions(consumer->assigned().size());
-      metrics.cases(store->tallies());
-      const auto mem = store->memory();
-      metrics.memory({{"block_cache", mem.block_cache},
-                      {"block_cache_pinned", mem.block_cache_pinned},
-                      {"memtables", mem.memtables},
-                      {"table_readers", mem.table_readers}},
-                     resident_bytes());
-      metrics.store(store->property("rocksdb.estimate-live-data-size"),
-                    store->property("rocksdb.estimate-pending-compaction-bytes"));
-    }
-  }
+  };
+  loop::TurnEnd end = loop::TurnEnd::kGoOn;
+  while (!stop && end == loop::TurnEnd::kGoOn) end = loop.turn(between_batches);
 
   log::info("stopping: delivering pending alerts and leaving the group");
   feed.close();
   server.value()->stop();
   // A damaged store gets no further write, not even the last checkpoints.
-  const bool damaged = store_damaged || retry.damaged();
-  fatal = fatal || damaged;
+  const bool damaged = end == loop::TurnEnd::kStoreDamaged || retry.damaged();
+  // A replacement consumer that could not be made is a failure too (systemd restarts us).
+  fatal = fatal || damaged || end == loop::TurnEnd::kNoConsumer;
   if (changelog && !damaged) {
     // A last checkpoint releases the alerts that wait for one, and a restart starts here.
-    const ports::WriteSet checkpoints = all_checkpoints();
+    const ports::WriteSet checkpoints = loop.checkpoints();
     if (!checkpoints.empty() && !store->commit(checkpoints)) {
       log::error("cannot write the final checkpoints");
     }
   }
   relay.drain(10000, relay_partitions);
-  consumer->close();
+  if (auto* consumer = loop.consumer()) consumer->close();
   producer->flush(5000);
   log::info("stopped");
   return fatal ? 1 : 0;

@@ -1,0 +1,320 @@
+// The ordering rules of one turn of the main loop, on fakes with a manual clock: what is
+// committed before what is read, what a failing or damaged store stops, and the intervals of
+// the group offsets, checkpoints and gauges, which run on real time.
+#include "loop/loop.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "loop/store_retry.h"
+#include "loop_fakes.h"
+#include "support/fixtures.h"
+
+using approvald::loop::Loop;
+using approvald::loop::LoopOptions;
+using approvald::loop::TurnEnd;
+using approvald::pipeline::Record;
+using testing::Ev;
+
+namespace {
+
+std::int64_t ms(const std::string& rfc3339) {
+  return testing::at(rfc3339).time_since_epoch().count();
+}
+
+// Case `id` accepted on Fri 2026-09-18, as a record of partition 0 keyed by its case.
+Record accepted(std::int64_t offset, const std::string& id = "C1") {
+  return Record{0, offset, id,
+                Ev{.case_id = id, .type = "accepted", .when = "2026-09-18T10:02:00+08:00"}.json(),
+                0};
+}
+
+// Everything a loop needs, wired as `approvald run` wires it, on fakes.
+struct Rig {
+  explicit Rig(LoopOptions options = {}, std::size_t outbox_depth = 0,
+               std::string changelog_topic = "")
+      : pipe(std::make_shared<const rules::Engine>(testing::statutory_rules(),
+                                                   testing::cn_calendar()),
+             cache, pipeline_options(std::move(changelog_topic))) {
+    clock.supervision_ms = ms("2026-09-18T10:05:00+08:00");
+    clock.real_ms = 1000;
+    pipe.assign(0, std::nullopt);
+    loop = std::make_unique<Loop>(
+        approvald::loop::LoopPorts{
+            .pipeline = pipe,
+            .retry = retry,
+            .store = store,
+            .timers = store,
+            .gauges = store,
+            .relay = relay,
+            .relay_partitions = relay_partitions,
+            .health = health,
+            .metrics = metrics,
+            .clocks = clock.clocks(),
+            .consumer = make(),
+            .make_consumer =
+                [this]() -> approvald::Result<std::unique_ptr<approvald::loop::ConsumerPort>> {
+              if (factory_fails) return approvald::Error{"injected: cannot create"};
+              return make();
+            },
+            .assignment_failed = [this] { return assignment_failed; },
+            .published = {},
+            .resident_bytes = {}},
+        options, outbox_depth);
+  }
+
+  static approvald::pipeline::Options pipeline_options(std::string changelog_topic) {
+    approvald::pipeline::Options o;
+    o.changelog_topic = std::move(changelog_topic);
+    return o;
+  }
+  std::unique_ptr<approvald::loop::ConsumerPort> make() {
+    auto c = std::make_unique<testing::FakeConsumer>(static_cast<int>(consumers.size()) + 1,
+                                                     consumer_events);
+    consumer_events.push_back("make " + std::to_string(consumers.size() + 1));
+    consumers.push_back(c.get());
+    return c;
+  }
+  // The consumer the loop uses now.
+  testing::FakeConsumer& consumer() { return *consumers.back(); }
+  std::size_t commits() const { return store.ops.size() - timer_reads(); }
+  std::size_t timer_reads() const {
+    return static_cast<std::size_t>(std::count(store.ops.begin(), store.ops.end(), "due_timers"));
+  }
+
+  testing::ManualClock clock;
+  testing::FakeLoopStore store;
+  approvald::state::CaseCache cache{store, 0};
+  approvald::pipeline::Pipeline pipe;
+  approvald::control::Health health;
+  approvald::metrics::Metrics metrics{"test", "rules", "calendar"};
+  std::atomic<bool> stop{false};
+  std::vector<std::chrono::milliseconds> sleeps;
+  std::function<void()> on_sleep;  // runs in place of each wait between retries
+  approvald::loop::StoreRetry retry{health,
+                                    metrics,
+                                    stop,
+                                    cache,
+                                    [this](std::chrono::milliseconds d) {
+                                      sleeps.push_back(d);
+                                      if (on_sleep) on_sleep();
+                                    },
+                                    [this] { return clock.real_ms; }};
+  testing::FakeRelay relay;
+  std::set<std::int32_t> relay_partitions{0};
+  std::vector<std::string> consumer_events;
+  std::vector<testing::FakeConsumer*> consumers;  // owned by the loop; only the last one lives
+  bool factory_fails = false;
+  bool assignment_failed = false;
+  std::unique_ptr<Loop> loop;
+};
+
+}  // namespace
+
+TEST_CASE("a batch is committed before the due timers are read, so they see its writes") {
+  Rig rig;
+  rig.consumer().batches.push_back({accepted(0)});
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  REQUIRE(rig.store.ops.size() >= 2);
+  CHECK(rig.store.ops[0] == "commit");
+  CHECK(rig.store.ops[1] == "due_timers");
+  // The accepted case armed its deadline timer in that commit, and the read found it there.
+  CHECK(rig.store.timers_seen.at(0) == 1);
+}
+
+TEST_CASE("a failed read retries the same records and commits nothing until it succeeds") {
+  Rig rig;
+  rig.consumer().batches.push_back({accepted(0)});
+  rig.store.fail_reads = true;
+  std::size_t commits_while_failing = 99;
+  std::size_t group_commits_while_failing = 99;
+  rig.on_sleep = [&] {
+    commits_while_failing = rig.commits();
+    group_commits_while_failing = rig.consumer().group_commits.size();
+    CHECK(rig.store.data.marks.empty());                       // no offset moved
+    if (rig.sleeps.size() == 2) rig.store.fail_reads = false;  // the disk heals
+  };
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.sleeps == std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(100),
+                                                             std::chrono::milliseconds(200)});
+  CHECK(commits_while_failing == 0);
+  CHECK(group_commits_while_failing == 0);
+  CHECK(rig.consumer().polls == 1);  // the same records, not a new poll
+  REQUIRE(!rig.store.committed.empty());
+  CHECK(rig.store.committed[0].marks.at(0).next_offset == 1);
+  CHECK(rig.consumer().group_commits ==
+        std::vector<std::map<std::int32_t, std::int64_t>>{{{0, 1}}});
+  CHECK_FALSE(rig.health.store_reads_failing);
+}
+
+TEST_CASE("stopping while the store fails moves no offset, in the store or the group") {
+  Rig rig;
+  rig.consumer().batches.push_back({accepted(0)});
+  rig.stop = true;
+  SECTION("a failing read") {
+    rig.store.fail_reads = true;
+    CHECK(rig.loop->turn() == TurnEnd::kStopped);
+    CHECK(rig.commits() == 0);
+    CHECK(rig.health.store_reads_failing);
+  }
+  SECTION("a failing write") {
+    rig.store.fail_writes = true;
+    CHECK(rig.loop->turn() == TurnEnd::kStopped);
+    CHECK(rig.store.committed.empty());
+    CHECK(rig.health.store_writes_failing);
+  }
+  CHECK(rig.sleeps.empty());
+  CHECK(rig.consumer().group_commits.empty());
+  CHECK(rig.store.data.marks.empty());
+}
+
+TEST_CASE("a damaged store stops the loop without any further write") {
+  Rig rig(LoopOptions{.changelog = true}, 0, "approval.changelog");
+  rig.consumer().batches.push_back({accepted(0)});
+  SECTION("a case that reads as damaged: nothing is committed, nothing retried") {
+    rig.store.fail_reads = true;
+    rig.store.corrupt = true;
+    CHECK(rig.loop->turn() == TurnEnd::kStoreDamaged);
+    CHECK(rig.commits() == 0);
+    CHECK(rig.sleeps.empty());
+    CHECK(rig.retry.damaged());
+  }
+  SECTION("a damaged timer index: the batch before it stays, no checkpoint or relay after it") {
+    rig.store.corrupt_timers = true;
+    CHECK(rig.loop->turn() == TurnEnd::kStoreDamaged);
+    CHECK(rig.store.ops == std::vector<std::string>{"commit", "due_timers"});
+    CHECK(rig.relay.pumps == 0);
+    CHECK(rig.consumer().group_commits.empty());
+  }
+  SECTION("a damaged outbox entry met by the relay") {
+    rig.relay.read_error = approvald::Error{"injected checksum mismatch", true};
+    CHECK(rig.loop->turn() == TurnEnd::kStoreDamaged);
+    CHECK(rig.consumer().probes == 0);  // stopped before the gauges
+  }
+}
+
+TEST_CASE("a relay read that failed without damage is tried again next turn") {
+  Rig rig;
+  rig.relay.read_error = approvald::Error{"injected I/O error"};
+  CHECK(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.relay.pumps == 2);
+}
+
+TEST_CASE("backpressure pauses the consumer at outbox.max_pending and resumes below it") {
+  Rig rig(LoopOptions{.max_pending = 10}, 9);
+  // An invalid record becomes a dead letter: one outbox entry, counted into the depth.
+  rig.consumer().batches.push_back({Record{0, 0, "X", "not json", 0}});
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.loop->outbox_depth() == 10);
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  rig.relay.acks = 1;  // acknowledged in this turn's pump
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.consumer().paused == std::vector<bool>{false, true, true, false});
+}
+
+TEST_CASE("group offsets go at most once a second of real time, for committed records only") {
+  Rig rig;
+  auto& c = rig.consumer();
+  c.batches = {{accepted(0, "C1")}, {accepted(1, "C2")}, {}, {}, {}};
+  rig.loop->turn();  // real 1000: offset 1 committed at once
+  rig.clock.real_ms = 1500;
+  rig.clock.supervision_ms += 3'600'000;  // supervision time does not count
+  rig.loop->turn();                       // offset 2 waits
+  rig.clock.real_ms = 1999;
+  rig.loop->turn();
+  CHECK(c.group_commits == std::vector<std::map<std::int32_t, std::int64_t>>{{{0, 1}}});
+  rig.clock.real_ms = 2000;
+  rig.loop->turn();
+  rig.clock.real_ms = 5000;
+  rig.loop->turn();  // nothing new: nothing sent
+  CHECK(c.group_commits == std::vector<std::map<std::int32_t, std::int64_t>>{{{0, 1}}, {{0, 2}}});
+}
+
+TEST_CASE("checkpoints of changed partitions are committed at most every 50 ms") {
+  Rig rig(LoopOptions{.changelog = true}, 0, "approval.changelog");
+  auto& c = rig.consumer();
+  c.batches = {{accepted(0, "C1")}, {accepted(1, "C2")}};
+  rig.loop->turn();  // real 1000: the batch, then its checkpoint
+  CHECK(rig.commits() == 2);
+  rig.clock.real_ms = 1010;
+  rig.loop->turn();  // the batch only
+  CHECK(rig.commits() == 3);
+  rig.clock.real_ms = 1049;
+  rig.loop->turn();
+  CHECK(rig.commits() == 3);
+  rig.clock.real_ms = 1050;
+  rig.loop->turn();  // the second batch's checkpoint
+  CHECK(rig.commits() == 4);
+  CHECK(rig.store.committed.back().marks.at(0).next_offset == 2);
+  rig.clock.real_ms = 1100;
+  rig.loop->turn();  // nothing changed since
+  CHECK(rig.commits() == 4);
+}
+
+TEST_CASE("the gauges are refreshed every 2 s of real time") {
+  Rig rig;
+  rig.clock.real_ms = 0;
+  rig.loop->turn();
+  rig.clock.real_ms = 1999;
+  rig.loop->turn();
+  CHECK(rig.consumer().probes == 1);
+  CHECK(rig.health.assigned == 1);
+  rig.clock.real_ms = 2000;
+  rig.consumer().assignment = {0, 1};
+  rig.loop->turn();
+  CHECK(rig.consumer().probes == 2);
+  CHECK(rig.health.assigned == 2);
+}
+
+TEST_CASE("a consumer that failed fatally is replaced through the factory") {
+  Rig rig;
+  rig.consumers[0]->fatal = "fenced";
+  SECTION("the old one is given up before the new one is made") {
+    REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+    REQUIRE(rig.consumers.size() == 2);
+    CHECK(rig.loop->consumer() == rig.consumers[1]);
+    // The replacement takes the same static identity: the old one is gone before it is made.
+    CHECK(rig.consumer_events ==
+          std::vector<std::string>{"make 1", "abandon 1", "destroy 1", "make 2"});
+    rig.consumer().batches.push_back({accepted(0)});
+    rig.loop->turn();
+    CHECK(rig.consumer().polls == 1);
+    CHECK(rig.store.committed.at(0).marks.at(0).next_offset == 1);
+  }
+  SECTION("no replacement could be made: the loop stops") {
+    rig.factory_fails = true;
+    CHECK(rig.loop->turn() == TurnEnd::kNoConsumer);
+    CHECK(rig.loop->consumer() == nullptr);
+  }
+}
+
+TEST_CASE("a consumer left without partitions while the broker answers is replaced, backed off") {
+  Rig rig;
+  rig.loop->turn();  // it holds partition 0
+  rig.consumer().assignment.clear();
+  rig.clock.real_ms = 3000;
+  rig.loop->turn();  // unassigned since 3000
+  rig.clock.real_ms = 3000 + Loop::kRejoinAfterMs - 1;
+  rig.loop->turn();
+  CHECK(rig.consumers.size() == 1);
+  rig.clock.real_ms = 3000 + Loop::kRejoinAfterMs + Loop::kGaugesEveryMs;
+  rig.loop->turn();
+  CHECK(rig.consumers.size() == 2);
+}
+
+TEST_CASE("a partition that could not be taken over stops the loop before its records") {
+  Rig rig;
+  rig.consumer().batches.push_back({accepted(0)});
+  rig.assignment_failed = true;
+  CHECK(rig.loop->turn() == TurnEnd::kAssignmentFailed);
+  CHECK(rig.store.ops.empty());
+}
+
+TEST_CASE("rule versions switch between batches: before the poll") {
+  Rig rig;
+  int polls_before = -1;
+  rig.loop->turn([&] { polls_before = rig.consumer().polls; });
+  CHECK(polls_before == 0);
+}
