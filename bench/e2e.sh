@@ -4,9 +4,12 @@
 #   (b) approvald processing the same topic with durable state and alerts, fsync per batch on
 #       and off; the ratio b/a;
 #   (c) approvald's peak RSS with 100k and with 1M open cases;
-#   (d) event -> alert latency at a fixed rate (bench/latency.sh).
+#   (d) event -> alert latency at a fixed rate (bench/latency.sh);
+#   (e) with REEVAL_CASES open cases in the store: a cold start (store open to /readyz), and a
+#       rule change by SIGHUP until every case is re-judged, beside replaying the same events
+#       through the engine offline (`approvald replay`), the same judging without a store.
 # Usage: bench/e2e.sh [BUILD_DIR]  (CASES=230000 OPEN_SMALL=100000 OPEN_LARGE=1000000
-#        PARTS=abcd: which parts to run; (b) needs (a); SYNCS="true false": the settings of (b);
+#        REEVAL_CASES=1000000 PARTS=abcd: which parts to run (e is not in the default); (b) needs (a); SYNCS="true false": the settings of (b);
 #        STORE_EXTRA="case_cache_mb: 0": more store settings; COMPARE=BINARY: (b) also with it;
 #        PERF=FILE: profile each daemon run with perf into FILE.LABEL-SYNC, PERF_ARGS: its
 #        call-graph flags, -g by default; "--call-graph dwarf" where frame pointers are absent)
@@ -18,6 +21,7 @@ BROKER=127.0.0.1:9092
 CASES=${CASES:-230000}
 OPEN_SMALL=${OPEN_SMALL-100000}
 OPEN_LARGE=${OPEN_LARGE-1000000}
+REEVAL_CASES=${REEVAL_CASES:-1000000}
 PARTS=${PARTS:-abcd}
 SYNCS=${SYNCS:-true false}
 part() { [[ $PARTS == *$1* ]]; }
@@ -62,7 +66,7 @@ kafka:
   topics: {events: $t, alerts: $t.alerts, dead_letters: $t.dlq, changelog: $t.changelog-$run}
   poll_batch: 5000
 rules:
-  packs: [$PWD/rules/packs/cn-admin-licensing]
+  packs: [${pack_dir:-$PWD/rules/packs/cn-admin-licensing}]
   calendar: $PWD/config/calendars/cn-mainland.yaml
 store: {sync: $sync${STORE_EXTRA:+, $STORE_EXTRA}}
 http: {listen: '127.0.0.1:0'}
@@ -147,4 +151,57 @@ fi
 if part d; then
 echo "== (d) event -> alert latency at a fixed rate"
 bench/latency.sh "$build" 2>&1 | tail -1
+fi
+
+if part e; then
+echo "== (e) cold start and re-evaluation with $REEVAL_CASES open cases"
+# A copy of the pack, so that the rule change below is an edit of the configured files.
+pack_dir=$work/pack
+cp -r rules/packs/cn-admin-licensing "$pack_dir"
+total_re=$(produce reeval --cases "$REEVAL_CASES" --seed 5 --open)
+read -r secs startup rss < <(run_daemon reeval false "$total_re")
+echo "store filled: $total_re events in $secs s"
+cfg=$work/reeval-false.yaml
+log=$work/reeval-cold.log
+start=$(now_s)
+"$bin" run --config "$cfg" >"$log" 2>&1 &
+pid=$!
+port=""
+while [ -z "$port" ]; do
+  sleep 0.05
+  kill -0 "$pid" 2>/dev/null || { tail -5 "$log" >&2; echo "daemon died" >&2; exit 1; }
+  port=$(grep -o '"http_port":"[0-9]*"' "$log" | grep -o '[0-9][0-9]*' || true)
+done
+listening=$(now_s)
+until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "127.0.0.1:$port/readyz")" = 200 ]; do
+  sleep 0.05
+  kill -0 "$pid" 2>/dev/null || { tail -5 "$log" >&2; echo "daemon died" >&2; exit 1; }
+done
+ready=$(now_s)
+echo "cold start: serving after $(echo "$listening - $start" | bc) s, ready after $(echo "$ready - $start" | bc) s"
+# A rule change that touches no clock arithmetic still makes a new version: every open case is
+# judged again under it (daemon/app/run.cc, apply_version).
+sed -i '0,/title: /s/title: \(.*\)/title: \1 (re-evaluation benchmark)/' "$pack_dir/pack.yaml"
+start=$(now_s)
+kill -HUP "$pid"
+until grep -q 'cases re-evaluated under the new rules' "$log"; do
+  sleep 0.1
+  kill -0 "$pid" 2>/dev/null || { tail -5 "$log" >&2; echo "daemon died" >&2; exit 1; }
+  if grep -q 'reload refused' "$log"; then grep 'reload refused' "$log" >&2; exit 1; fi
+done
+end=$(now_s)
+judged=$(grep 'cases re-evaluated' "$log" | grep -o '"cases":"[0-9]*"' | grep -o '[0-9][0-9]*')
+rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
+kill -TERM "$pid"
+wait "$pid" || true
+reeval=$(echo "$end - $start" | bc)
+echo "re-evaluation: $judged cases in $reeval s ($(echo "$judged / $reeval" | bc) cases/s), peak RSS ${rss} MiB"
+# Baseline: the same events through the engine with no store, in event time.
+cut -f2 "$work/reeval.tsv" > "$work/reeval.jsonl"
+start=$(now_s)
+"$bin" replay --pack rules/packs/cn-admin-licensing --calendar config/calendars/cn-mainland.yaml \
+  "$work/reeval.jsonl" >/dev/null 2>"$work/replay.err" || true
+end=$(now_s)
+replay=$(echo "$end - $start" | bc)
+echo "replay baseline: $total_re events in $replay s; re-evaluation ÷ replay time $(echo "scale=2; $reeval / $replay" | bc)"
 fi
