@@ -105,7 +105,7 @@ struct Server::Impl {
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::mutex mu;
-  // Signalled, under `mu`, when a connection ends and when the server stops.
+  // Signalled, under `mu`, when a connection is accepted or ends and when the server stops.
   std::condition_variable changed;
   std::size_t open_locked() const {
     std::size_t n = 0;
@@ -283,6 +283,7 @@ struct Server::Impl {
       }
       c->stream.emplace(std::move(socket));
       auto& conn = *connections.emplace_back(std::move(c));
+      changed.notify_all();  // one more open connection
       conn.thread = std::thread([this, &conn] {
         serve(conn);
         std::lock_guard ended(mu);
