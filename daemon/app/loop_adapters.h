@@ -48,7 +48,8 @@ class KafkaConsumerPort final : public loop::ConsumerPort {
 
 class StoreLoopPorts final : public loop::StoreWriter,
                              public loop::TimerIndex,
-                             public loop::StoreGauges {
+                             public loop::StoreGauges,
+                             public loop::CaseScan {
  public:
   explicit StoreLoopPorts(store::Store& store) : store_(store) {}
 
@@ -61,6 +62,13 @@ class StoreLoopPorts final : public loop::StoreWriter,
     return store_.earliest_timer(partition);
   }
   std::uint64_t estimated_timers() override { return store_.estimated_timers(); }
+  Result<std::vector<std::string>> case_ids(std::int32_t partition, std::string_view after,
+                                            std::size_t limit) override {
+    return store_.case_ids(partition, after, limit);
+  }
+  Status reevaluated(std::uint64_t version) override {
+    return store_.set_reevaluated_rules(version);
+  }
   std::map<ports::TallyKey, ports::CaseTally> tallies() const override { return store_.tallies(); }
   std::map<std::string, std::uint64_t> memory() override {
     const auto mem = store_.memory();

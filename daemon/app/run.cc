@@ -114,6 +114,11 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       return 1;
     }
     current = seeded.take();
+    // A new store has no case to re-judge.
+    if (auto s = store->set_reevaluated_rules(current->number); !s) {
+      log::error("cannot store the rules", {{"error", s.error().message}});
+      return 1;
+    }
   } else if (auto files = read_rule_files(cfg);
              std::holds_alternative<store::RuleVersion>(files) &&
              !same_sources(std::get<store::RuleVersion>(files), *current)) {
@@ -334,6 +339,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                       .store = store_ports,
                       .timers = store_ports,
                       .gauges = store_ports,
+                      .cases = store_ports,
                       .relay = relay_port,
                       .relay_partitions = relay_partitions,
                       .health = health,
@@ -353,8 +359,24 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                         .lag = hooks.lag,
                         .consumed = hooks.consumed},
       outbox_depth);
-  // Makes a validated version the one in force: stored, switched between batches, and every
-  // open case re-evaluated (a calendar change moves due dates).
+  {
+    // A version applied while stopped (`approvald rules apply`), or a re-evaluation that a stop or
+    // crash cut short: the open cases are re-judged from the first turn on.
+    const auto rejudged = store->reevaluated_rules();
+    if (!rejudged) {
+      log::error("cannot read which rule version the cases were judged under; refusing to start",
+                 {{"error", rejudged.error().message}});
+      return 1;
+    }
+    if (rejudged.value().value_or(0) != current->number) {
+      log::info("the open cases are re-judged under the rule version in force",
+                {{"version", std::to_string(current->number)},
+                 {"judged_under", rejudged.value() ? std::to_string(*rejudged.value()) : "unknown"}});
+      loop.reevaluate(current->number);
+    }
+  }
+  // Makes a validated version the one in force: stored and switched between batches; every open
+  // case is then re-judged under it, a slice per turn (a calendar change moves due dates).
   auto apply_version = [&](store::RuleVersion v) -> Result<std::uint64_t> {
     auto next = build_engine(v, engine_options);
     if (auto* d = std::get_if<rules::Diagnostics>(&next)) return Error{diagnostics_text(*d)};
@@ -369,36 +391,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                                 {"source", v.source},
                                 {"rules", engine->rules().id()},
                                 {"calendar", engine->calendar().id()}});
-    const std::int64_t now = wall();
-    std::size_t cases = 0;
-    for (std::int32_t p : pipe.partitions()) {
-      std::vector<std::string> ids;
-      // Re-evaluating only the cases a failed scan happened to reach would leave the rest under
-      // the old rules without a word: refuse the version instead (it is stored but the caller
-      // hears the error; the next SIGHUP or PUT re-evaluates).
-      if (auto scanned = store->for_each_case(
-              p, [&](std::string_view id, std::string_view) { ids.emplace_back(id); });
-          !scanned) {
-        metrics.store_error("read");
-        return scanned.error();
-      }
-      const std::int64_t sup = loop.supervision_ms(p, now);
-      for (std::size_t i = 0; i < ids.size(); i += 1000) {
-        const std::vector<std::string> chunk(
-            ids.begin() + static_cast<std::ptrdiff_t>(i),
-            ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
-        auto batch = retry.read([&] { return pipe.reevaluate(p, chunk, sup); },
-                                "cannot read cases to re-evaluate");
-        if (!batch || !retry.commit(store_ports, batch->writes)) {
-          return Error{"stopped while re-evaluating"};
-        }
-        loop.count_outbox(batch->writes.outbox.size());
-        feed.publish(batch->writes.alerts, now);
-        metrics.record(batch->stats);
-      }
-      cases += ids.size();
-    }
-    log::info("cases re-evaluated under the new rules", {{"cases", std::to_string(cases)}});
+    loop.reevaluate(n.value());
     return n;
   };
   // SIGHUP: the configured rule files, as a new version if they changed and are valid.

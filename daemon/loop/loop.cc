@@ -49,8 +49,11 @@ TurnEnd Loop::turn(const std::function<void()>& between_batches) {
 
   // While the relay waits for acknowledgements, come back soon to serve them rather than
   // blocking a whole poll timeout on an idle topic.
-  const int poll_ms =
-      p_.relay.in_flight() > 0 ? std::min(options_.poll_timeout_ms, 5) : options_.poll_timeout_ms;
+  // A re-evaluation with cases to go does not wait for events either.
+  const bool rejudging = reevaluation_.next(p_.pipeline.partitions()).has_value();
+  const int poll_ms = rejudging                    ? 0
+                      : p_.relay.in_flight() > 0 ? std::min(options_.poll_timeout_ms, 5)
+                                                 : options_.poll_timeout_ms;
   auto records = consumer_->poll(options_.poll_batch, poll_ms);
   if (p_.assignment_failed && p_.assignment_failed()) return TurnEnd::kAssignmentFailed;
   const std::int64_t now = p_.clocks.supervision_ms();
@@ -89,6 +92,10 @@ TurnEnd Loop::turn(const std::function<void()>& between_batches) {
     p_.metrics.batch_seconds(std::chrono::duration<double>(p_.clocks.steady() - started).count());
     for (const auto& [p, o] : offsets) group_offsets_[p] = o;
   }
+  // Its alerts join the outbox like any others: backpressure holds it too.
+  if (reevaluating() && outbox_depth_ < options_.max_pending && !reevaluate_slices(now)) {
+    return gave_up();
+  }
   if (!group_offsets_.empty() && real_now >= next_group_commit_ms_) {
     consumer_->commit(group_offsets_);
     group_offsets_.clear();
@@ -118,6 +125,61 @@ TurnEnd Loop::turn(const std::function<void()>& between_batches) {
     if (!gauges(now, real_now)) return TurnEnd::kNoConsumer;
   }
   return TurnEnd::kGoOn;
+}
+
+void Loop::reevaluate(std::uint64_t version) {
+  reevaluation_.start(version);
+  reevaluation_started_ms_ = p_.clocks.real_ms();
+  next_progress_log_ms_ = reevaluation_started_ms_ + 10000;
+  p_.metrics.reevaluation(0, true);
+}
+
+bool Loop::reevaluate_slices(std::int64_t now_ms) {
+  const std::int64_t began = p_.clocks.real_ms();
+  const std::size_t before = reevaluation_.cases();
+  const std::size_t limit = std::max<std::size_t>(1, options_.reevaluate_slice);
+  do {
+    const auto owned = p_.pipeline.partitions();
+    const auto next = reevaluation_.next(owned);
+    if (!next) break;
+    // A case listing or a case that cannot be read is retried like any read: a case skipped
+    // would stay judged under the old rules without a word.
+    auto ids = p_.retry.read([&] { return p_.cases.case_ids(next->partition, next->after, limit); },
+                             "cannot list the cases to re-evaluate");
+    if (!ids) return false;
+    const std::int64_t sup = supervision_ms(next->partition, now_ms);
+    auto batch = p_.retry.read([&] { return p_.pipeline.reevaluate(next->partition, *ids, sup); },
+                               "cannot read cases to re-evaluate");
+    if (!batch || (!batch->writes.empty() && !commit(batch->writes, now_ms))) return false;
+    p_.metrics.record(batch->stats);
+    reevaluation_.advance(next->partition, *ids, limit);
+  } while (p_.clocks.real_ms() - began < options_.reevaluate_turn_ms);
+
+  const std::int64_t real_now = p_.clocks.real_ms();
+  const std::size_t judged = reevaluation_.cases();
+  const bool done = reevaluation_.done(p_.pipeline.partitions());
+  if (done) {
+    const std::uint64_t version = reevaluation_.version();
+    // Recorded so that a crash before this point re-evaluates again at the next start. A failure
+    // to record it costs only that repetition: say so and go on.
+    if (auto s = p_.cases.reevaluated(version); !s) {
+      p_.metrics.store_error("write");
+      log::error("cannot record that the cases were re-evaluated; the next start does it again",
+                 {{"error", s.error().message}});
+    }
+    reevaluation_.finish();
+    log::info("cases re-evaluated under the new rules",
+              {{"cases", std::to_string(judged)},
+               {"version", std::to_string(version)},
+               {"seconds", std::to_string((real_now - reevaluation_started_ms_) / 1000)}});
+  } else if (real_now >= next_progress_log_ms_) {
+    next_progress_log_ms_ = real_now + 10000;
+    log::info("re-evaluating the open cases under the new rules",
+              {{"cases", std::to_string(judged)},
+               {"version", std::to_string(reevaluation_.version())}});
+  }
+  p_.metrics.reevaluation(judged - before, !done);
+  return true;
 }
 
 bool Loop::fire_timers(ports::WriteSet& turn, std::int64_t now_ms) {

@@ -15,6 +15,7 @@
 #include "control/health.h"
 #include "loop/clocks.h"
 #include "loop/consumer_port.h"
+#include "loop/reevaluation.h"
 #include "loop/relay_port.h"
 #include "loop/store_ports.h"
 #include "loop/store_retry.h"
@@ -32,6 +33,10 @@ struct LoopOptions {
   // Where the loop reports its consumer lag (every few seconds) and the records it committed.
   std::atomic<std::int64_t>* lag = nullptr;
   std::atomic<std::int64_t>* consumed = nullptr;
+  // A re-evaluation under new rules goes a slice of cases at a time, for up to this much real
+  // time per turn (then the next batch of events has its turn).
+  std::size_t reevaluate_slice = 500;
+  std::int64_t reevaluate_turn_ms = 100;
 };
 
 // What the loop works on. Everything is owned by the caller except the consumer, which the loop
@@ -42,6 +47,7 @@ struct LoopPorts {
   StoreWriter& store;
   TimerIndex& timers;
   StoreGauges& gauges;
+  CaseScan& cases;
   RelayPort& relay;
   // Whose outboxes the relay delivers (kept by the rebalance callbacks).
   const std::set<std::int32_t>& relay_partitions;
@@ -92,8 +98,11 @@ class Loop {
   ConsumerPort* consumer() { return consumer_.get(); }
   // A partition's supervision clock at supervision time `now_ms` (ADR 0004, architecture.md).
   std::int64_t supervision_ms(std::int32_t partition, std::int64_t now_ms) const;
-  // Entries written to the outbox outside a turn (a re-evaluation under new rules).
-  void count_outbox(std::size_t written) { outbox_depth_ += written; }
+  // Every open case is to be re-judged under rule version `version`, which is in force now (a
+  // calendar correction moves due dates): a slice per turn from the next one on. A newer version
+  // starts it over.
+  void reevaluate(std::uint64_t version);
+  bool reevaluating() const { return reevaluation_.active(); }
   std::size_t outbox_depth() const { return outbox_depth_; }
   // A checkpoint of every partition that changed since its last one.
   ports::WriteSet checkpoints();
@@ -110,6 +119,8 @@ class Loop {
   // consumer could be made.
   bool gauges(std::int64_t now_ms, std::int64_t real_now);
   bool replace_consumer_if_needed(std::int64_t real_now);
+  // Slices of the re-evaluation for up to reevaluate_turn_ms; false when the retry gave up.
+  bool reevaluate_slices(std::int64_t now_ms);
   void outbox_heads(std::int64_t real_now);
 
   LoopPorts p_;
@@ -126,6 +137,9 @@ class Loop {
   std::int64_t unassigned_since_ms_ = 0;
   std::int64_t rejoin_after_ms_ = kRejoinAfterMs;
   std::map<std::int32_t, std::int64_t> stall_logged_ms_;  // one error line a minute per partition
+  Reevaluation reevaluation_;
+  std::int64_t reevaluation_started_ms_ = 0;
+  std::int64_t next_progress_log_ms_ = 0;
 };
 
 }  // namespace approvald::loop

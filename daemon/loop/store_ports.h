@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -30,6 +31,17 @@ class TimerIndex {
   virtual Lookup<std::int64_t> earliest_timer(std::int32_t partition) = 0;
   // An estimate of armed timers in every partition, free to ask (a gauge).
   virtual std::uint64_t estimated_timers() = 0;
+};
+
+// What a re-evaluation under new rules walks, and where it records that it finished.
+class CaseScan {
+ public:
+  virtual ~CaseScan() = default;
+  // Up to `limit` case ids of a partition after `after` in key order ("": from the first).
+  virtual Result<std::vector<std::string>> case_ids(std::int32_t partition, std::string_view after,
+                                                    std::size_t limit) = 0;
+  // Every open case was re-evaluated under rule version `version`.
+  virtual Status reevaluated(std::uint64_t version) = 0;
 };
 
 // Read every few seconds for /metrics.

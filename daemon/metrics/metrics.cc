@@ -149,6 +149,18 @@ struct Metrics::Impl {
                                        "Input records whose processing is committed to the store "
                                        "(applied, duplicate or dead-lettered)")
                                    .Register(*registry);
+  Family<Counter>& rejudged = prometheus::BuildCounter()
+                                  .Name("approvald_reevaluated_cases_total")
+                                  .Help(
+                                      "Open cases re-judged under a rule version that came into "
+                                      "force while they were open")
+                                  .Register(*registry);
+  Family<Gauge>& rejudging = prometheus::BuildGauge()
+                                 .Name("approvald_reevaluation_active")
+                                 .Help(
+                                     "1 while open cases are being re-judged under the rule "
+                                     "version in force, a slice per loop turn")
+                                 .Register(*registry);
   Counter* committed_c = nullptr;
   std::map<std::string, std::array<Gauge*, 3>> agency_gauges;
   Gauge* rules_g = nullptr;
@@ -179,6 +191,8 @@ Metrics::Metrics(const std::string& version, const std::string& rules_id,
   impl_->unreadable.Add({});
   impl_->replaced.Add({});
   impl_->committed_c = &impl_->committed.Add({});
+  impl_->rejudged.Add({});
+  impl_->rejudging.Add({});
   impl_->conflicts.Add({});
 }
 
@@ -275,6 +289,11 @@ void Metrics::consumer_replaced() { impl_->replaced.Add({}).Increment(); }
 
 void Metrics::records_committed(std::size_t n) {
   impl_->committed_c->Increment(static_cast<double>(n));
+}
+
+void Metrics::reevaluation(std::size_t rejudged, bool active) {
+  impl_->rejudged.Add({}).Increment(static_cast<double>(rejudged));
+  impl_->rejudging.Add({}).Set(active ? 1 : 0);
 }
 
 void Metrics::assigned_partitions(std::size_t n) {

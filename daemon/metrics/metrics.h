@@ -40,6 +40,8 @@ class Metrics {
   // Input records whose processing (and offsets) a store commit holds now: what a benchmark or
   // an operator watches to see progress without opening the store.
   void records_committed(std::size_t n);
+  // Open cases re-judged under new rules this turn, and whether more are to come.
+  void reevaluation(std::size_t rejudged, bool active);
   // A store operation failed ("read" or "write"); the loop retries it.
   void store_error(const std::string& op);
   // Open, paused and overdue cases, summed over partitions per agency. At most

@@ -346,6 +346,28 @@ Status Store::scan(std::size_t cf, std::int32_t partition,
   return ok_status();
 }
 
+Result<std::vector<std::string>> Store::case_ids(std::int32_t partition, std::string_view after,
+                                                  std::size_t limit) {
+  std::vector<std::string> out;
+  const std::string end = prefix_end(partition_prefix(partition));
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  // The ids only: no reason to fill the block cache with a whole partition's states.
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[kCases]));
+  const std::string start = case_key(partition, after);
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    const std::string_view k(it->key().data(), it->key().size());
+    if (!after.empty() && k == start) continue;  // `after` itself was done
+    out.emplace_back(k.substr(4));
+  }
+  if (!it->status().ok()) {
+    return from(it->status(), "listing the cases of partition " + std::to_string(partition));
+  }
+  return out;
+}
+
 Result<std::vector<ports::TimerEntry>> Store::due_timers(std::int32_t partition,
                                                          std::int64_t upto_ms, std::size_t limit) {
   std::vector<ports::TimerEntry> out;
@@ -750,6 +772,24 @@ Result<std::uint64_t> Store::apply_rules(RuleVersion v) {
   const auto s = impl_->db->Write(impl_->write, &batch);
   if (!s.ok()) return from(s, "storing rule version " + std::to_string(v.number));
   return v.number;
+}
+
+Lookup<std::uint64_t> Store::reevaluated_rules() {
+  std::string value;
+  auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kRules], "reevaluated", &value);
+  if (s.IsNotFound()) return std::optional<std::uint64_t>();
+  if (!s.ok()) return from(s, "reading which rule version the cases were re-evaluated under");
+  if (value.size() != 8) return Error{"the re-evaluated rule version is corrupt", true};
+  return std::optional<std::uint64_t>(get_be64(value));
+}
+
+Status Store::set_reevaluated_rules(std::uint64_t version) {
+  if (auto r = impl_->room(); !r) return r.error();
+  std::string value;
+  put_be64(value, version);
+  const auto s = impl_->db->Put(impl_->write, impl_->cfs[kRules], "reevaluated", value);
+  if (!s.ok()) return from(s, "recording the re-evaluation under rule version " + std::to_string(version));
+  return ok_status();
 }
 
 Result<std::map<std::int32_t, ports::PartitionMark>> Store::marks() {

@@ -113,15 +113,23 @@ class Store final : public ports::CaseReader {
   // Removes every key of a partition (a partition this instance no longer owns).
   Status drop_partition(std::int32_t partition);
 
-  // Every case of a partition, for re-evaluation after a rule or calendar change.
+  // Every case of a partition.
   template <typename F>
   Status for_each_case(std::int32_t partition, F&& fn);
+  // Up to `limit` case ids of a partition after `after` in key order ("": from the first), so a
+  // re-evaluation can walk a partition a slice at a time.
+  Result<std::vector<std::string>> case_ids(std::int32_t partition, std::string_view after,
+                                            std::size_t limit);
 
   // Rule versions: the one in force, all of them (the audit history), and applying a new one
   // (stored and made current in one write).
   Lookup<RuleVersion> current_rules();
   Result<std::vector<RuleVersion>> rule_history();
   Result<std::uint64_t> apply_rules(RuleVersion version);
+  // The last rule version under which every open case was re-evaluated (0: none recorded yet),
+  // so a re-evaluation cut short by a crash starts again at the next start.
+  Lookup<std::uint64_t> reevaluated_rules();
+  Status set_reevaluated_rules(std::uint64_t version);
 
   // The alert index, one entry per alert id with its latest transition, in (partition, id)
   // order. Safe to call from another thread.

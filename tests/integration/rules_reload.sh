@@ -20,6 +20,8 @@ pack_of() {  # case -> rule_pack of its off-system alert
 has_pack() { [ "$(pack_of "$1")" = "$2" ]; }
 logged() { grep -q "$1" "$WORK/daemon.log"; }
 
+# An open case, re-judged under each version that comes into force.
+produce_raw O1 '{"schema":"approval.event/v1","event_id":"o1","case_id":"O1","type":"received","occurred_at":"2026-03-02T09:00:00+08:00","agency":"A","item":"I"}'
 decided R1
 wait_for 60 "R1 under version 2026.1" has_pack R1 cn-admin-licensing@2026.1
 
@@ -62,4 +64,26 @@ grep -q '^  version 1 .*cn-admin-licensing@2026.1 .*(seeded from the configurati
 grep -q '^  version 2 .*cn-admin-licensing@2026.2 .*(SIGHUP)' "$WORK/list.txt" || { cat "$WORK/list.txt" >&2; fail "version 2 is not in the history"; }
 grep -q '^\* version 3 .*cn-admin-licensing@2026.3 .*(PUT /api/v1/rules)' "$WORK/list.txt" || { cat "$WORK/list.txt" >&2; fail "version 3 is not in force"; }
 [ "$(wc -l < "$WORK/list.txt")" -eq 3 ] || fail "a refused pack was stored"
-echo "ok: switched to 2026.2 on SIGHUP and 2026.3 by PUT, refused invalid packs and a wrong token, history kept"
+
+# A version applied while stopped: the next start re-judges the open cases under it (in slices,
+# between batches) and records that it did; the start after that does not do it again.
+sed -e 's/^version: .*/version: "2026.4"/' "$ROOT/rules/packs/cn-admin-licensing/pack.yaml" > "$WORK/pack/pack.yaml"
+"$APPROVALD" rules apply --data-dir "$WORK/data" --pack "$WORK/pack" \
+  --calendar "$ROOT/config/calendars/cn-mainland.yaml" > /dev/null
+rejudged_v4() { grep '"msg":"cases re-evaluated under the new rules"' "$WORK/daemon.log" | grep -q '"version":"4"'; }
+start_daemon
+wait_for 60 "the re-evaluation under version 4" rejudged_v4
+cases=$(grep '"msg":"cases re-evaluated under the new rules"' "$WORK/daemon.log" | grep '"version":"4"' | jq -r .cases)
+[ "$cases" -ge 1 ] || fail "the open case O1 was not re-judged under version 4 ($cases cases)"
+stop_daemon
+before=$(grep -c 're-judged under the rule version in force' "$WORK/daemon.log")
+[ "$before" -eq 1 ] || fail "the start after the offline apply did not say it re-judges ($before)"
+assigned_count() { grep -c '"msg":"partition assigned"' "$WORK/daemon.log"; }
+assigned=$(assigned_count)
+start_daemon
+third_assigned() { [ "$(assigned_count)" -gt "$assigned" ]; }
+wait_for 60 "the partition assigned again" third_assigned
+stop_daemon
+[ "$(grep -c 're-judged under the rule version in force' "$WORK/daemon.log")" -eq 1 ] \
+  || fail "a start after a finished re-evaluation re-judged again"
+echo "ok: switched to 2026.2 on SIGHUP and 2026.3 by PUT, refused invalid packs and a wrong token, history kept; 2026.4 applied offline re-judged at the next start, once"

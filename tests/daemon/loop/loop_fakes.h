@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -72,7 +73,8 @@ class FakeConsumer final : public approvald::loop::ConsumerPort {
 class FakeLoopStore final : public approvald::ports::CaseReader,
                             public approvald::loop::StoreWriter,
                             public approvald::loop::TimerIndex,
-                            public approvald::loop::StoreGauges {
+                            public approvald::loop::StoreGauges,
+                            public approvald::loop::CaseScan {
  public:
   approvald::Lookup<std::string> get_case(std::int32_t p, std::string_view id) override {
     if (fail_reads) return approvald::Error{"injected read error", corrupt};
@@ -80,6 +82,7 @@ class FakeLoopStore final : public approvald::ports::CaseReader,
   }
   approvald::Status commit(const approvald::ports::WriteSet& w) override {
     ops.emplace_back("commit");
+    if (on_commit) on_commit();
     if (fail_writes) return approvald::Error{"injected write error"};
     data.commit(w);
     committed.push_back(w);
@@ -103,6 +106,24 @@ class FakeLoopStore final : public approvald::ports::CaseReader,
   std::map<approvald::ports::TallyKey, approvald::ports::CaseTally> tallies() const override {
     return data.tallies;
   }
+  approvald::Result<std::vector<std::string>> case_ids(std::int32_t p, std::string_view after,
+                                                       std::size_t limit) override {
+    ops.emplace_back("case_ids");
+    if (scan_failures > 0) {
+      --scan_failures;
+      return approvald::Error{"injected listing error", corrupt_scan};
+    }
+    std::vector<std::string> out;
+    for (auto it = data.cases.upper_bound({p, std::string(after)});
+         it != data.cases.end() && it->first.first == p && out.size() < limit; ++it) {
+      out.push_back(it->first.second);
+    }
+    return out;
+  }
+  approvald::Status reevaluated(std::uint64_t version) override {
+    reevaluated_versions.push_back(version);
+    return approvald::ok_status();
+  }
   std::map<std::string, std::uint64_t> memory() override { return {}; }
   std::uint64_t live_data_bytes() override { return 0; }
   std::uint64_t pending_compaction_bytes() override { return 0; }
@@ -115,6 +136,20 @@ class FakeLoopStore final : public approvald::ports::CaseReader,
   bool corrupt = false;  // injected read errors are checksum mismatches
   bool fail_writes = false;
   bool corrupt_timers = false;
+  std::function<void()> on_commit;  // runs at each commit (a test's clock moves)
+  int scan_failures = 0;      // case listings that fail before one succeeds
+  bool corrupt_scan = false;  // … as damage
+  std::vector<std::uint64_t> reevaluated_versions;
+  // The cases of each commit, in order (what a re-evaluation slice re-judged).
+  std::vector<std::vector<std::string>> committed_cases() const {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& w : committed) {
+      std::vector<std::string> ids;
+      for (const auto& c : w.cases) ids.push_back(c.case_id);
+      out.push_back(ids);
+    }
+    return out;
+  }
 };
 
 class FakeRelay final : public approvald::loop::RelayPort {

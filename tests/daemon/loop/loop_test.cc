@@ -46,6 +46,7 @@ struct Rig {
             .store = store,
             .timers = store,
             .gauges = store,
+            .cases = store,
             .relay = relay,
             .relay_partitions = relay_partitions,
             .health = health,
@@ -317,4 +318,138 @@ TEST_CASE("rule versions switch between batches: before the poll") {
   int polls_before = -1;
   rig.loop->turn([&] { polls_before = rig.consumer().polls; });
   CHECK(polls_before == 0);
+}
+
+namespace {
+
+// A rig with five open cases C1..C5 in partition 0, re-evaluated two cases a turn.
+struct RejudgeRig : Rig {
+  RejudgeRig()
+      : Rig(LoopOptions{.max_pending = 100, .reevaluate_slice = 2, .reevaluate_turn_ms = 0}) {
+    std::vector<Record> batch;
+    for (int i = 1; i <= 5; ++i) batch.push_back(accepted(i - 1, "C" + std::to_string(i)));
+    consumer().batches.push_back(batch);
+    REQUIRE(loop->turn() == TurnEnd::kGoOn);
+    REQUIRE(store.data.cases.size() == 5);
+    store.committed.clear();
+    store.ops.clear();
+  }
+  // The cases each commit of the turns since the last call wrote.
+  std::vector<std::vector<std::string>> take_commits() {
+    auto out = store.committed_cases();
+    store.committed.clear();
+    return out;
+  }
+  using Commits = std::vector<std::vector<std::string>>;
+};
+
+}  // namespace
+
+TEST_CASE("a re-evaluation goes a slice per turn, and events are processed between its slices") {
+  RejudgeRig rig;
+  rig.loop->reevaluate(2);
+  CHECK(rig.loop->reevaluating());
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.take_commits() == RejudgeRig::Commits{{"C1", "C2"}});
+  // A new event in the next turn is committed first, then the next slice.
+  rig.consumer().batches.push_back({accepted(5, "C6")});
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.take_commits() == RejudgeRig::Commits{{"C6"}, {"C3", "C4"}});
+  CHECK(rig.store.reevaluated_versions.empty());
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  // C6 came under the new rules already; it is re-judged again, which changes nothing.
+  CHECK(rig.take_commits() == RejudgeRig::Commits{{"C5", "C6"}});
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.store.reevaluated_versions == std::vector<std::uint64_t>{2});
+  CHECK_FALSE(rig.loop->reevaluating());
+  CHECK(rig.take_commits().empty());
+  // While cases were left the loop did not wait for events; after, it waits as usual.
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.take_commits().empty());
+  const auto& timeouts = rig.consumer().poll_timeouts;
+  REQUIRE(timeouts.size() == 6);
+  CHECK(timeouts[1] == 0);
+  CHECK(timeouts[5] == LoopOptions{}.poll_timeout_ms);
+}
+
+TEST_CASE("a re-evaluation takes slices for its real-time budget per turn") {
+  Rig rig(LoopOptions{.reevaluate_slice = 1, .reevaluate_turn_ms = 30});
+  std::vector<Record> batch;
+  for (int i = 1; i <= 5; ++i) batch.push_back(accepted(i - 1, "C" + std::to_string(i)));
+  rig.consumer().batches.push_back(batch);
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  rig.store.committed.clear();
+  rig.store.on_commit = [&] { rig.clock.real_ms += 10; };  // each slice takes 10 ms
+  rig.loop->reevaluate(2);
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.store.committed_cases() ==
+        std::vector<std::vector<std::string>>{{"C1"}, {"C2"}, {"C3"}});
+}
+
+TEST_CASE("a newer rule version starts the re-evaluation over, and only it is recorded") {
+  RejudgeRig rig;
+  rig.loop->reevaluate(2);
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  rig.loop->reevaluate(3);
+  for (int i = 0; i < 4; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.take_commits() ==
+        RejudgeRig::Commits{{"C1", "C2"}, {"C1", "C2"}, {"C3", "C4"}, {"C5"}});
+  CHECK(rig.store.reevaluated_versions == std::vector<std::uint64_t>{3});
+}
+
+TEST_CASE("a case listing that fails is retried: no case is skipped") {
+  RejudgeRig rig;
+  rig.store.scan_failures = 2;
+  rig.loop->reevaluate(2);
+  for (int i = 0; i < 3; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.sleeps.size() == 2);
+  CHECK(rig.take_commits() == RejudgeRig::Commits{{"C1", "C2"}, {"C3", "C4"}, {"C5"}});
+  CHECK(rig.store.reevaluated_versions == std::vector<std::uint64_t>{2});
+}
+
+TEST_CASE("a damaged case listing stops the loop without a write") {
+  RejudgeRig rig;
+  rig.store.scan_failures = 1;
+  rig.store.corrupt_scan = true;
+  rig.loop->reevaluate(2);
+  CHECK(rig.loop->turn() == TurnEnd::kStoreDamaged);
+  CHECK(rig.take_commits().empty());
+  CHECK(rig.store.reevaluated_versions.empty());
+}
+
+TEST_CASE("backpressure holds the re-evaluation too: its alerts go to the outbox") {
+  RejudgeRig rig;
+  rig.loop->reevaluate(2);
+  rig.relay.acks = 0;
+  // Fill the outbox to outbox.max_pending with dead letters.
+  std::vector<Record> junk;
+  for (int i = 0; i < 100; ++i) junk.push_back(Record{0, 5 + i, "X", "not json", 0});
+  rig.consumer().batches.push_back(junk);
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  REQUIRE(rig.loop->outbox_depth() >= 100);
+  rig.take_commits();
+  rig.store.ops.clear();
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(std::count(rig.store.ops.begin(), rig.store.ops.end(), "case_ids") == 0);
+  rig.relay.acks = 100;  // the broker takes them
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(std::count(rig.store.ops.begin(), rig.store.ops.end(), "case_ids") == 1);
+}
+
+TEST_CASE("with no partition owned, a re-evaluation waits without spinning and is not recorded") {
+  RejudgeRig rig;
+  rig.loop->reevaluate(2);
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  rig.pipe.revoke(0);  // a rebalance took the partition
+  for (int i = 0; i < 3; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.loop->reevaluating());
+  CHECK(rig.store.reevaluated_versions.empty());
+  CHECK(rig.consumer().poll_timeouts.back() == LoopOptions{}.poll_timeout_ms);
+  // Given back, it goes on where it was.
+  rig.pipe.assign(0, rig.store.data.marks.at(0));
+  rig.take_commits();
+  for (int i = 0; i < 2; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.take_commits() == RejudgeRig::Commits{{"C3", "C4"}, {"C5"}});
+  CHECK(rig.store.reevaluated_versions == std::vector<std::uint64_t>{2});
 }

@@ -24,3 +24,15 @@ TEST_CASE("committed records are counted from zero", "[metrics]") {
   m.records_committed(17);
   CHECK_THAT(m.scrape(), Catch::Contains("approvald_records_committed_total 5017\n"));
 }
+
+TEST_CASE("a re-evaluation's progress is counted and its activity shown", "[metrics]") {
+  approvald::metrics::Metrics m("v", "r", "c");
+  CHECK_THAT(m.scrape(), Catch::Contains("approvald_reevaluation_active 0\n"));
+  CHECK_THAT(m.scrape(), Catch::Contains("approvald_reevaluated_cases_total 0\n"));
+  m.reevaluation(500, true);
+  m.reevaluation(20, false);
+  CHECK_THAT(m.scrape(), Catch::Contains("approvald_reevaluated_cases_total 520\n"));
+  CHECK_THAT(m.scrape(), Catch::Contains("approvald_reevaluation_active 0\n"));
+  m.reevaluation(0, true);
+  CHECK_THAT(m.scrape(), Catch::Contains("approvald_reevaluation_active 1\n"));
+}

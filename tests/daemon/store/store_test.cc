@@ -160,6 +160,36 @@ TEST_CASE("every case of a partition can be listed", "[store]") {
   CHECK(n == 50);
 }
 
+TEST_CASE("a partition's case ids come a slice at a time, after the last one reached",
+          "[store]") {
+  testing::TempDir dir;
+  auto s = open(dir);
+  WriteSet w;
+  for (const char* id : {"A", "B", "C", "D", "E"}) w.cases.push_back({2, id, "x"});
+  w.cases.push_back({3, "AA", "y"});  // the next partition: never listed with partition 2
+  w.cases.push_back({1, "Z", "y"});
+  REQUIRE(s->commit(w).ok());
+  CHECK(ok(s->case_ids(2, "", 2)) == std::vector<std::string>{"A", "B"});
+  CHECK(ok(s->case_ids(2, "B", 2)) == std::vector<std::string>{"C", "D"});
+  CHECK(ok(s->case_ids(2, "D", 2)) == std::vector<std::string>{"E"});
+  CHECK(ok(s->case_ids(2, "E", 2)).empty());
+  // A case removed since it was reached still marks the place.
+  CHECK(ok(s->case_ids(2, "BB", 9)) == std::vector<std::string>{"C", "D", "E"});
+  CHECK(ok(s->case_ids(4, "", 9)).empty());
+}
+
+TEST_CASE("the rule version the cases were re-evaluated under survives reopening", "[store]") {
+  testing::TempDir dir;
+  {
+    auto s = open(dir);
+    CHECK_FALSE(ok(s->reevaluated_rules()));  // none recorded: not version 0
+    REQUIRE(s->set_reevaluated_rules(3).ok());
+    CHECK(ok(s->reevaluated_rules()) == std::optional<std::uint64_t>(3));
+  }
+  auto s = open(dir);
+  CHECK(ok(s->reevaluated_rules()) == std::optional<std::uint64_t>(3));
+}
+
 TEST_CASE("a store of another schema version is refused, naming both versions", "[store]") {
   testing::TempDir dir;
   { auto s = open(dir); }
