@@ -369,9 +369,10 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       return 1;
     }
     if (rejudged.value().value_or(0) != current->number) {
-      log::info("the open cases are re-judged under the rule version in force",
-                {{"version", std::to_string(current->number)},
-                 {"judged_under", rejudged.value() ? std::to_string(*rejudged.value()) : "unknown"}});
+      log::info(
+          "the open cases are re-judged under the rule version in force",
+          {{"version", std::to_string(current->number)},
+           {"judged_under", rejudged.value() ? std::to_string(*rejudged.value()) : "unknown"}});
       loop.reevaluate(current->number);
     }
   }

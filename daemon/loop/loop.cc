@@ -51,7 +51,7 @@ TurnEnd Loop::turn(const std::function<void()>& between_batches) {
   // blocking a whole poll timeout on an idle topic.
   // A re-evaluation with cases to go does not wait for events either.
   const bool rejudging = reevaluation_.next(p_.pipeline.partitions()).has_value();
-  const int poll_ms = rejudging                    ? 0
+  const int poll_ms = rejudging                  ? 0
                       : p_.relay.in_flight() > 0 ? std::min(options_.poll_timeout_ms, 5)
                                                  : options_.poll_timeout_ms;
   auto records = consumer_->poll(options_.poll_batch, poll_ms);
@@ -174,9 +174,9 @@ bool Loop::reevaluate_slices(std::int64_t now_ms) {
                {"seconds", std::to_string((real_now - reevaluation_started_ms_) / 1000)}});
   } else if (real_now >= next_progress_log_ms_) {
     next_progress_log_ms_ = real_now + 10000;
-    log::info("re-evaluating the open cases under the new rules",
-              {{"cases", std::to_string(judged)},
-               {"version", std::to_string(reevaluation_.version())}});
+    log::info(
+        "re-evaluating the open cases under the new rules",
+        {{"cases", std::to_string(judged)}, {"version", std::to_string(reevaluation_.version())}});
   }
   p_.metrics.reevaluation(judged - before, !done);
   return true;

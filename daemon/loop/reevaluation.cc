@@ -9,8 +9,7 @@ void Reevaluation::start(std::uint64_t version) {
   finished_.clear();
 }
 
-std::optional<Reevaluation::Next> Reevaluation::next(
-    const std::vector<std::int32_t>& owned) const {
+std::optional<Reevaluation::Next> Reevaluation::next(const std::vector<std::int32_t>& owned) const {
   if (!active()) return std::nullopt;
   for (std::int32_t p : owned) {
     if (finished_.count(p) != 0) continue;

@@ -42,7 +42,7 @@ class Reevaluation {
   std::uint64_t version_ = 0;
   std::size_t cases_ = 0;
   std::map<std::int32_t, std::string> reached_;  // last case done per partition
-  std::set<std::int32_t> finished_;        // partitions walked to their end
+  std::set<std::int32_t> finished_;              // partitions walked to their end
 };
 
 }  // namespace approvald::loop

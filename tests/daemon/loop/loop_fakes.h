@@ -137,8 +137,8 @@ class FakeLoopStore final : public approvald::ports::CaseReader,
   bool fail_writes = false;
   bool corrupt_timers = false;
   std::function<void()> on_commit;  // runs at each commit (a test's clock moves)
-  int scan_failures = 0;      // case listings that fail before one succeeds
-  bool corrupt_scan = false;  // … as damage
+  int scan_failures = 0;            // case listings that fail before one succeeds
+  bool corrupt_scan = false;        // … as damage
   std::vector<std::uint64_t> reevaluated_versions;
   // The cases of each commit, in order (what a re-evaluation slice re-judged).
   std::vector<std::vector<std::string>> committed_cases() const {

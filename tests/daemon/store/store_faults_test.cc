@@ -68,7 +68,7 @@ TEST_CASE("a read that fails is an error, never absence", "[store][faults]") {
   CHECK_FALSE(s->rule_history().ok());
   CHECK_FALSE(s->due_timers(0, 5000, 10).ok());
   CHECK_FALSE(s->earliest_timer(0).ok());
-  CHECK_FALSE(s->outbox(0, 10).ok());  // an empty outbox would count as delivered
+  CHECK_FALSE(s->outbox(0, 10).ok());        // an empty outbox would count as delivered
   CHECK_FALSE(s->case_ids(0, "", 10).ok());  // a re-evaluation would skip the partition
   // A version applied while the history cannot be read would become "version 1" again.
   RuleVersion v2;

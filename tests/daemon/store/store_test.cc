@@ -160,8 +160,7 @@ TEST_CASE("every case of a partition can be listed", "[store]") {
   CHECK(n == 50);
 }
 
-TEST_CASE("a partition's case ids come a slice at a time, after the last one reached",
-          "[store]") {
+TEST_CASE("a partition's case ids come a slice at a time, after the last one reached", "[store]") {
   testing::TempDir dir;
   auto s = open(dir);
   WriteSet w;
