@@ -228,6 +228,14 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  if (options.partitioned_index) {
+    // Only a cold read's index partition comes into the cache instead of the file's whole index
+    // block; the top level stays pinned.
+    table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+    table.partition_filters = true;
+    table.metadata_block_size = 4096;
+    table.pin_top_level_index_and_filter = true;
+  }
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kCfNames) {
@@ -347,7 +355,7 @@ Status Store::scan(std::size_t cf, std::int32_t partition,
 }
 
 Result<std::vector<std::string>> Store::case_ids(std::int32_t partition, std::string_view after,
-                                                  std::size_t limit) {
+                                                 std::size_t limit) {
   std::vector<std::string> out;
   const std::string end = prefix_end(partition_prefix(partition));
   rocksdb::Slice upper(end);
@@ -788,7 +796,8 @@ Status Store::set_reevaluated_rules(std::uint64_t version) {
   std::string value;
   put_be64(value, version);
   const auto s = impl_->db->Put(impl_->write, impl_->cfs[kRules], "reevaluated", value);
-  if (!s.ok()) return from(s, "recording the re-evaluation under rule version " + std::to_string(version));
+  if (!s.ok())
+    return from(s, "recording the re-evaluation under rule version " + std::to_string(version));
   return ok_status();
 }
 

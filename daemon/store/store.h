@@ -36,6 +36,11 @@ struct StoreOptions {
   // less free space than this: RocksDB is never driven into a full disk, whose write errors it
   // does not recover from in place. 0: no check.
   std::uint64_t min_free_bytes = 0;
+  // Table files written with a two-level index and filters, whose partitions come into the block
+  // cache one by one. Off: bench/store_bench measured no gain on a 1M-case store (reads of a
+  // re-evaluation alike, random batches 0.73×; ADR 0011, docs/performance.md). Kept as an option
+  // for that benchmark; a file's index kind is fixed when it is written and both are read alike.
+  bool partitioned_index = false;
 };
 
 // A version of the rules in force: the pack and calendar sources, exactly as validated.
