@@ -180,7 +180,7 @@ done
 ready=$(now_s)
 echo "cold start: serving after $(echo "$listening - $start" | bc) s, ready after $(echo "$ready - $start" | bc) s"
 # A rule change that touches no clock arithmetic still makes a new version: every open case is
-# judged again under it (daemon/app/run.cc, apply_version).
+# judged again under it, a slice per loop turn beside new events (daemon/loop/reevaluation.h).
 sed -i '0,/title: /s/title: \(.*\)/title: \1 (re-evaluation benchmark)/' "$pack_dir/pack.yaml"
 start=$(now_s)
 kill -HUP "$pid"
@@ -196,6 +196,11 @@ kill -TERM "$pid"
 wait "$pid" || true
 reeval=$(echo "$end - $start" | bc)
 echo "re-evaluation: $judged cases in $reeval s ($(echo "$judged / $reeval" | bc) cases/s), peak RSS ${rss} MiB"
+# In one turn, a long re-evaluation outlasted max.poll.interval.ms and the group took the
+# partitions away; a slice per turn must keep them.
+echo "partitions lost or revoked between the rule change and its end: $(awk '/"msg":"rules applied"/ {on = 1}
+  on && /"msg":"partition (lost|revoked)"/ {n++} /cases re-evaluated under the new rules/ {on = 0} END {print n + 0}' "$log")"
+[ -z "${KEEP_LOG:-}" ] || cp "$log" "$KEEP_LOG"
 # Baseline: the same events through the engine with no store, in event time.
 cut -f2 "$work/reeval.tsv" > "$work/reeval.jsonl"
 start=$(now_s)
