@@ -174,7 +174,7 @@ TEST_CASE(
   const std::string payload(2 * 1024 * 1024, 'x');
   r.write({dead_letter(0, "BIG", payload), alert(1, "A1"), alert(2, "A2")});  // BIG: too large
   relay.pump({0});
-  CHECK(r.sink.names() == Names{"dlq:BIG", "alerts:A1", "alerts:A2"});
+  REQUIRE(r.sink.names() == Names{"dlq:BIG", "alerts:A1", "alerts:A2"});
   const OutboxEntry& stand_in = r.sink.produced[0];
   CHECK(header(stand_in, "approvald.reason.class") == "undeliverable");
   CHECK(header(stand_in, "approvald.payload.size") == std::to_string(payload.size()));
@@ -221,7 +221,7 @@ TEST_CASE("a replaced checkpoint releases what it covers", "[outbox][relay]") {
     CHECK(r.sink.names().size() == 1);  // covered: waits for the stand-in's acknowledgement
     r.sink.ack({0, 1});
     relay.pump({0});
-    CHECK(r.sink.names().size() == 2);
+    REQUIRE(r.sink.names().size() == 2);
     CHECK(r.sink.names()[1] == "alerts:A1");
   }
   SECTION("its stand-in refused as well, and the checkpoint dropped") {
