@@ -4,11 +4,11 @@
 
 #include <memory>
 
-#include "app/relay.h"
 #include "kafka/kafka.h"
 #include "loop/consumer_port.h"
 #include "loop/relay_port.h"
 #include "loop/store_ports.h"
+#include "outbox/relay.h"
 #include "store/store.h"
 
 namespace approvald::app {
@@ -90,7 +90,7 @@ class StoreLoopPorts final : public loop::StoreWriter,
 
 class RelayLoopPort final : public loop::RelayPort {
  public:
-  RelayLoopPort(Relay& relay, const kafka::Producer& producer)
+  RelayLoopPort(outbox::Relay& relay, const kafka::Producer& producer)
       : relay_(relay), producer_(producer) {}
 
   std::size_t pump(const std::set<std::int32_t>& partitions) override {
@@ -100,13 +100,17 @@ class RelayLoopPort final : public loop::RelayPort {
   std::optional<Error> take_read_error() override { return relay_.take_read_error(); }
   std::vector<loop::OutboxHead> heads(const std::set<std::int32_t>& partitions,
                                       std::int64_t now_ms) override {
-    return relay_.heads(partitions, now_ms);
+    std::vector<loop::OutboxHead> out;
+    for (const auto& h : relay_.heads(partitions, now_ms)) {
+      out.push_back({h.partition, h.age_ms, h.stalled});
+    }
+    return out;
   }
   std::string describe(std::int32_t partition) const override { return relay_.describe(partition); }
   std::optional<std::string> last_producer_error() const override { return producer_.last_error(); }
 
  private:
-  Relay& relay_;
+  outbox::Relay& relay_;
   const kafka::Producer& producer_;
 };
 

@@ -8,9 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "app/handover.h"
 #include "app/loop_adapters.h"
-#include "app/relay.h"
+#include "app/outbox_adapters.h"
 #include "approvald_version.h"
 #include "base/log.h"
 #include "cli/loaders.h"
@@ -22,6 +21,8 @@
 #include "loop/loop.h"
 #include "loop/store_retry.h"
 #include "metrics/metrics.h"
+#include "outbox/handover.h"
+#include "outbox/relay.h"
 #include "pipeline/pipeline.h"
 #include "state/case_cache.h"
 #include "store/store.h"
@@ -38,6 +39,9 @@ using control::real_ms;
 using control::RuleMailbox;
 using control::same_sources;
 using loop::StoreRetry;
+using outbox::Handover;
+using outbox::Relay;
+using outbox::RelayOptions;
 using web::AlertFeed;
 using web::ApiContext;
 namespace {
@@ -166,7 +170,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   const bool changelog = !cfg.kafka.changelog_topic.empty();
   // Metrics exist before the relay, which counts permanent failures.
   metrics::Metrics metrics(APPROVALD_VERSION_STRING, engine->rules().id(), engine->calendar().id());
-  Relay relay(*store, *producer,
+  StoreOutboxPorts outbox_store(*store);
+  Relay relay(outbox_store, *producer,
               RelayOptions{.max_in_flight = 10000,
                            .changelog_topic = cfg.kafka.changelog_topic,
                            .dlq_topic = cfg.kafka.dead_letter_topic,
@@ -176,6 +181,7 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                              metrics.relay_permanent_failure(t, r);
                            }});
   std::unique_ptr<kafka::PartitionReader> reader;
+  std::optional<ChangelogReaderPort> reader_port;
   if (changelog) {
     auto r = kafka::PartitionReader::create(cfg.kafka.bootstrap_servers, cfg.kafka.properties);
     if (!r) {
@@ -183,9 +189,12 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       return 1;
     }
     reader = r.take();
+    reader_port.emplace(*reader);
   }
   std::optional<Handover> handover;
-  if (changelog) handover.emplace(*store, pipe, relay, *reader, cfg.kafka.changelog_topic);
+  if (changelog) {
+    handover.emplace(outbox_store, pipe, relay, *reader_port, cfg.kafka.changelog_topic);
+  }
   Health health;
   health.loop_ms = real_ms();
   StoreRetry retry(

@@ -1,4 +1,4 @@
-// What the loop needs of the outbox relay (app::Relay and its producer behind an adapter).
+// What the loop needs of the outbox relay (outbox::Relay and its producer behind an adapter).
 #pragma once
 
 #include <cstdint>

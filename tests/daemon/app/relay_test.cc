@@ -1,22 +1,23 @@
-// The outbox relay over a real store and a fake producer that refuses what a test wants refused:
-// a permanent refusal never blocks the entries behind it, a retriable one waits, and a stalled
-// partition is visible.
-#include "app/relay.h"
+// The outbox relay over the real store (through app's adapter) and a fake producer that refuses
+// what a test wants refused: a permanent refusal never blocks the entries behind it, a retriable
+// one waits, and a stalled partition is visible.
+#include "outbox/relay.h"
 
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "app/outbox_adapters.h"
 #include "pipeline/changelog.h"
 #include "pipeline/dead_letter.h"
 #include "support/faulty_fs.h"
 #include "support/temp_dir.h"
 
-using approvald::app::Relay;
-using approvald::app::RelayOptions;
 using approvald::kafka::Failure;
 using approvald::kafka::OutboxId;
 using approvald::kafka::Produced;
 using approvald::kafka::Undelivered;
+using approvald::outbox::Relay;
+using approvald::outbox::RelayOptions;
 using approvald::ports::OutboxEntry;
 
 namespace {
@@ -96,6 +97,7 @@ struct Fixture {
   std::shared_ptr<testing::FaultyFs> fs = std::make_shared<testing::FaultyFs>();
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   std::unique_ptr<approvald::store::Store> store;
+  std::unique_ptr<approvald::app::StoreOutboxPorts> ports;  // the relay's view of `store`
   FakeSink sink;
   std::vector<std::pair<std::string, std::string>> permanent;  // topic, reason
   std::int64_t now = 1'000'000;
@@ -104,6 +106,7 @@ struct Fixture {
   // Opens the store (again): what was written before lies in table files afterwards, where
   // the failing file system reaches it (every read, when there is no block cache).
   void reopen(std::size_t block_cache_bytes = 8u << 20) {
+    ports.reset();
     store.reset();
     auto r = approvald::store::Store::open({.dir = (dir.path / "db").string(),
                                             .block_cache_bytes = block_cache_bytes,
@@ -111,6 +114,7 @@ struct Fixture {
                                             .env = env.get()});
     REQUIRE(r.ok());
     store = r.take();
+    ports = std::make_unique<approvald::app::StoreOutboxPorts>(*store);
   }
   RelayOptions options(std::string changelog = {}) {
     return RelayOptions{
@@ -148,7 +152,7 @@ OutboxEntry alert(std::uint64_t seq, const std::string& id) {
 TEST_CASE("a dead letter too large to send is replaced and does not block the entries behind it",
           "[relay]") {
   Fixture f;
-  Relay relay(*f.store, f.sink, f.options());
+  Relay relay(*f.ports, f.sink, f.options());
   const std::string payload(2 * 1024 * 1024, 'x');
   f.write({alert(0, "A1"),
            {0, 1, "dlq", -1, "C9", payload, {{"approvald.reason", "too big"}}},
@@ -173,7 +177,7 @@ TEST_CASE("a dead letter too large to send is replaced and does not block the en
 
 TEST_CASE("a retriable failure keeps the entry, in order, until the broker takes it", "[relay]") {
   Fixture f;
-  Relay relay(*f.store, f.sink, f.options());
+  Relay relay(*f.ports, f.sink, f.options());
   f.write({alert(0, "A1"), alert(1, "A2"), alert(2, "A3")});
   f.sink.broker_down = true;
   for (int i = 0; i < 5; ++i) {
@@ -196,7 +200,7 @@ TEST_CASE(
     "topic and deleted; the next ones go on",
     "[relay]") {
   Fixture f;
-  Relay relay(*f.store, f.sink, f.options());
+  Relay relay(*f.ports, f.sink, f.options());
   f.sink.refused_topics["alerts"] = "topic_authorization_failed";
   f.write({alert(0, "A1"), {0, 1, "dlq", -1, "C1", "{}", {}}});
   REQUIRE(f.drain(relay));
@@ -218,7 +222,7 @@ TEST_CASE(
     "are",
     "[relay]") {
   Fixture f;
-  Relay relay(*f.store, f.sink, f.options());
+  Relay relay(*f.ports, f.sink, f.options());
   f.sink.batch_limit["dlq"] = 100000;
   const std::string mid(200000, 'm');
   f.write({{0, 0, "dlq", -1, "S1", "small one", {}},
@@ -240,7 +244,7 @@ TEST_CASE(
 TEST_CASE("when the dead-letter topic refuses the stand-in too, the entry is dropped, loudly",
           "[relay]") {
   Fixture f;
-  Relay relay(*f.store, f.sink, f.options());
+  Relay relay(*f.ports, f.sink, f.options());
   f.sink.refused_topics["alerts"] = "topic_authorization_failed";
   f.sink.refused_topics["dlq"] = "topic_authorization_failed";
   f.write({alert(0, "A1"), alert(1, "A2")});
@@ -254,7 +258,7 @@ TEST_CASE(
     "checkpoint or the alerts it covers",
     "[relay]") {
   Fixture f;
-  Relay relay(*f.store, f.sink, f.options("changelog"));
+  Relay relay(*f.ports, f.sink, f.options("changelog"));
   f.sink.max_message_bytes = 4000;
   using approvald::pipeline::changelog_key;
   using approvald::pipeline::ChangelogKind;
@@ -295,7 +299,7 @@ TEST_CASE(
     "checkpoint",
     "[relay]") {
   Fixture f;
-  Relay relay(*f.store, f.sink, f.options("changelog"));
+  Relay relay(*f.ports, f.sink, f.options("changelog"));
   using approvald::pipeline::changelog_key;
   using approvald::pipeline::ChangelogKind;
   // An idle partition: one alert and its checkpoint, and nothing after them.
@@ -316,7 +320,7 @@ TEST_CASE(
 TEST_CASE("a partition whose outbox does not advance is reported stalled after the threshold",
           "[relay]") {
   Fixture f;
-  Relay relay(*f.store, f.sink, f.options());
+  Relay relay(*f.ports, f.sink, f.options());
   f.write({alert(0, "A1"), alert(1, "A2")});
   f.sink.broker_down = true;
   auto head = [&] { return relay.heads({0}, f.now).at(0); };
@@ -339,7 +343,7 @@ TEST_CASE("an outbox that cannot be read is never taken for a delivered one", "[
   Fixture f;
   f.write({alert(0, "A1"), alert(1, "A2")});
   f.reopen(0);
-  Relay relay(*f.store, f.sink, f.options());
+  Relay relay(*f.ports, f.sink, f.options());
   relay.heads({0}, f.now);  // the head is seen once, while the disk answers
   f.fs->fail_reads = true;
   // A hand-over drains the partition before it lets it go: an unreadable outbox read as empty

@@ -1,17 +1,14 @@
-#include "app/relay.h"
+#include "outbox/relay.h"
 
 #include <algorithm>
 #include <chrono>
 
 #include "base/log.h"
-#include "control/health.h"
 #include "pipeline/changelog.h"
 #include "pipeline/dead_letter.h"
 #include "rules/time.h"
 
-namespace approvald::app {
-
-using control::real_ms;
+namespace approvald::outbox {
 namespace {
 
 // Up to this size, an entry refused as too large in a delivery report is taken to be collateral:
@@ -21,6 +18,13 @@ constexpr std::size_t kSmallEntryBytes = std::size_t{16} * 1024;
 
 bool size_refusal(const kafka::Produced& p) {
   return p.reason == "msg_size_too_large" || p.reason == "record_list_too_large";
+}
+
+// Real time, for the stand-ins' stamps when the options bring no clock.
+std::int64_t real_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::size_t entry_bytes(const ports::OutboxEntry& e) {
@@ -301,4 +305,4 @@ bool Relay::drain(int timeout_ms, const std::set<std::int32_t>& partitions) {
   }
 }
 
-}  // namespace approvald::app
+}  // namespace approvald::outbox

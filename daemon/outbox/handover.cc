@@ -1,9 +1,11 @@
-#include "app/handover.h"
+#include "outbox/handover.h"
+
+#include <algorithm>
 
 #include "base/log.h"
 #include "ports/codec.h"
 
-namespace approvald::app {
+namespace approvald::outbox {
 namespace {
 
 constexpr std::int64_t kTailRecords = 2000;  // enough to hold the last few checkpoints
@@ -89,4 +91,4 @@ void Handover::disown(std::int32_t p) {
     log::error("cannot drop partition", {{"partition", std::to_string(p)}});
 }
 
-}  // namespace approvald::app
+}  // namespace approvald::outbox

@@ -8,18 +8,17 @@
 #include <optional>
 #include <string>
 
-#include "app/relay.h"
 #include "base/result.h"
-#include "kafka/partition_reader.h"
+#include "outbox/ports.h"
+#include "outbox/relay.h"
 #include "pipeline/pipeline.h"
-#include "store/store.h"
 
-namespace approvald::app {
+namespace approvald::outbox {
 
 class Handover {
  public:
-  Handover(store::Store& store, pipeline::Pipeline& pipe, Relay& relay,
-           kafka::PartitionReader& reader, std::string changelog_topic)
+  Handover(PartitionStore& store, pipeline::Pipeline& pipe, Relay& relay, ChangelogReader& reader,
+           std::string changelog_topic)
       : store_(store),
         pipe_(pipe),
         relay_(relay),
@@ -40,11 +39,11 @@ class Handover {
   void disown(std::int32_t partition);
 
  private:
-  store::Store& store_;
+  PartitionStore& store_;
   pipeline::Pipeline& pipe_;
   Relay& relay_;
-  kafka::PartitionReader& reader_;
+  ChangelogReader& reader_;
   std::string topic_;
 };
 
-}  // namespace approvald::app
+}  // namespace approvald::outbox

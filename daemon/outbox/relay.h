@@ -29,10 +29,9 @@
 
 #include "base/result.h"
 #include "kafka/outbox_sink.h"
-#include "loop/relay_port.h"
-#include "store/store.h"
+#include "outbox/ports.h"
 
-namespace approvald::app {
+namespace approvald::outbox {
 
 struct RelayOptions {
   std::size_t max_in_flight = 10000;
@@ -48,12 +47,16 @@ struct RelayOptions {
   std::function<void(const std::string& topic, const std::string& reason)> on_permanent;
 };
 
-// How long the head of a partition's outbox has waited: the loop's view of it (loop/relay_port.h).
-using OutboxHead = loop::OutboxHead;
+// How long the head of a partition's outbox has waited (the loop sees it as loop::OutboxHead).
+struct OutboxHead {
+  std::int32_t partition = 0;
+  std::int64_t age_ms = 0;  // 0: nothing waits
+  bool stalled = false;     // age_ms above stall_after_ms
+};
 
 class Relay {
  public:
-  Relay(store::Store& store, kafka::OutboxSink& producer, RelayOptions options)
+  Relay(OutboxStore& store, kafka::OutboxSink& producer, RelayOptions options)
       : store_(store), producer_(producer), options_(std::move(options)) {}
 
   // Serves delivery reports and produces what is new. Returns how many entries the broker
@@ -115,7 +118,7 @@ class Relay {
   std::optional<std::vector<ports::OutboxEntry>> read(std::int32_t partition, std::size_t limit,
                                                       std::uint64_t from_seq = 0);
 
-  store::Store& store_;
+  OutboxStore& store_;
   kafka::OutboxSink& producer_;
   RelayOptions options_;
   std::set<kafka::OutboxId> in_flight_;
@@ -143,4 +146,4 @@ class Relay {
   std::optional<Error> read_error_;
 };
 
-}  // namespace approvald::app
+}  // namespace approvald::outbox
