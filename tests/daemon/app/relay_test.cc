@@ -10,6 +10,7 @@
 #include "pipeline/changelog.h"
 #include "pipeline/dead_letter.h"
 #include "support/faulty_fs.h"
+#include "support/outbox_header.h"
 #include "support/temp_dir.h"
 
 using approvald::kafka::Failure;
@@ -19,6 +20,7 @@ using approvald::kafka::Undelivered;
 using approvald::outbox::Relay;
 using approvald::outbox::RelayOptions;
 using approvald::ports::OutboxEntry;
+using testing::header;
 
 namespace {
 
@@ -83,13 +85,6 @@ class FakeSink final : public approvald::kafka::OutboxSink {
   std::vector<OutboxId> delivered_;
   std::vector<Undelivered> failed_;
 };
-
-std::string header(const OutboxEntry& o, const std::string& name) {
-  for (const auto& [n, v] : o.headers) {
-    if (n == name) return v;
-  }
-  return "<missing>";
-}
 
 struct Fixture {
   testing::TempDir dir;

@@ -7,6 +7,7 @@
 #include "outbox_fakes.h"
 #include "pipeline/changelog.h"
 #include "pipeline/dead_letter.h"
+#include "support/outbox_header.h"
 
 using approvald::kafka::Failure;
 using approvald::outbox::Relay;
@@ -15,6 +16,7 @@ using approvald::pipeline::changelog_key;
 using approvald::pipeline::ChangelogKind;
 using approvald::ports::OutboxEntry;
 using Names = std::vector<std::string>;
+using testing::header;
 
 namespace {
 
@@ -30,13 +32,6 @@ OutboxEntry checkpoint(std::uint64_t seq, const std::string& epoch) {
 OutboxEntry case_record(std::uint64_t seq, const std::string& id) {
   return {0, seq, "changelog", 0, changelog_key(ChangelogKind::kCase, id), "state", {}};
 }
-std::string header(const OutboxEntry& o, const std::string& name) {
-  for (const auto& [n, v] : o.headers) {
-    if (n == name) return v;
-  }
-  return "<missing>";
-}
-
 struct Rig {
   testing::FakeOutboxStore store;
   testing::FakeSink sink;

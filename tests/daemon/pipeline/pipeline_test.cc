@@ -6,6 +6,7 @@
 #include "rules/replay.h"
 #include "support/fake_store.h"
 #include "support/fixtures.h"
+#include "support/outbox_header.h"
 #include "support/sample_log.h"
 
 using approvald::pipeline::Pipeline;
@@ -13,6 +14,7 @@ using approvald::pipeline::Record;
 using testing::at;
 using testing::Ev;
 using testing::FakeStore;
+using testing::header;
 using testing::ok;
 
 namespace {
@@ -60,13 +62,6 @@ void accept_c1(Pipeline& p, FakeStore& store) {
           .writes);
 }
 const auto kBacklog = [](std::int32_t) { return false; };
-
-std::string header(const approvald::ports::OutboxEntry& o, const std::string& name) {
-  for (const auto& [n, v] : o.headers) {
-    if (n == name) return v;
-  }
-  return "<missing>";
-}
 
 }  // namespace
 
