@@ -50,7 +50,7 @@ TurnEnd Loop::turn(const std::function<void()>& between_batches) {
   // While the relay waits for acknowledgements, come back soon to serve them rather than
   // blocking a whole poll timeout on an idle topic.
   // A re-evaluation with cases to go does not wait for events either.
-  const bool rejudging = reevaluation_.next(p_.pipeline.partitions()).has_value();
+  const bool rejudging = reevaluating() && reevaluation_.next(p_.pipeline.partitions()).has_value();
   const int poll_ms = rejudging                  ? 0
                       : p_.relay.in_flight() > 0 ? std::min(options_.poll_timeout_ms, 5)
                                                  : options_.poll_timeout_ms;

@@ -118,9 +118,6 @@ class Store final : public ports::CaseReader {
   // Removes every key of a partition (a partition this instance no longer owns).
   Status drop_partition(std::int32_t partition);
 
-  // Every case of a partition.
-  template <typename F>
-  Status for_each_case(std::int32_t partition, F&& fn);
   // Up to `limit` case ids of a partition after `after` in key order ("": from the first), so a
   // re-evaluation can walk a partition a slice at a time.
   Result<std::vector<std::string>> case_ids(std::int32_t partition, std::string_view after,
@@ -184,13 +181,5 @@ class Store final : public ports::CaseReader {
 
   std::unique_ptr<Impl> impl_;
 };
-
-template <typename F>
-Status Store::for_each_case(std::int32_t partition, F&& fn) {
-  return scan(0, partition, [&](std::string_view key, std::string_view value) {
-    fn(key.substr(4), value);
-    return true;
-  });
-}
 
 }  // namespace approvald::store

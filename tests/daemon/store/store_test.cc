@@ -151,13 +151,13 @@ TEST_CASE("every case of a partition can be listed", "[store]") {
   for (int i = 0; i < 50; ++i) w.cases.push_back({2, "K" + std::to_string(i), "x"});
   w.cases.push_back({3, "other", "y"});
   REQUIRE(s->commit(w).ok());
-  std::size_t n = 0;
-  ok(s->for_each_case(2, [&](std::string_view id, std::string_view v) {
-    CHECK(id.front() == 'K');
-    CHECK(v == "x");
-    ++n;
-  }));
-  CHECK(n == 50);
+  const auto ids = ok(s->case_ids(2, "", 1000));
+  const auto states = ok(s->get_cases(2, {ids.begin(), ids.end()}));
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    CHECK(ids[i].front() == 'K');
+    CHECK(states[i] == "x");
+  }
+  CHECK(ids.size() == 50);
 }
 
 TEST_CASE("a partition's case ids come a slice at a time, after the last one reached", "[store]") {
