@@ -40,6 +40,9 @@ struct Pipeline::Work {
     std::uint8_t status = 0;
     std::optional<ports::PerfKey> perf_key;
     ports::PerfCounts perf;
+    // The bytes as stored: a state that encodes to them again is not written back (nor sent to
+    // the changelog), so a re-evaluation that changes nothing writes nothing.
+    std::optional<std::string> stored;
   };
   std::map<std::pair<std::int32_t, std::string>, Before> before;
   std::optional<Error> failed;  // a read failed: the batch is void
@@ -140,14 +143,14 @@ std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
     w.failed = Error{"case " + case_id + ": " + read.error().message, read.error().corrupt};
     return std::nullopt;
   }
-  const std::optional<std::string>& bytes = read.value();
+  std::optional<std::string>& bytes = read.value();
   if (!bytes) {
     w.before.try_emplace(key);
     return rules::CaseState{};
   }
   auto state = rules::CaseState::decode(*bytes, why);
   if (state) {
-    Work::Before b{state->agency, state->status, std::nullopt, {}};
+    Work::Before b{state->agency, state->status, std::nullopt, {}, std::move(bytes)};
     if (auto perf = perf_of(partition, *state, *engine_)) {
       b.perf_key = std::move(perf->first);
       b.perf = perf->second;
@@ -162,8 +165,10 @@ std::optional<rules::CaseState> Pipeline::load(Work& w, std::int32_t partition,
 void Pipeline::write_states(Work& w) {
   for (auto& [key, state] : w.loaded) {
     if (state.case_id.empty()) continue;
-    w.batch.writes.cases.push_back({key.first, key.second, state.encode()});
     const Work::Before& b = w.before[key];
+    std::string bytes = state.encode();
+    if (b.stored && *b.stored == bytes) continue;  // nothing changed, so no count either
+    w.batch.writes.cases.push_back({key.first, key.second, std::move(bytes)});
     // Evaluating the clocks again is only needed for decided cases, a small share of events.
     auto& perf = w.batch.writes.perf_changes;
     if (b.perf_key) perf[*b.perf_key] += negated(b.perf);
@@ -177,10 +182,12 @@ void Pipeline::write_states(Work& w) {
   std::erase_if(w.batch.writes.perf_changes, [](const auto& kv) { return kv.second.zero(); });
 }
 
-void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions) {
+void Pipeline::finish(Work& w, const std::vector<std::int32_t>& partitions, bool if_written) {
   write_states(w);
   ports::WriteSet& ws = w.batch.writes;
   std::set<std::int32_t> changed(partitions.begin(), partitions.end());
+  // A slice of timers or a re-evaluation that changed nothing moves no mark: it commits nothing.
+  if (if_written && ws.empty()) changed.clear();
   const std::size_t cases = ws.cases.size(), alerts = ws.alerts.size();
   if (!options_.changelog_topic.empty() && !changed.empty()) {
     auto record = [&](std::int32_t p, ChangelogKind kind, std::string_view id,
@@ -450,8 +457,7 @@ Result<Batch> Pipeline::reevaluate(std::int32_t partition, const std::vector<std
     emit(w, partition, d);
     w.loaded[{partition, id}] = std::move(d.state);
   }
-  finish(w, w.loaded.empty() && w.batch.writes.empty() ? std::vector<std::int32_t>{}
-                                                       : std::vector<std::int32_t>{partition});
+  finish(w, {partition}, true);
   return std::move(w.batch);
 }
 
@@ -483,8 +489,7 @@ Result<Batch> Pipeline::fire(std::int32_t partition, const std::vector<ports::Ti
     emit(w, partition, d);
     w.loaded[{partition, t.case_id}] = std::move(d.state);
   }
-  finish(w, w.loaded.empty() && w.batch.writes.empty() ? std::vector<std::int32_t>{}
-                                                       : std::vector<std::int32_t>{partition});
+  finish(w, {partition}, true);
   return std::move(w.batch);
 }
 

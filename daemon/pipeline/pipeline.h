@@ -134,7 +134,8 @@ class Pipeline {
   void emit(Work& w, std::int32_t partition, const rules::Decision& d);
   void write_states(Work& w);
   // Ends a batch: states, changelog records and alert messages of the partitions it changed.
-  void finish(Work& w, const std::vector<std::int32_t>& partitions);
+  // `if_written`: the partitions only if the batch writes anything.
+  void finish(Work& w, const std::vector<std::int32_t>& partitions, bool if_written = false);
   void dead_letter(Work& w, const Record& r, DeadReason reason, const std::string& why,
                    std::int64_t wall_ms);
   // The case's state (empty for a new case), or none when its stored bytes do not decode (`why`

@@ -323,6 +323,17 @@ TEST_CASE("rule versions switch between batches: before the poll") {
 namespace {
 
 // A rig with five open cases C1..C5 in partition 0, re-evaluated two cases a turn.
+// The shipped pack with the decision limit (20 working days) changed: a rule version under which
+// every accepted case has another due date, so re-judging it writes it.
+std::shared_ptr<const rules::Engine> decision_limit(int working_days) {
+  std::string pack = testing::read_source("rules/packs/cn-admin-licensing/pack.yaml");
+  const std::string limit = "limit: {working_days: 20}";
+  const auto at = pack.find(limit);
+  REQUIRE(at != std::string::npos);
+  pack.replace(at, limit.size(), "limit: {working_days: " + std::to_string(working_days) + "}");
+  return std::make_shared<const rules::Engine>(testing::rules_from(pack), testing::cn_calendar());
+}
+
 struct RejudgeRig : Rig {
   RejudgeRig()
       : Rig(LoopOptions{.max_pending = 100, .reevaluate_slice = 2, .reevaluate_turn_ms = 0}) {
@@ -341,13 +352,18 @@ struct RejudgeRig : Rig {
     return out;
   }
   using Commits = std::vector<std::vector<std::string>>;
+  // A new rule version with another decision limit, switched and re-evaluated as run.cc does.
+  void new_version(std::uint64_t version, int working_days) {
+    pipe.set_engine(decision_limit(working_days));
+    loop->reevaluate(version);
+  }
 };
 
 }  // namespace
 
 TEST_CASE("a re-evaluation goes a slice per turn, and events are processed between its slices") {
   RejudgeRig rig;
-  rig.loop->reevaluate(2);
+  rig.new_version(2, 25);
   CHECK(rig.loop->reevaluating());
   REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
   CHECK(rig.take_commits() == RejudgeRig::Commits{{"C1", "C2"}});
@@ -357,8 +373,8 @@ TEST_CASE("a re-evaluation goes a slice per turn, and events are processed betwe
   CHECK(rig.take_commits() == RejudgeRig::Commits{{"C6"}, {"C3", "C4"}});
   CHECK(rig.store.reevaluated_versions.empty());
   REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
-  // C6 came under the new rules already; it is re-judged again, which changes nothing.
-  CHECK(rig.take_commits() == RejudgeRig::Commits{{"C5", "C6"}});
+  // C6 came under the new rules already: re-judged again, it changes nothing and is not written.
+  CHECK(rig.take_commits() == RejudgeRig::Commits{{"C5"}});
   REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
   CHECK(rig.store.reevaluated_versions == std::vector<std::uint64_t>{2});
   CHECK_FALSE(rig.loop->reevaluating());
@@ -380,17 +396,27 @@ TEST_CASE("a re-evaluation takes slices for its real-time budget per turn") {
   REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
   rig.store.committed.clear();
   rig.store.on_commit = [&] { rig.clock.real_ms += 10; };  // each slice takes 10 ms
+  rig.pipe.set_engine(decision_limit(25));
   rig.loop->reevaluate(2);
   REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
   CHECK(rig.store.committed_cases() ==
         std::vector<std::vector<std::string>>{{"C1"}, {"C2"}, {"C3"}});
 }
 
+TEST_CASE("a re-evaluation that changes no case writes nothing, and is still recorded") {
+  RejudgeRig rig;
+  rig.loop->reevaluate(2);  // the same rules under a new version number (a title edited, say)
+  for (int i = 0; i < 4; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(std::count(rig.store.ops.begin(), rig.store.ops.end(), "case_ids") == 3);
+  CHECK(rig.take_commits().empty());
+  CHECK(rig.store.reevaluated_versions == std::vector<std::uint64_t>{2});
+}
+
 TEST_CASE("a newer rule version starts the re-evaluation over, and only it is recorded") {
   RejudgeRig rig;
-  rig.loop->reevaluate(2);
+  rig.new_version(2, 25);
   REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
-  rig.loop->reevaluate(3);
+  rig.new_version(3, 30);
   for (int i = 0; i < 4; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
   CHECK(rig.take_commits() ==
         RejudgeRig::Commits{{"C1", "C2"}, {"C1", "C2"}, {"C3", "C4"}, {"C5"}});
@@ -400,7 +426,7 @@ TEST_CASE("a newer rule version starts the re-evaluation over, and only it is re
 TEST_CASE("a case listing that fails is retried: no case is skipped") {
   RejudgeRig rig;
   rig.store.scan_failures = 2;
-  rig.loop->reevaluate(2);
+  rig.new_version(2, 25);
   for (int i = 0; i < 3; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
   CHECK(rig.sleeps.size() == 2);
   CHECK(rig.take_commits() == RejudgeRig::Commits{{"C1", "C2"}, {"C3", "C4"}, {"C5"}});
@@ -411,7 +437,7 @@ TEST_CASE("a damaged case listing stops the loop without a write") {
   RejudgeRig rig;
   rig.store.scan_failures = 1;
   rig.store.corrupt_scan = true;
-  rig.loop->reevaluate(2);
+  rig.new_version(2, 25);
   CHECK(rig.loop->turn() == TurnEnd::kStoreDamaged);
   CHECK(rig.take_commits().empty());
   CHECK(rig.store.reevaluated_versions.empty());
@@ -419,7 +445,7 @@ TEST_CASE("a damaged case listing stops the loop without a write") {
 
 TEST_CASE("backpressure holds the re-evaluation too: its alerts go to the outbox") {
   RejudgeRig rig;
-  rig.loop->reevaluate(2);
+  rig.new_version(2, 25);
   rig.relay.acks = 0;
   // Fill the outbox to outbox.max_pending with dead letters.
   std::vector<Record> junk;
@@ -439,7 +465,7 @@ TEST_CASE("backpressure holds the re-evaluation too: its alerts go to the outbox
 
 TEST_CASE("with no partition owned, a re-evaluation waits without spinning and is not recorded") {
   RejudgeRig rig;
-  rig.loop->reevaluate(2);
+  rig.new_version(2, 25);
   REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
   rig.pipe.revoke(0);  // a rebalance took the partition
   for (int i = 0; i < 3; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
