@@ -37,9 +37,10 @@ struct StoreOptions {
   // does not recover from in place. 0: no check.
   std::uint64_t min_free_bytes = 0;
   // Table files written with a two-level index and filters, whose partitions come into the block
-  // cache one by one. Off: bench/store_bench measured no gain on a 1M-case store (reads of a
-  // re-evaluation alike, random batches 0.73×; ADR 0011, docs/performance.md). Kept as an option
-  // for that benchmark; a file's index kind is fixed when it is written and both are read alike.
+  // cache one by one. Off for now: the daemon's one-block indexes (1.7–6.3 MiB per file) exceed a
+  // cache shard and are re-read on every cold read, but one run with this on was mixed (ADR 0011,
+  // docs/performance.md step 4); alternating runs must decide. A file's index kind is fixed when
+  // it is written and both are read alike.
   bool partitioned_index = false;
 };
 
