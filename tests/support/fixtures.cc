@@ -39,6 +39,15 @@ std::shared_ptr<const rules::RuleSet> statutory_rules() {
   return std::get<0>(s);
 }
 
+std::shared_ptr<const rules::RuleSet> statutory_rules_with_decision_limit(int working_days) {
+  std::string pack = read_source("rules/packs/cn-admin-licensing/pack.yaml");
+  const std::string limit = "limit: {working_days: 20}";
+  const auto at = pack.find(limit);
+  REQUIRE(at != std::string::npos);
+  pack.replace(at, limit.size(), "limit: {working_days: " + std::to_string(working_days) + "}");
+  return rules_from(pack);
+}
+
 std::shared_ptr<const rules::RuleSet> rules_from(const std::string& pack_yaml) {
   auto r = rules::RulePack::load(pack_yaml, "inline.yaml");
   if (auto* d = std::get_if<rules::Diagnostics>(&r)) {

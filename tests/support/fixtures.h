@@ -18,6 +18,9 @@ std::string read_source(const std::string& relative);
 std::shared_ptr<const rules::Calendar> cn_calendar();
 // The shipped statutory pack.
 std::shared_ptr<const rules::RuleSet> statutory_rules();
+// The shipped statutory pack with the decision limit (20 working days) set to another: a rule
+// version under which every accepted case has another due date.
+std::shared_ptr<const rules::RuleSet> statutory_rules_with_decision_limit(int working_days);
 // A rule set from inline pack YAML; fails the test on any diagnostic.
 std::shared_ptr<const rules::RuleSet> rules_from(const std::string& pack_yaml);
 

@@ -323,15 +323,10 @@ TEST_CASE("rule versions switch between batches: before the poll") {
 namespace {
 
 // A rig with five open cases C1..C5 in partition 0, re-evaluated two cases a turn.
-// The shipped pack with the decision limit (20 working days) changed: a rule version under which
-// every accepted case has another due date, so re-judging it writes it.
+// A rule version under which every accepted case has another due date, so re-judging writes it.
 std::shared_ptr<const rules::Engine> decision_limit(int working_days) {
-  std::string pack = testing::read_source("rules/packs/cn-admin-licensing/pack.yaml");
-  const std::string limit = "limit: {working_days: 20}";
-  const auto at = pack.find(limit);
-  REQUIRE(at != std::string::npos);
-  pack.replace(at, limit.size(), "limit: {working_days: " + std::to_string(working_days) + "}");
-  return std::make_shared<const rules::Engine>(testing::rules_from(pack), testing::cn_calendar());
+  return std::make_shared<const rules::Engine>(
+      testing::statutory_rules_with_decision_limit(working_days), testing::cn_calendar());
 }
 
 struct RejudgeRig : Rig {
