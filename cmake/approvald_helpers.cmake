@@ -7,6 +7,24 @@ function(approvald_target_defaults target)
   endif()
 endfunction()
 
+# A daemon library's include root holds that library alone: <build>/daemon_include/<folder>/<folder>
+# is a link to daemon/<folder>. So `#include "store/store.h"` compiles only in a target that links
+# approvald::store (directly or through a PUBLIC dependency), and the compiler checks the layering
+# that scripts/lint's table states (ADR 0012). A folder's own sources include its headers the same
+# way, as "folder/name.h".
+function(approvald_include_root target)
+  get_filename_component(folder ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  set(root ${PROJECT_BINARY_DIR}/daemon_include/${folder})
+  file(MAKE_DIRECTORY ${root})
+  file(CREATE_LINK ${CMAKE_CURRENT_SOURCE_DIR} ${root}/${folder} SYMBOLIC)
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "INTERFACE_LIBRARY")
+    target_include_directories(${target} INTERFACE ${root})
+  else()
+    target_include_directories(${target} PUBLIC ${root})
+  endif()
+endfunction()
+
 if(APPROVALD_SANITIZE)
   add_compile_options(-fsanitize=${APPROVALD_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${APPROVALD_SANITIZE})
@@ -38,6 +56,6 @@ function(approvald_embed target namespace header base)
     COMMENT "Embedding ${target}'s files"
     VERBATIM)
   add_library(${target} ${out})
-  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/..)
+  approvald_include_root(${target})
   approvald_target_defaults(${target})
 endfunction()

@@ -10,13 +10,12 @@
 
 #include "app/demo.h"
 #include "app/run.h"
-#include "app/tools.h"
 #include "approvald_version.h"
 #include "cli/commands.h"
-#include "cli/loaders.h"
 #include "cli/usage.h"
 #include "config/check.h"
 #include "config/config.h"
+#include "files/loaders.h"
 
 namespace {
 
@@ -34,7 +33,7 @@ void on_signal(int sig) {
 // Loads the configuration file, then the environment, then flags; prints every error.
 std::optional<approvald::config::Config> load_config(const std::string& file) {
   std::string why;
-  const auto text = approvald::cli::read_file(file, &why);
+  const auto text = approvald::files::read_file(file, &why);
   if (!text) {
     std::cerr << file << ": " << why << '\n';
     return std::nullopt;
@@ -42,7 +41,7 @@ std::optional<approvald::config::Config> load_config(const std::string& file) {
   const auto base = std::filesystem::absolute(file).parent_path().string();
   auto parsed = approvald::config::parse(*text, file, base);
   if (auto* d = std::get_if<rules::Diagnostics>(&parsed)) {
-    approvald::cli::print(*d, std::cerr);
+    approvald::files::print(*d, std::cerr);
     return std::nullopt;
   }
   auto c = std::get<approvald::config::Config>(std::move(parsed));
@@ -143,7 +142,7 @@ int main(int argc, char** argv) {
                  "Only the open, paused and overdue case counts per partition and agency")
       ->excludes("--marks");
 
-  approvald::app::GenerateOptions go;
+  approvald::cli::GenerateOptions go;
   auto* gen = app.add_subcommand(
       "generate", "Synthetic approval events from a simulated service centre, as JSON lines");
   gen->add_option("--cases", go.cases, "How many cases (about 4.3 events each)")
@@ -195,13 +194,13 @@ int main(int argc, char** argv) {
   }
 
   if (dump->parsed()) {
-    using approvald::app::DumpWhat;
+    using approvald::cli::DumpWhat;
     const DumpWhat what = marks_only     ? DumpWhat::kMarks
                           : tallies_only ? DumpWhat::kTallies
                                          : DumpWhat::kCases;
-    return approvald::app::dump_store(dump_dir, what, std::cout, std::cerr);
+    return approvald::cli::dump_store(dump_dir, what, std::cout, std::cerr);
   }
-  if (gen->parsed()) return approvald::app::generate(go, std::cout, std::cerr);
+  if (gen->parsed()) return approvald::cli::generate(go, std::cout, std::cerr);
   if (demo->parsed()) {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
@@ -209,9 +208,9 @@ int main(int argc, char** argv) {
     return approvald::app::demo(demo_options, g_stop, std::cout, std::cerr, &g_reload);
   }
 
-  if (list->parsed()) return approvald::app::list_rules(list_dir, std::cout, std::cerr);
+  if (list->parsed()) return approvald::cli::list_rules(list_dir, std::cout, std::cerr);
   if (apply->parsed()) {
-    return approvald::app::apply_rules(apply_dir, apply_packs, apply_calendar, std::cout,
+    return approvald::cli::apply_rules(apply_dir, apply_packs, apply_calendar, std::cout,
                                        std::cerr);
   }
   if (check->parsed()) return approvald::cli::rules_check(check_paths, std::cout, std::cerr);
@@ -221,7 +220,7 @@ int main(int argc, char** argv) {
   if (config_check->parsed()) {
     const auto c = load_config(checked_config);
     if (!c) return 1;
-    return approvald::app::check_config(checked_config, *c, std::cout, std::cerr);
+    return approvald::cli::check_config(checked_config, *c, std::cout, std::cerr);
   }
   if (run->parsed()) {
     auto c = load_config(config_file);

@@ -100,11 +100,7 @@ class RelayLoopPort final : public loop::RelayPort {
   std::optional<Error> take_read_error() override { return relay_.take_read_error(); }
   std::vector<loop::OutboxHead> heads(const std::set<std::int32_t>& partitions,
                                       std::int64_t now_ms) override {
-    std::vector<loop::OutboxHead> out;
-    for (const auto& h : relay_.heads(partitions, now_ms)) {
-      out.push_back({h.partition, h.age_ms, h.stalled});
-    }
-    return out;
+    return relay_.heads(partitions, now_ms);
   }
   std::string describe(std::int32_t partition) const override { return relay_.describe(partition); }
   std::optional<std::string> last_producer_error() const override { return producer_.last_error(); }

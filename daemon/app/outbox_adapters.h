@@ -1,6 +1,6 @@
 // The outbox's ports (outbox/ports.h) over the real store and changelog reader: thin forwarding
 // only, so that what the relay and the hand-over decide is all in outbox/ and tested there on
-// fakes. (The producer, kafka::Producer, implements kafka::OutboxSink itself.)
+// fakes. (The producer, kafka::Producer, implements ports::OutboxSink itself.)
 #pragma once
 
 #include "kafka/partition_reader.h"

@@ -5,12 +5,19 @@
 #include <ostream>
 
 #include "cli/commands.h"
-#include "cli/loaders.h"
+#include "files/loaders.h"
 #include "rules/clock.h"
 #include "rules/echo.h"
 #include "rules/replay.h"
 
 namespace approvald::cli {
+
+using files::kMaxEventLineBytes;
+using files::load_calendar;
+using files::load_rules;
+using files::print;
+using files::read_line;
+using files::unreadable_event_log;
 
 namespace {
 

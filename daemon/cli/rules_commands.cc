@@ -5,10 +5,16 @@
 #include <ostream>
 
 #include "cli/commands.h"
-#include "cli/loaders.h"
+#include "files/loaders.h"
 #include "rules/rule_test.h"
 
 namespace approvald::cli {
+
+using files::load_calendar;
+using files::load_pack;
+using files::load_rules;
+using files::print;
+using files::read_file;
 
 namespace fs = std::filesystem;
 

@@ -1,6 +1,6 @@
 // What `approvald run` would refuse at start and `config check` can find without starting:
 // listen addresses, the data directory and the token files. The rule files and librdkafka's
-// properties need loaders from other libraries and are checked beside these (app/tools.cc).
+// properties need loaders from other libraries and are checked beside these (cli/config_check.cc).
 #pragma once
 
 #include <optional>

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "cli/loaders.h"
+#include "files/loaders.h"
 
 namespace approvald::control {
 
@@ -13,7 +13,7 @@ std::variant<store::RuleVersion, rules::Diagnostics> read_rule_files(const confi
   rules::Diagnostics diags;
   auto read = [&](const fs::path& p, std::pair<std::string, std::string>* out) {
     std::string why;
-    const auto text = cli::read_file(p, &why);
+    const auto text = files::read_file(p, &why);
     if (!text) {
       diags.push_back(rules::Diagnostic{p.string(), 0, 0, why});
       return;

@@ -14,11 +14,18 @@
 #include <vector>
 
 #include "base/result.h"
-#include "kafka/outbox_sink.h"
 #include "pipeline/pipeline.h"
+#include "ports/outbox_sink.h"
 #include "ports/write_set.h"
 
 namespace approvald::kafka {
+
+// The producer's port, in the names kafka/ has always used.
+using ports::Failure;
+using ports::OutboxId;
+using ports::OutboxSink;
+using ports::Produced;
+using ports::Undelivered;
 
 using Properties = std::map<std::string, std::string>;
 

@@ -8,15 +8,11 @@
 #include <vector>
 
 #include "base/result.h"
+#include "ports/outbox_head.h"
 
 namespace approvald::loop {
 
-// How long the head of a partition's outbox has waited, as seen by the relay.
-struct OutboxHead {
-  std::int32_t partition = 0;
-  std::int64_t age_ms = 0;  // 0: nothing waits
-  bool stalled = false;     // age_ms above the relay's stall threshold
-};
+using ports::OutboxHead;
 
 class RelayPort {
  public:

@@ -1,6 +1,6 @@
 // What the relay and the hand-over need of the store and of the changelog: narrow interfaces, so
 // that every ordering rule of docs/adr/0007 runs in tests on fakes. The producer's port is
-// kafka/outbox_sink.h (no librdkafka in it); app/outbox_adapters.h puts the real store and
+// ports/outbox_sink.h (no librdkafka in it); app/outbox_adapters.h puts the real store and
 // changelog reader behind these.
 #pragma once
 
@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "base/result.h"
-#include "kafka/outbox_sink.h"
 #include "pipeline/changelog.h"
+#include "ports/outbox_sink.h"
 #include "ports/write_set.h"
 
 namespace approvald::outbox {
 
-using kafka::OutboxId;
+using ports::OutboxId;
 
 // The relay's view of the store: the outbox, read in sequence order and deleted by entry.
 class OutboxStore {

@@ -16,7 +16,7 @@ namespace {
 // into one).
 constexpr std::size_t kSmallEntryBytes = std::size_t{16} * 1024;
 
-bool size_refusal(const kafka::Produced& p) {
+bool size_refusal(const ports::Produced& p) {
   return p.reason == "msg_size_too_large" || p.reason == "record_list_too_large";
 }
 
@@ -59,7 +59,7 @@ bool Relay::parked(std::int32_t partition, std::uint64_t seq) {
   return false;
 }
 
-void Relay::doom(const kafka::OutboxId& id, const std::string& topic, const kafka::Produced& why) {
+void Relay::doom(const ports::OutboxId& id, const std::string& topic, const ports::Produced& why) {
   if (doomed_.count(id) != 0) return;
   doomed_[id] = {topic, why.reason + " (" + why.message + ")"};
   log::error("an outbox entry can never be delivered; a dead letter describing it goes instead",
@@ -72,7 +72,7 @@ void Relay::doom(const kafka::OutboxId& id, const std::string& topic, const kafk
   if (options_.on_permanent) options_.on_permanent(topic, why.reason);
 }
 
-void Relay::drop(const kafka::OutboxId& id, const kafka::Produced& why) {
+void Relay::drop(const ports::OutboxId& id, const ports::Produced& why) {
   const auto it = doomed_.find(id);
   const std::string topic = it == doomed_.end() ? std::string("?") : it->second.topic;
   log::error("an undeliverable outbox entry was refused by the dead-letter topic too; dropped",
@@ -90,7 +90,7 @@ void Relay::drop(const kafka::OutboxId& id, const kafka::Produced& why) {
   done(id);
 }
 
-void Relay::done(const kafka::OutboxId& id) {
+void Relay::done(const ports::OutboxId& id) {
   in_flight_.erase(id);
   released_in_flight_.erase(id);
   doomed_.erase(id);
@@ -102,10 +102,10 @@ void Relay::done(const kafka::OutboxId& id) {
 }
 
 Relay::Sent Relay::send(const ports::OutboxEntry& e) {
-  const kafka::OutboxId id{e.partition, e.seq};
+  const ports::OutboxId id{e.partition, e.seq};
   auto doomed = doomed_.find(id);
   if (doomed == doomed_.end()) {
-    const kafka::Produced r = producer_.produce(e);
+    const ports::Produced r = producer_.produce(e);
     if (r) return Sent::kQueued;
     if (!r.permanent()) return Sent::kLater;  // local queue full: try again next turn
     doom(id, e.topic, r);
@@ -115,7 +115,7 @@ Relay::Sent Relay::send(const ports::OutboxEntry& e) {
   const ports::OutboxEntry stand_in =
       pipeline::undeliverable(e, doomed->second.error, options_.dlq_topic,
                               rules::format_rfc3339(rules::Timestamp{rules::Millis{now}}, 0));
-  const kafka::Produced r = producer_.produce(stand_in);
+  const ports::Produced r = producer_.produce(stand_in);
   if (r) return Sent::kQueued;
   if (!r.permanent()) return Sent::kLater;
   drop(id, r);

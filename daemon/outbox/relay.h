@@ -6,7 +6,7 @@
 // and only the alerts of the last checkpoint can be missing from the topic.
 //
 // A produce error is either retriable (queue full, broker down, a timeout: the entry waits and
-// goes later) or permanent (kafka::Failure): an entry the broker will never take must not block
+// goes later) or permanent (ports::Failure): an entry the broker will never take must not block
 // the entries behind it. Such an entry — an alert, a dead letter, a changelog record or a
 // checkpoint — is replaced by a bounded dead letter that describes it (pipeline::undeliverable:
 // its destination, the error, its first bytes, size and digest), sent in its place, and then
@@ -28,8 +28,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "kafka/outbox_sink.h"
 #include "outbox/ports.h"
+#include "ports/outbox_head.h"
+#include "ports/outbox_sink.h"
 
 namespace approvald::outbox {
 
@@ -47,16 +48,11 @@ struct RelayOptions {
   std::function<void(const std::string& topic, const std::string& reason)> on_permanent;
 };
 
-// How long the head of a partition's outbox has waited (the loop sees it as loop::OutboxHead).
-struct OutboxHead {
-  std::int32_t partition = 0;
-  std::int64_t age_ms = 0;  // 0: nothing waits
-  bool stalled = false;     // age_ms above stall_after_ms
-};
+using ports::OutboxHead;  // age_ms of a head above stall_after_ms: stalled
 
 class Relay {
  public:
-  Relay(OutboxStore& store, kafka::OutboxSink& producer, RelayOptions options)
+  Relay(OutboxStore& store, ports::OutboxSink& producer, RelayOptions options)
       : store_(store), producer_(producer), options_(std::move(options)) {}
 
   // Serves delivery reports and produces what is new. Returns how many entries the broker
@@ -104,11 +100,11 @@ class Relay {
   // Produces an entry, or the dead letter that stands for it once it was refused for good.
   Sent send(const ports::OutboxEntry& e);
   // An entry was refused for good: from now on its stand-in goes in its place.
-  void doom(const kafka::OutboxId& id, const std::string& topic, const kafka::Produced& why);
+  void doom(const ports::OutboxId& id, const std::string& topic, const ports::Produced& why);
   // Its stand-in was refused for good too: delete it and count it as gone.
-  void drop(const kafka::OutboxId& id, const kafka::Produced& why);
+  void drop(const ports::OutboxId& id, const ports::Produced& why);
   // An entry left the outbox (acknowledged, or dropped): what waited for it may go.
-  void done(const kafka::OutboxId& id);
+  void done(const ports::OutboxId& id);
   bool busy(std::int32_t partition) const;
   bool parked(std::int32_t partition, std::uint64_t seq);
   // Produces covered alerts of a partition whose checkpoint was acknowledged, read back from
@@ -119,16 +115,16 @@ class Relay {
                                                       std::uint64_t from_seq = 0);
 
   OutboxStore& store_;
-  kafka::OutboxSink& producer_;
+  ports::OutboxSink& producer_;
   RelayOptions options_;
-  std::set<kafka::OutboxId> in_flight_;
+  std::set<ports::OutboxId> in_flight_;
   // Entries refused for good, with the topic and error that their stand-ins describe.
   struct Doomed {
     std::string topic;
     std::string error;
   };
-  std::map<kafka::OutboxId, Doomed> doomed_;
-  std::vector<kafka::OutboxId> gone_;  // dropped in this turn, deleted already
+  std::map<ports::OutboxId, Doomed> doomed_;
+  std::vector<ports::OutboxId> gone_;  // dropped in this turn, deleted already
   std::map<std::int32_t, std::pair<std::uint64_t, std::int64_t>> heads_;  // seq, first seen
   std::map<std::int32_t, std::uint64_t> checkpoint_in_flight_;  // partition -> its sequence
   // Alerts and dead letters read but not produced, by outbox sequence (ascending; the entries
@@ -141,7 +137,7 @@ class Relay {
   // Covered alerts produced and not yet acknowledged: one that fails goes back to `covered_`
   // (its checkpoint was acknowledged already), not to wait for a checkpoint that an idle
   // partition may never write.
-  std::set<kafka::OutboxId> released_in_flight_;
+  std::set<ports::OutboxId> released_in_flight_;
   std::map<std::int32_t, std::uint64_t> cursor_;
   std::optional<Error> read_error_;
 };

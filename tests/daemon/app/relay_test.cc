@@ -13,20 +13,20 @@
 #include "support/outbox_header.h"
 #include "support/temp_dir.h"
 
-using approvald::kafka::Failure;
-using approvald::kafka::OutboxId;
-using approvald::kafka::Produced;
-using approvald::kafka::Undelivered;
 using approvald::outbox::Relay;
 using approvald::outbox::RelayOptions;
+using approvald::ports::Failure;
 using approvald::ports::OutboxEntry;
+using approvald::ports::OutboxId;
+using approvald::ports::Produced;
+using approvald::ports::Undelivered;
 using testing::header;
 
 namespace {
 
 // A producer with librdkafka's local size check, a queue of bounded length, and topics that the
 // "broker" refuses in its delivery report.
-class FakeSink final : public approvald::kafka::OutboxSink {
+class FakeSink final : public approvald::ports::OutboxSink {
  public:
   std::size_t max_message_bytes = 1000000;
   std::size_t queue_limit = 1000;

@@ -9,7 +9,7 @@
 #include <random>
 #include <sstream>
 
-#include "cli/loaders.h"
+#include "files/loaders.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
@@ -270,9 +270,9 @@ TEST_CASE("rules check refuses what is not a regular file instead of reading it 
 TEST_CASE("rules check and rules test refuse a file larger than the bound", "[cli]") {
   TempDir tmp;
   const auto big = tmp.write("big.yaml", "pack: p\n");
-  fs::resize_file(big, approvald::cli::kMaxFileBytes + 1);  // sparse: costs no disk
+  fs::resize_file(big, approvald::files::kMaxFileBytes + 1);  // sparse: costs no disk
   const auto ok = tmp.write("ok.yaml", "calendar: c\n");
-  fs::resize_file(ok, approvald::cli::kMaxFileBytes);  // at the bound: read, then found wrong
+  fs::resize_file(ok, approvald::files::kMaxFileBytes);  // at the bound: read, then found wrong
   std::ostringstream out, err;
   CHECK(approvald::cli::rules_check({big.string()}, out, err) == 1);
   CHECK(err.str() == big.string() + ": larger than 1048576 bytes\n1 error\n");
@@ -280,15 +280,16 @@ TEST_CASE("rules check and rules test refuse a file larger than the bound", "[cl
   CHECK(approvald::cli::rules_test({big.string()}, out2, err2) != 0);
   CHECK_THAT(err2.str(), Catch::Contains(big.string() + ": larger than 1048576 bytes"));
   std::string why;
-  CHECK(approvald::cli::read_file(ok, &why).value_or("").size() == approvald::cli::kMaxFileBytes);
+  CHECK(approvald::files::read_file(ok, &why).value_or("").size() ==
+        approvald::files::kMaxFileBytes);
 }
 
 TEST_CASE("replay bounds the length of a line and refuses a device as its log", "[cli]") {
   TempDir tmp;
-  const auto log = tmp.write("events.jsonl",
-                             line("e1", "K1", "received", "2026-02-12T10:00:00+08:00") +
-                                 std::string(approvald::cli::kMaxEventLineBytes + 10, 'x') + "\n" +
-                                 line("e2", "K2", "received", "2026-02-12T10:00:00+08:00"));
+  const auto log = tmp.write(
+      "events.jsonl", line("e1", "K1", "received", "2026-02-12T10:00:00+08:00") +
+                          std::string(approvald::files::kMaxEventLineBytes + 10, 'x') + "\n" +
+                          line("e2", "K2", "received", "2026-02-12T10:00:00+08:00"));
   approvald::cli::ReplayOptions opt{{kPack}, kCalendar, "2026-03-01T00:00:00+08:00", log.string()};
   std::istringstream in;
   std::ostringstream out, err;

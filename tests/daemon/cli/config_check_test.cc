@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "app/tools.h"
+#include "cli/commands.h"
 #include "config/check.h"
 #include "kafka/validate.h"
 #include "support/fixtures.h"
@@ -31,7 +31,7 @@ approvald::config::Config valid_config(const TempDir& tmp) {
 TEST_CASE("config check passes what run would start with", "[cli]") {
   TempDir tmp;
   std::ostringstream out, err;
-  CHECK(approvald::app::check_config("a.yaml", valid_config(tmp), out, err) == 0);
+  CHECK(approvald::cli::check_config("a.yaml", valid_config(tmp), out, err) == 0);
   CHECK(err.str().empty());
   CHECK_THAT(out.str(), Catch::StartsWith("ok    a.yaml"));
   CHECK_FALSE(fs::exists(tmp.path / "data"));  // checking creates nothing
@@ -51,7 +51,7 @@ TEST_CASE("config check lists every problem run would meet, with its key path", 
                         {"message.timeout.ms", "-5"},
                         {"acks", "all"}};  // valid: not reported
   std::ostringstream out, err;
-  CHECK(approvald::app::check_config("a.yaml", c, out, err) == 1);
+  CHECK(approvald::cli::check_config("a.yaml", c, out, err) == 1);
   const std::string e = err.str();
   INFO(e);
   CHECK(out.str().empty());
@@ -82,7 +82,7 @@ TEST_CASE("config check combines the packs as run does", "[cli]") {
   c.rules.packs = {source_path("rules/packs/cn-admin-licensing"),
                    source_path("rules/packs/cn-admin-licensing")};
   std::ostringstream out, err;
-  CHECK(approvald::app::check_config("a.yaml", c, out, err) == 1);
+  CHECK(approvald::cli::check_config("a.yaml", c, out, err) == 1);
   INFO(err.str());
   CHECK_THAT(err.str(), Catch::StartsWith("a.yaml: rules: "));
 }
@@ -92,17 +92,17 @@ TEST_CASE("config check refuses a token file that is missing or a directory", "[
   auto c = valid_config(tmp);
   c.http.rules_token_file = (tmp.path / "nope").string();
   std::ostringstream out, err;
-  CHECK(approvald::app::check_config("a.yaml", c, out, err) == 1);
+  CHECK(approvald::cli::check_config("a.yaml", c, out, err) == 1);
   CHECK_THAT(err.str(), Catch::Contains("http.rules_token_file: " + c.http.rules_token_file +
                                         ": does not exist"));
   c.http.rules_token_file = tmp.path.string();
   std::ostringstream out2, err2;
-  CHECK(approvald::app::check_config("a.yaml", c, out2, err2) == 1);
+  CHECK(approvald::cli::check_config("a.yaml", c, out2, err2) == 1);
   CHECK_THAT(err2.str(), Catch::Contains(": not a regular file"));
   // Not configured: PUT /api/v1/rules is disabled, which is no error.
   c.http.rules_token_file.clear();
   std::ostringstream out3, err3;
-  CHECK(approvald::app::check_config("a.yaml", c, out3, err3) == 0);
+  CHECK(approvald::cli::check_config("a.yaml", c, out3, err3) == 0);
 }
 
 TEST_CASE("listen addresses are checked as the server binds them", "[cli]") {

@@ -7,7 +7,7 @@
 #include "kafka/kafka.h"
 
 using approvald::kafka::classify_error;
-using approvald::kafka::Failure;
+using approvald::ports::Failure;
 
 TEST_CASE("produce errors are retriable or permanent", "[kafka]") {
   CHECK(classify_error(RD_KAFKA_RESP_ERR_NO_ERROR).failure == Failure::kNone);

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "kafka/outbox_sink.h"
 #include "outbox/ports.h"
+#include "ports/outbox_sink.h"
 
 namespace testing {
 
-using approvald::kafka::OutboxId;
+using approvald::ports::OutboxId;
 
 class FakeOutboxStore final : public approvald::outbox::OutboxStore,
                               public approvald::outbox::PartitionStore {
@@ -87,10 +87,10 @@ class FakeOutboxStore final : public approvald::outbox::OutboxStore,
 
 // A producer whose broker answers only when the test says: produce() queues (or refuses, as
 // configured), ack()/fail() write the delivery reports that the relay's next pump() reads.
-class FakeSink final : public approvald::kafka::OutboxSink {
+class FakeSink final : public approvald::ports::OutboxSink {
  public:
-  using Produced = approvald::kafka::Produced;
-  using Failure = approvald::kafka::Failure;
+  using Produced = approvald::ports::Produced;
+  using Failure = approvald::ports::Failure;
 
   Produced produce(const approvald::ports::OutboxEntry& e) override {
     if (queue_full_for > 0) {
@@ -112,7 +112,7 @@ class FakeSink final : public approvald::kafka::OutboxSink {
     if (auto_ack) ack_all();
   }
   std::vector<OutboxId> take_delivered() override { return std::exchange(delivered_, {}); }
-  std::vector<approvald::kafka::Undelivered> take_failed() override {
+  std::vector<approvald::ports::Undelivered> take_failed() override {
     return std::exchange(failed_, {});
   }
 
@@ -150,7 +150,7 @@ class FakeSink final : public approvald::kafka::OutboxSink {
 
  private:
   std::vector<OutboxId> delivered_;
-  std::vector<approvald::kafka::Undelivered> failed_;
+  std::vector<approvald::ports::Undelivered> failed_;
 };
 
 class FakeChangelogReader final : public approvald::outbox::ChangelogReader {

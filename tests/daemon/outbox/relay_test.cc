@@ -9,11 +9,11 @@
 #include "pipeline/dead_letter.h"
 #include "support/outbox_header.h"
 
-using approvald::kafka::Failure;
 using approvald::outbox::Relay;
 using approvald::outbox::RelayOptions;
 using approvald::pipeline::changelog_key;
 using approvald::pipeline::ChangelogKind;
+using approvald::ports::Failure;
 using approvald::ports::OutboxEntry;
 using Names = std::vector<std::string>;
 using testing::header;

@@ -1,24 +1,16 @@
-#include "app/tools.h"
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <ostream>
-#include <thread>
 
-#include "cli/loaders.h"
-#include "cli/usage.h"
-#include "config/check.h"
+#include "cli/commands.h"
 #include "control/rule_source.h"
-#include "generate/simulation.h"
-#include "generate/workload.h"
-#include "kafka/kafka.h"
-#include "kafka/validate.h"
+#include "files/loaders.h"
 #include "rules/alert.h"
 #include "rules/state.h"
 #include "store/store.h"
 
-namespace approvald::app {
+namespace approvald::cli {
 
 using control::read_rule_files;
 using control::same_sources;
@@ -27,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The store of `data_dir`, or nullptr with the reason on `err`.
 std::unique_ptr<store::Store> open_store(const std::string& data_dir, bool read_only,
                                          std::ostream& err) {
   // RocksDB creates a missing store directory even to open it read-only: look first, so that a
@@ -62,43 +55,6 @@ std::unique_ptr<store::Store> open_store(const std::string& data_dir, bool read_
 }
 
 }  // namespace
-
-int check_config(const std::string& file, const config::Config& c, std::ostream& out,
-                 std::ostream& err) {
-  std::vector<config::Problem> problems = config::check_addresses_and_files(c);
-  // Each rule file on its own, so that every error names the key that points at it.
-  bool loaded = true;
-  auto add = [&](const std::string& key, const rules::Diagnostics& d) {
-    loaded = false;
-    for (const auto& x : d) problems.push_back({key, x.str()});
-  };
-  for (std::size_t i = 0; i < c.rules.packs.size(); ++i) {
-    auto pack = cli::load_pack(c.rules.packs[i]);
-    if (auto* d = std::get_if<rules::Diagnostics>(&pack)) {
-      add("rules.packs[" + std::to_string(i) + "]", *d);
-    }
-  }
-  auto cal = cli::load_calendar(c.rules.calendar);
-  if (auto* d = std::get_if<rules::Diagnostics>(&cal)) add("rules.calendar", *d);
-  // Then together, as `run` loads them: rule ids unique across the packs, and so on.
-  if (loaded) {
-    auto files = read_rule_files(c);
-    if (auto* d = std::get_if<rules::Diagnostics>(&files)) add("rules", *d);
-  }
-  for (const auto& p : kafka::validate_properties(c.kafka.properties)) {
-    problems.push_back({"kafka.properties." + p.name, p.message});
-  }
-  for (const auto& p : problems) {
-    err << cli::shown(file) << ": " << cli::shown(p.key) << ": " << cli::shown(p.message, 2000)
-        << '\n';
-  }
-  if (!problems.empty()) {
-    err << problems.size() << (problems.size() == 1 ? " error\n" : " errors\n");
-    return 1;
-  }
-  out << "ok    " << file << " (not checked: whether the port is free and the broker reachable)\n";
-  return 0;
-}
 
 int dump_store(const std::string& data_dir, DumpWhat what, std::ostream& out, std::ostream& err) {
   auto store = open_store(data_dir, true, err);
@@ -185,7 +141,7 @@ int apply_rules(const std::string& data_dir, const std::vector<std::string>& pac
   c.rules.calendar = calendar;
   auto files = read_rule_files(c);
   if (auto* d = std::get_if<rules::Diagnostics>(&files)) {
-    cli::print(*d, err);
+    files::print(*d, err);
     err << "refused: nothing was applied\n";
     return 1;
   }
@@ -219,72 +175,4 @@ int apply_rules(const std::string& data_dir, const std::vector<std::string>& pac
   return 0;
 }
 
-namespace {
-
-// The case id of a generated line (the generator writes it as a plain JSON string).
-std::string case_id_of(const std::string& line) {
-  const auto p = line.find("\"case_id\":\"");
-  const auto q = line.find('"', p + 11);
-  return line.substr(p + 11, q - p - 11);
-}
-
-}  // namespace
-
-int produce_generated(const GenerateOptions& o, const bench::Workload& w, std::ostream& err) {
-  const auto& topic = o.topic;
-  const double rate = o.rate;
-  const std::size_t cases = o.cases;
-  auto producer = kafka::Producer::create(o.bootstrap_servers, {{"linger.ms", "5"}});
-  if (!producer) {
-    err << producer.error().message << '\n';
-    return 1;
-  }
-  auto& p = *producer.value();
-  if (auto s = p.warm_up(topic, 10000); !s) {
-    err << s.error().message << '\n';
-    return 1;
-  }
-  using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
-  std::uint64_t seq = 0;
-  for (const auto& line : w.lines) {
-    if (rate > 0) {
-      // Event i is due at start + i / rate: a steady rate, not bursts.
-      const auto due = start + std::chrono::duration_cast<clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(seq) / rate));
-      if (due > clock::now()) std::this_thread::sleep_until(due);
-    }
-    const ports::OutboxEntry e{0, seq++, topic, -1, case_id_of(line), line, {}};
-    while (!p.produce(e)) p.poll(10);  // the local queue is full: let deliveries drain it
-    p.poll(0);
-    (void)p.take_delivered();
-  }
-  if (!p.flush(30000)) {
-    err << "not every event was acknowledged within 30 s after the last one\n";
-    return 1;
-  }
-  const double secs = std::chrono::duration<double>(clock::now() - start).count();
-  const auto failed = p.take_failed();
-  err << "produced " << (w.lines.size() - failed.size()) << " events of " << cases << " cases to "
-      << topic << " in " << secs << " s ("
-      << static_cast<long>(static_cast<double>(w.lines.size()) / secs) << " events/s)\n";
-  return failed.empty() ? 0 : 1;
-}
-
-int generate(const GenerateOptions& o, std::ostream& out, std::ostream& err) {
-  auto rates = generate::default_violation_rates();
-  const auto errors = generate::apply_violation_overrides(o.violations, &rates);
-  if (!errors.empty()) {
-    for (const auto& e : errors) err << "generate: " << e << '\n';
-    return 2;
-  }
-  const auto w = bench::make_workload(o.cases, o.seed, o.open_only, &rates);
-  if (!o.bootstrap_servers.empty()) return produce_generated(o, w, err);
-  for (const auto& line : w.lines) {
-    if (o.keyed) out << case_id_of(line) << '\t';
-    out << line << '\n';
-  }
-  return 0;
-}
-
-}  // namespace approvald::app
+}  // namespace approvald::cli

@@ -1,5 +1,6 @@
-// Reads packs, calendars and event logs from disk for the command line. The only place in this
-// layer that touches files; everything it returns is checked by the pure loaders in rules/.
+// Reads packs, calendars and event logs from disk, for the command line and the daemon's rule
+// source. The only place that touches these files; everything it returns is checked by the pure
+// loaders in rules/.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +16,7 @@
 #include "rules/pack.h"
 #include "rules/yaml_reader.h"
 
-namespace approvald::cli {
+namespace approvald::files {
 
 template <typename T>
 using Loaded = std::variant<std::shared_ptr<const T>, rules::Diagnostics>;
@@ -48,4 +49,4 @@ Loaded<rules::RuleSet> load_rules(const std::vector<std::filesystem::path>& pack
 // "… and N more" line counts N).
 std::size_t print(const rules::Diagnostics& d, std::ostream& err);
 
-}  // namespace approvald::cli
+}  // namespace approvald::files

@@ -1,4 +1,4 @@
-#include "cli/loaders.h"
+#include "files/loaders.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <ostream>
 
-namespace approvald::cli {
+namespace approvald::files {
 
 namespace fs = std::filesystem;
 
@@ -155,4 +155,4 @@ std::size_t print(const rules::Diagnostics& d, std::ostream& err) {
   return rules::problem_count(d);
 }
 
-}  // namespace approvald::cli
+}  // namespace approvald::files

@@ -1,5 +1,6 @@
 // What the outbox relay needs of a producer, with no librdkafka in sight: the Kafka producer
-// implements it, tests implement it with a fake that refuses what they want refused.
+// (kafka/kafka.h) implements it, tests implement it with a fake that refuses what they want
+// refused.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,7 @@
 
 #include "ports/write_set.h"
 
-namespace approvald::kafka {
+namespace approvald::ports {
 
 // An outbox entry: (input partition, outbox sequence).
 using OutboxId = std::pair<std::int32_t, std::uint64_t>;
@@ -48,4 +49,4 @@ class OutboxSink {
   virtual std::vector<Undelivered> take_failed() = 0;
 };
 
-}  // namespace approvald::kafka
+}  // namespace approvald::ports
