@@ -39,7 +39,7 @@ inline std::string timer_key(std::int32_t partition, std::int64_t due_ms,
   return k;
 }
 
-// offsets (tallies, beside the partition's mark): partition | 't' | agency
+// tallies: partition | 't' | agency (the 't' and 'd' are from when both lived in offsets)
 inline std::string tally_key(std::int32_t partition, std::string_view agency) {
   std::string k = partition_prefix(partition);
   k.push_back('t');
@@ -47,7 +47,7 @@ inline std::string tally_key(std::int32_t partition, std::string_view agency) {
   return k;
 }
 
-// offsets (the performance table, beside the partition's mark):
+// performance:
 // partition | 'd' | local date (order-preserving u32) | agency | 0 | item
 inline std::string perf_day_prefix(std::int32_t partition, std::int32_t day) {
   std::string k = partition_prefix(partition);

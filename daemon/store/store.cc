@@ -34,10 +34,15 @@ enum Cf : std::size_t {
   kAlertIndex,
   kMeta,
   kFiring,
+  kTallies,
+  kPerformance,
   kDefault
 };
-constexpr const char* kCfNames[] = {"cases",     "timers",      "outbox", "offsets", "rules",
-                                    "calendars", "alert_index", "meta",   "firing",  "default"};
+// "offsets" holds the partitions' marks alone since the tallies and the performance table have
+// their own families (a store from before is split once at open; see split_offsets).
+constexpr const char* kCfNames[] = {"cases",  "timers",    "outbox",      "offsets",
+                                    "rules",  "calendars", "alert_index", "meta",
+                                    "firing", "tallies",   "performance", "default"};
 constexpr std::size_t kCfCount = std::size(kCfNames);
 
 Error from(const rocksdb::Status& s, const std::string& what) {
@@ -153,7 +158,8 @@ struct Store::Impl {
   std::shared_ptr<rocksdb::Cache> cache;
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
   rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  std::vector<rocksdb::ColumnFamilyHandle*> owned;  // as opened
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;    // by Cf; may alias (read-only, see open)
   rocksdb::WriteOptions write;
   // Per partition, a time below which the timer index holds only deleted keys. Seeks start there
   // instead of at the partition's first key, so they do not wade through the tombstones of fired
@@ -179,14 +185,32 @@ struct Store::Impl {
 
   // The counts start from what is stored: a failed read must not start them at zero.
   rocksdb::Status load_tallies() {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kMarks]));
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kTallies]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string_view k(it->key().data(), it->key().size());
+      // (Read-only over a store not split yet, this family is "offsets": skip its marks.)
       if (k.size() < 5 || k[4] != 't') continue;
       tallies[{static_cast<std::int32_t>(get_be32(k)), std::string(k.substr(5))}] =
           decode_tally(std::string_view(it->value().data(), it->value().size()));
     }
     return it->status();
+  }
+  // Until 2026-12-04 "offsets" held each partition's tallies ('t' after the partition) and
+  // performance rows ('d') beside its mark. They move to their own families with their keys
+  // unchanged, in one batch with the flag that says it is done: a crash meanwhile leaves the
+  // store as it was, and the next open moves them again.
+  rocksdb::Status split_offsets() {
+    rocksdb::WriteBatch batch;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kMarks]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view k(it->key().data(), it->key().size());
+      if (k.size() < 5 || (k[4] != 't' && k[4] != 'd')) continue;
+      batch.Put(cfs[k[4] == 't' ? kTallies : kPerformance], it->key(), it->value());
+      batch.Delete(cfs[kMarks], it->key());
+    }
+    if (!it->status().ok()) return it->status();
+    batch.Put(cfs[kMeta], "offsets_split", "1");
+    return db->Write(write, &batch);
   }
   std::int64_t floor(std::int32_t p) const {
     const auto it = timer_floor.find(p);
@@ -194,7 +218,7 @@ struct Store::Impl {
   }
 
   ~Impl() {
-    for (auto* h : cfs) {
+    for (auto* h : owned) {
       if (db != nullptr) db->DestroyColumnFamilyHandle(h);
     }
     if (db != nullptr) {
@@ -237,22 +261,46 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     table.pin_top_level_index_and_filter = true;
   }
 
+  // Read-only, nothing can be created: a store whose offsets were not split yet (written by an
+  // approvald from before, not opened for writing since) is read with "offsets" standing in for
+  // the tallies and the performance table, whose keys it holds unchanged.
+  std::vector<std::string> present;
+  if (options.read_only) {
+    const auto listed = rocksdb::DB::ListColumnFamilies(db, options.dir, &present);
+    if (!listed.ok()) return from(listed, "opening the store at " + options.dir);
+  }
+  const auto missing = [&](std::size_t cf) {
+    return options.read_only && (cf == kTallies || cf == kPerformance) &&
+           std::find(present.begin(), present.end(), kCfNames[cf]) == present.end();
+  };
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name : kCfNames) {
+  std::vector<std::size_t> opened;
+  for (std::size_t i = 0; i < kCfCount; ++i) {
+    if (missing(i)) continue;
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf.compression = rocksdb::kLZ4Compression;
     cf.write_buffer_size = options.write_buffer_bytes / 4;
-    descriptors.emplace_back(name, cf);
+    descriptors.emplace_back(kCfNames[i], cf);
+    opened.push_back(i);
   }
   rocksdb::Status s =
       options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db, options.dir, descriptors, &impl->cfs, &impl->db)
-          : rocksdb::DB::Open(db, options.dir, descriptors, &impl->cfs, &impl->db);
+          ? rocksdb::DB::OpenForReadOnly(db, options.dir, descriptors, &impl->owned, &impl->db)
+          : rocksdb::DB::Open(db, options.dir, descriptors, &impl->owned, &impl->db);
   if (!s.ok()) return from(s, "opening the store at " + options.dir);
-  s = impl->load_tallies();
-  if (!s.ok()) return from(s, "reading the case counts of the store at " + options.dir);
-  if (options.read_only) return std::unique_ptr<Store>(new Store(std::move(impl)));
+  impl->cfs.assign(kCfCount, nullptr);
+  for (std::size_t i = 0; i < opened.size(); ++i) impl->cfs[opened[i]] = impl->owned[i];
+  for (std::size_t cf : {kTallies, kPerformance}) {
+    if (impl->cfs[cf] == nullptr) impl->cfs[cf] = impl->cfs[kMarks];
+  }
+  // The counts start from what is stored: read-only now, writable once the upgrades below ran.
+  const auto with_tallies = [&]() -> Result<std::unique_ptr<Store>> {
+    const auto loaded = impl->load_tallies();
+    if (!loaded.ok()) return from(loaded, "reading the case counts of the store at " + options.dir);
+    return std::unique_ptr<Store>(new Store(std::move(impl)));
+  };
+  if (options.read_only) return with_tallies();
 
   impl->write.sync = options.sync;
   impl->write.disableWAL = !options.wal;
@@ -289,8 +337,17 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     batch.Put(impl->cfs[kMeta], "firing_index", "1");
     s = impl->db->Write(impl->write, &batch);
     if (!s.ok()) return from(s, "building the firing alert index");
+  } else if (!s.ok()) {
+    return from(s, "reading whether the firing alert index is built");
   }
-  return std::unique_ptr<Store>(new Store(std::move(impl)));
+  s = impl->db->Get(rocksdb::ReadOptions(), impl->cfs[kMeta], "offsets_split", &version);
+  if (s.IsNotFound()) {
+    s = impl->split_offsets();
+    if (!s.ok()) return from(s, "moving the tallies and the performance table out of offsets");
+  } else if (!s.ok()) {
+    return from(s, "reading whether the offsets are split");
+  }
+  return with_tallies();
 }
 
 Lookup<std::string> Store::get_case(std::int32_t partition, std::string_view case_id) {
@@ -498,7 +555,7 @@ Status Store::commit(const ports::WriteSet& w) {
   for (std::int32_t p : w.resets) {
     const std::string begin = partition_prefix(p);
     const std::string end = prefix_end(begin);
-    for (std::size_t cf : {kCases, kTimers, kMarks, kAlertIndex, kFiring}) {
+    for (std::size_t cf : {kCases, kTimers, kMarks, kAlertIndex, kFiring, kTallies, kPerformance}) {
       batch.DeleteRange(impl_->cfs[cf], begin, end);
     }
   }
@@ -541,7 +598,7 @@ Status Store::commit(const ports::WriteSet& w) {
       ports::CaseTally t =
           it == impl_->tallies.end() || reset(key.first) ? ports::CaseTally{} : it->second;
       t += change;
-      batch.Put(impl_->cfs[kMarks], tally_key(key.first, key.second), encode_tally(t));
+      batch.Put(impl_->cfs[kTallies], tally_key(key.first, key.second), encode_tally(t));
       tallies.emplace_back(key, t);
     }
   }
@@ -554,7 +611,7 @@ Status Store::commit(const ports::WriteSet& w) {
     std::string old;
     if (!reset(p)) {
       // A row that cannot be read must fail the commit, not restart the row from zero.
-      const auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kMarks], k, &old);
+      const auto got = impl_->db->Get(rocksdb::ReadOptions(), impl_->cfs[kPerformance], k, &old);
       if (got.ok()) {
         c = decode_perf(old);
       } else if (!got.IsNotFound()) {
@@ -563,9 +620,9 @@ Status Store::commit(const ports::WriteSet& w) {
     }
     c += change;
     if (c.zero()) {
-      batch.Delete(impl_->cfs[kMarks], k);
+      batch.Delete(impl_->cfs[kPerformance], k);
     } else {
-      batch.Put(impl_->cfs[kMarks], k, encode_perf(c));
+      batch.Put(impl_->cfs[kPerformance], k, encode_perf(c));
     }
   }
   for (const auto& [partition, m] : w.marks) {
@@ -596,7 +653,7 @@ Result<std::vector<PerfRow>> Store::performance(std::int32_t from_day, std::int3
     const std::string begin = perf_day_prefix(p, from_day);
     const std::string end = perf_day_prefix(p, to_day + 1);
     std::unique_ptr<rocksdb::Iterator> it(
-        impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kMarks]));
+        impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kPerformance]));
     for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0; it->Next()) {
       const std::string_view k(it->key().data(), it->key().size());
       const std::string_view rest = k.substr(begin.size());
@@ -680,7 +737,8 @@ Status Store::drop_partition(std::int32_t partition) {
   const std::string begin = partition_prefix(partition);
   const std::string end = prefix_end(begin);
   rocksdb::WriteBatch batch;
-  for (std::size_t cf : {kCases, kTimers, kOutbox, kMarks, kAlertIndex, kFiring}) {
+  for (std::size_t cf :
+       {kCases, kTimers, kOutbox, kMarks, kAlertIndex, kFiring, kTallies, kPerformance}) {
     batch.DeleteRange(impl_->cfs[cf], begin, end);
   }
   impl_->timer_floor.erase(partition);
@@ -805,8 +863,8 @@ Result<std::map<std::int32_t, ports::PartitionMark>> Store::marks() {
   std::map<std::int32_t, ports::PartitionMark> out;
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kMarks]));
-  // A mark is its partition's first key; the tallies and the performance table follow it, so jump
-  // to the next partition.
+  // A mark is its partition's only key here (in a store read before its offsets were split, its
+  // tallies and performance rows follow it): jump to the next partition.
   for (it->SeekToFirst(); it->Valid();) {
     const std::string_view k(it->key().data(), it->key().size());
     if (k.size() < 4) {
@@ -850,9 +908,9 @@ Store::Memory Store::memory() {
 
 std::uint64_t Store::property(const std::string& name) {
   std::uint64_t total = 0;
-  for (std::size_t i = 0; i < kCfCount; ++i) {
+  for (auto* cf : impl_->owned) {
     std::uint64_t v = 0;
-    if (impl_->db->GetIntProperty(impl_->cfs[i], name, &v)) total += v;
+    if (impl_->db->GetIntProperty(cf, name, &v)) total += v;
   }
   return total;
 }

@@ -2,10 +2,12 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
 #include <set>
 
+#include "ports/codec.h"
 #include "store/keys.h"
 #include "support/ok.h"
 #include "support/temp_dir.h"
@@ -29,20 +31,35 @@ std::unique_ptr<Store> open(const testing::TempDir& dir) {
   return r.take();
 }
 
+// The column families of an approvald from before 2026-12-04, in handle order ([3] offsets,
+// [7] meta, [8] firing).
+const std::vector<std::string> kOlderFamilies = {"cases",  "timers",    "outbox",      "offsets",
+                                                 "rules",  "calendars", "alert_index", "meta",
+                                                 "firing", "default"};
+
 // Opens the store's RocksDB directly, as another (older or newer) approvald would, and lets `fn`
-// change it: handles in the order of the store's column families ([7] meta, [8] firing).
+// change it: handles in kOlderFamilies' order, then any family the store has besides
+// ([10] tallies, [11] performance once the store made them). `create` makes the directory with
+// exactly kOlderFamilies, as the older approvald did.
 void edit_raw(
     const testing::TempDir& dir,
-    const std::function<void(rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* n : {"cases", "timers", "outbox", "offsets", "rules", "calendars", "alert_index",
-                        "meta", "firing", "default"}) {
-    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    const std::function<void(rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn,
+    bool create = false) {
+  const std::string path = (dir.path / "db").string();
+  std::vector<std::string> names = kOlderFamilies;
+  std::vector<std::string> listed;
+  if (!create) REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &listed).ok());
+  for (const auto& n : listed) {
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
   }
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  rocksdb::DBOptions options;
+  options.create_if_missing = create;
+  options.create_missing_column_families = create;
+  rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  REQUIRE(
-      rocksdb::DB::Open(rocksdb::DBOptions(), (dir.path / "db").string(), cfs, &handles, &db).ok());
+  REQUIRE(rocksdb::DB::Open(options, path, cfs, &handles, &db).ok());
   fn(db, handles);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;
@@ -447,6 +464,98 @@ TEST_CASE("a store from before the firing index gets it built when opened", "[st
   q.status = AlertIndexEntry::Status::kFiring;
   q.level = 2;
   CHECK(store->alerts(q).alerts.size() == 1);
+}
+
+TEST_CASE(
+    "a store whose offsets held the tallies and the performance table reads the same, "
+    "and is split when first opened for writing",
+    "[store]") {
+  using approvald::ports::CaseTally;
+  using approvald::ports::PerfCounts;
+  testing::TempDir dir;
+  const std::int32_t day = 20'500;
+  // What an approvald from before left: marks, tallies ('t') and performance rows ('d') side by
+  // side in "offsets", no "tallies" or "performance" family. Encoded as that version wrote them
+  // (big-endian words; a mark is its next offset, watermark, outbox sequence and epoch).
+  const auto words = [](std::initializer_list<std::uint64_t> ws) {
+    std::string v;
+    for (auto w : ws) approvald::ports::put_be64(v, w);
+    return v;
+  };
+  edit_raw(
+      dir,
+      [&](rocksdb::DB* db, auto& h) {
+        const rocksdb::WriteOptions wo;
+        REQUIRE(db->Put(wo, h[7], "schema_version", "1").ok());
+        REQUIRE(db->Put(wo, h[7], "firing_index", "1").ok());
+        for (std::int32_t p : {0, 1}) {
+          approvald::ports::WriteSet w;
+          w.marks[p] = PartitionMark{40 + p, 0, 0, 1};
+          REQUIRE(db->Put(wo, h[3], approvald::store::partition_prefix(p),
+                          approvald::ports::encode_mark(w.marks[p]))
+                      .ok());
+        }
+        REQUIRE(
+            db->Put(wo, h[3], approvald::store::tally_key(0, "AG1"), words({3, 1, 1, 2, 1})).ok());
+        REQUIRE(db->Put(wo, h[3], approvald::store::tally_key(1, "AG2"), words({2, 0, 0})).ok());
+        REQUIRE(db->Put(wo, h[3], approvald::store::perf_key(0, day, "AG1", "IT1"),
+                        words({2, 2, 1, 2, 2, 9, 1}))
+                    .ok());
+      },
+      /*create=*/true);
+  const auto check_reads = [&](Store& store) {
+    const auto marks = ok(store.marks());
+    REQUIRE(marks.size() == 2);
+    CHECK(marks.at(1).next_offset == 41);
+    const auto tallies = store.tallies();
+    REQUIRE(tallies.size() == 2);
+    CHECK(tallies.at({0, "AG1"}) == CaseTally{3, 1, 1, 2, 1});
+    CHECK(tallies.at({1, "AG2"}) == CaseTally{2, 0, 0});
+    const auto rows = ok(store.performance(day, day));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].counts == PerfCounts{2, 2, 1, 2, 2, 9, 1});
+  };
+  {
+    // Read-only (store dump, a second instance's queries), nothing can be created: the older
+    // layout is read as it is, and left as it is.
+    auto r = Store::open(StoreOptions{.dir = (dir.path / "db").string(),
+                                      .block_cache_bytes = 8u << 20,
+                                      .write_buffer_bytes = 4u << 20,
+                                      .read_only = true});
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    check_reads(*r.value());
+  }
+  {
+    auto store = open(dir);
+    check_reads(*store);
+    // A commit after the split adds to the moved rows, not to rows started afresh.
+    WriteSet w;
+    w.tally_changes[{0, "AG1"}] = CaseTally{-1, 0, 0};
+    w.perf_changes[{0, day, "AG1", "IT1"}] = PerfCounts{1, 1, 1, 1, 1, 4, 0};
+    REQUIRE(store->commit(w));
+  }
+  // "offsets" holds the marks alone now; the rows live in their own families, keys unchanged.
+  edit_raw(dir, [&](rocksdb::DB* db, auto& h) {
+    REQUIRE(h.size() == 12);
+    std::vector<std::string> keys;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h[3]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
+    REQUIRE(it->status().ok());
+    CHECK(keys == std::vector<std::string>{approvald::store::partition_prefix(0),
+                                           approvald::store::partition_prefix(1)});
+    std::string v;
+    CHECK(db->Get(rocksdb::ReadOptions(), h[10], approvald::store::tally_key(1, "AG2"), &v).ok());
+    CHECK(
+        db->Get(rocksdb::ReadOptions(), h[11], approvald::store::perf_key(0, day, "AG1", "IT1"), &v)
+            .ok());
+  });
+  auto store = open(dir);
+  CHECK(store->tallies().at({0, "AG1"}) == CaseTally{2, 1, 1, 2, 1});
+  const auto rows = ok(store->performance(day, day));
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].counts == PerfCounts{3, 3, 2, 3, 3, 13, 1});
+  CHECK(ok(store->marks()).size() == 2);
 }
 
 TEST_CASE("stored bytes that do not decode are an error, never absence", "[store][faults]") {
