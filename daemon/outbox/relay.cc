@@ -155,8 +155,18 @@ bool Relay::release(std::int32_t p) {
 std::size_t Relay::pump(const std::set<std::int32_t>& partitions) {
   producer_.poll(0);
   const auto delivered = producer_.take_delivered();
-  if (!store_.delete_outbox(delivered)) {
-    log::error("could not delete delivered outbox entries; they will be sent again");
+  undeleted_.insert(undeleted_.end(), delivered.begin(), delivered.end());
+  if (const auto deleted = store_.delete_outbox(undeleted_); deleted) {
+    if (delete_failing_) {
+      log::info("delivered outbox entries are deleted again",
+                {{"count", std::to_string(undeleted_.size())}});
+    }
+    delete_failing_ = false;
+    undeleted_.clear();
+  } else if (!delete_failing_) {
+    delete_failing_ = true;
+    log::error("could not delete delivered outbox entries; trying again each turn",
+               {{"error", deleted.error().message}});
   }
   for (const auto& id : delivered) done(id);
   for (const auto& f : producer_.take_failed()) {

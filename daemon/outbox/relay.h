@@ -125,6 +125,11 @@ class Relay {
   };
   std::map<ports::OutboxId, Doomed> doomed_;
   std::vector<ports::OutboxId> gone_;  // dropped in this turn, deleted already
+  // Delivered entries whose delete failed (a full disk): deleted with the next turn's, so that
+  // entries that went out do not stay in the outbox, its head ageing, until a restart sends them
+  // again. `delete_failing_` logs a failing streak once, not every turn.
+  std::vector<ports::OutboxId> undeleted_;
+  bool delete_failing_ = false;
   std::map<std::int32_t, std::pair<std::uint64_t, std::int64_t>> heads_;  // seq, first seen
   std::map<std::int32_t, std::uint64_t> checkpoint_in_flight_;  // partition -> its sequence
   // Alerts and dead letters read but not produced, by outbox sequence (ascending; the entries

@@ -139,6 +139,28 @@ TEST_CASE("an entry is deleted from the outbox only after its acknowledgement", 
   CHECK(relay.in_flight() == 0);
 }
 
+TEST_CASE("delivered entries whose delete failed are deleted once the store takes writes again",
+          "[outbox][relay]") {
+  // A full disk: the broker has the entries, the store cannot delete them. Without a retry they
+  // stayed until a restart sent them again, and the outbox's head aged as if stalled.
+  Rig r;
+  Relay relay(r.store, r.sink, r.options(""));
+  r.write({alert(0, "A1"), alert(1, "A2")});
+  relay.pump({0});
+  r.store.fail_deletes = true;
+  r.sink.ack({0, 0});
+  CHECK(relay.pump({0}) == 1);  // delivered: counted as gone from the loop's depth
+  r.sink.ack({0, 1});
+  CHECK(relay.pump({0}) == 1);
+  CHECK(r.store.entries.size() == 2);
+  r.store.fail_deletes = false;
+  CHECK(relay.pump({0}) == 0);  // nothing new delivered; the two are deleted now
+  CHECK(r.store.entries.empty());
+  CHECK(r.store.deleted == std::vector<testing::OutboxId>{{0, 0}, {0, 1}});
+  CHECK(r.sink.names() == Names{"alerts:A1", "alerts:A2"});  // and nothing went twice
+  CHECK(relay.heads({0}, r.now)[0].age_ms == 0);
+}
+
 TEST_CASE("a retriable error keeps the entry for later, in order", "[outbox][relay]") {
   Rig r;
   Relay relay(r.store, r.sink, r.options(""));
