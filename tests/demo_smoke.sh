@@ -6,10 +6,17 @@
 set -euo pipefail
 APPROVALD=${APPROVALD:?set APPROVALD to the binary}
 out=$(mktemp)
-"$APPROVALD" demo --http-listen 127.0.0.1:0 --speed 40000 --duration 170 --seed 3 >"$out" 2>/dev/null &
+err=$(mktemp)  # the daemon's log, and a sanitizer's reports: shown when the test fails
+"$APPROVALD" demo --http-listen 127.0.0.1:0 --speed 40000 --duration 170 --seed 3 >"$out" 2>"$err" &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
-fail() { echo "FAIL: $*" >&2; cat "$out" >&2; exit 1; }
+trap 'kill $pid 2>/dev/null || true; rm -f "$out" "$err"' EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  cat "$out" >&2
+  echo "-- the last lines of its standard error:" >&2
+  tail -n 60 "$err" >&2
+  exit 1
+}
 source "$(dirname "$0")/support/demo_url.sh"
 url=$(demo_url "$out" "$pid") || exit 1
 store=$(grep -o '/[^ ]*approvald-demo-[^ /]*' "$out" | head -1)
