@@ -44,6 +44,10 @@ constexpr const char* kCfNames[] = {"cases",  "timers",    "outbox",      "offse
                                     "rules",  "calendars", "alert_index", "meta",
                                     "firing", "tallies",   "performance", "default"};
 constexpr std::size_t kCfCount = std::size(kCfNames);
+// The families whose keys start with a partition and hold its state: what a partition reset
+// replaces. Its outbox is not among them (a reset keeps it); dropping a partition removes that too.
+constexpr Cf kPartitionState[] = {kCases,  kTimers,  kMarks,      kAlertIndex,
+                                  kFiring, kTallies, kPerformance};
 
 Error from(const rocksdb::Status& s, const std::string& what) {
   return Error{what + ": " + s.ToString(), s.IsCorruption()};
@@ -555,7 +559,7 @@ Status Store::commit(const ports::WriteSet& w) {
   for (std::int32_t p : w.resets) {
     const std::string begin = partition_prefix(p);
     const std::string end = prefix_end(begin);
-    for (std::size_t cf : {kCases, kTimers, kMarks, kAlertIndex, kFiring, kTallies, kPerformance}) {
+    for (std::size_t cf : kPartitionState) {
       batch.DeleteRange(impl_->cfs[cf], begin, end);
     }
   }
@@ -737,10 +741,8 @@ Status Store::drop_partition(std::int32_t partition) {
   const std::string begin = partition_prefix(partition);
   const std::string end = prefix_end(begin);
   rocksdb::WriteBatch batch;
-  for (std::size_t cf :
-       {kCases, kTimers, kOutbox, kMarks, kAlertIndex, kFiring, kTallies, kPerformance}) {
-    batch.DeleteRange(impl_->cfs[cf], begin, end);
-  }
+  batch.DeleteRange(impl_->cfs[kOutbox], begin, end);
+  for (std::size_t cf : kPartitionState) batch.DeleteRange(impl_->cfs[cf], begin, end);
   impl_->timer_floor.erase(partition);
   const auto s = impl_->db->Write(impl_->write, &batch);
   if (!s.ok()) return from(s, "dropping partition " + std::to_string(partition));
