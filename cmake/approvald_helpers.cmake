@@ -30,15 +30,20 @@ if(APPROVALD_SANITIZE)
   add_link_options(-fsanitize=${APPROVALD_SANITIZE})
 endif()
 
-# A Catch2 test binary: sources, the libraries it tests, and its tests registered under PREFIX.
+# A Catch2 test binary: sources, the libraries it tests, and its tests registered under PREFIX
+# (with ctest LABELS if given).
 function(approvald_add_test name prefix)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "LABELS" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE approvald_test_support ${T_LIBS})
   approvald_target_defaults(${name})
   # GCC 12 flags designated initializers that rely on default member initializers.
   target_compile_options(${name} PRIVATE -Wno-missing-field-initializers)
-  catch_discover_tests(${name} TEST_PREFIX "${prefix}: ")
+  if(T_LABELS)
+    catch_discover_tests(${name} TEST_PREFIX "${prefix}: " PROPERTIES LABELS ${T_LABELS})
+  else()
+    catch_discover_tests(${name} TEST_PREFIX "${prefix}: ")
+  endif()
 endfunction()
 
 # approvald_embed(TARGET NAMESPACE HEADER BASE FILES...): a static library `TARGET` whose

@@ -2,12 +2,13 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <array>
 #include <cctype>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "kafka/conf.h"
+#include "kafka/produce.h"
 
 namespace approvald::kafka {
 
@@ -219,6 +220,31 @@ void Consumer::abandon() {
 
 void Consumer::close() { rd_kafka_consumer_close(impl_->rk); }
 
+GroupMetadata Consumer::group_metadata() const {
+  return GroupMetadata(rd_kafka_consumer_group_metadata(impl_->rk));
+}
+
+// ---------------------------------------------------------------------------------------------
+// GroupMetadata
+
+GroupMetadata GroupMetadata::for_group(const std::string& group_id) {
+  return GroupMetadata(rd_kafka_consumer_group_metadata_new(group_id.c_str()));
+}
+
+GroupMetadata::GroupMetadata(GroupMetadata&& other) noexcept
+    : handle_(std::exchange(other.handle_, nullptr)) {}
+
+GroupMetadata& GroupMetadata::operator=(GroupMetadata&& other) noexcept {
+  std::swap(handle_, other.handle_);
+  return *this;
+}
+
+GroupMetadata::~GroupMetadata() {
+  if (handle_ != nullptr)
+    rd_kafka_consumer_group_metadata_destroy(
+        static_cast<rd_kafka_consumer_group_metadata_t*>(handle_));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Producer
 
@@ -328,33 +354,9 @@ Status Producer::warm_up(const std::string& topic, int timeout_ms) {
 }
 
 Produced Producer::produce(const ports::OutboxEntry& e) {
-  rd_kafka_headers_t* hdrs = rd_kafka_headers_new(e.headers.size());
-  for (const auto& [name, value] : e.headers) {
-    rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), value.data(),
-                        static_cast<ssize_t>(value.size()));
-  }
   auto* id = new std::pair<std::int32_t, std::uint64_t>(e.partition, e.seq);
-  // rd_kafka_produceva with a plain array: the RD_KAFKA_V_* macros are GNU statement expressions.
-  std::array<rd_kafka_vu_t, 7> vu{};
-  vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-  vu[0].u.cstr = e.topic.c_str();
-  vu[1].vtype = RD_KAFKA_VTYPE_KEY;
-  vu[1].u.mem = {const_cast<char*>(e.key.data()), e.key.size()};
-  vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
-  vu[2].u.mem = {const_cast<char*>(e.value.data()), e.value.size()};
-  vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  vu[3].u.i = RD_KAFKA_MSG_F_COPY;
-  vu[4].vtype = RD_KAFKA_VTYPE_HEADERS;
-  vu[4].u.headers = hdrs;
-  vu[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
-  vu[5].u.ptr = id;
-  vu[6].vtype = RD_KAFKA_VTYPE_PARTITION;
-  vu[6].u.i32 = e.topic_partition >= 0 ? e.topic_partition : RD_KAFKA_PARTITION_UA;
-  if (rd_kafka_error_t* err = rd_kafka_produceva(impl_->rk, vu.data(), vu.size())) {
-    Produced why = classify_error(rd_kafka_error_code(err));
-    why.message = std::string("producing to ") + e.topic + ": " + rd_kafka_error_string(err);
-    rd_kafka_error_destroy(err);
-    rd_kafka_headers_destroy(hdrs);  // not taken over on failure
+  Produced why = produce_entry(impl_->rk, e, id);
+  if (!why) {
     delete id;
     return why;
   }

@@ -39,6 +39,27 @@ struct ConsumerConfig {
   Properties properties;                      // passed through to librdkafka (TLS, SASL, timeouts)
 };
 
+// The consumer group as a transaction's offsets must name it: its id and, taken from a live
+// member, its generation and member id, by which the broker refuses the offsets of a member the
+// group has moved past (a zombie still committing after a rebalance).
+class GroupMetadata {
+ public:
+  // The group's id alone, with no member behind it (tests; a commit without fencing by generation).
+  static GroupMetadata for_group(const std::string& group_id);
+  GroupMetadata(GroupMetadata&& other) noexcept;
+  GroupMetadata& operator=(GroupMetadata&& other) noexcept;
+  GroupMetadata(const GroupMetadata&) = delete;
+  GroupMetadata& operator=(const GroupMetadata&) = delete;
+  ~GroupMetadata();
+  // librdkafka's rd_kafka_consumer_group_metadata_t, for kafka/ alone.
+  void* handle() const { return handle_; }
+
+ private:
+  explicit GroupMetadata(void* handle) : handle_(handle) {}
+  void* handle_;
+  friend class Consumer;
+};
+
 class Consumer {
  public:
   // Called from poll() on a rebalance. `on_assign` returns, per partition, the next offset to
@@ -62,6 +83,9 @@ class Consumer {
   // Commits offsets to the group, asynchronously, for lag monitoring only.
   void commit(const std::map<std::int32_t, std::int64_t>& next_offsets);
   const std::set<std::int32_t>& assigned() const { return assigned_; }
+  // This member's group identity now (its generation changes with every rebalance: take it at
+  // each commit).
+  GroupMetadata group_metadata() const;
   // Whether the last poll saw the broker (false after transport errors until a message or
   // assignment arrives again).
   bool broker_up() const { return broker_up_; }
