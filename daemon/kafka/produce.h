@@ -13,8 +13,10 @@
 namespace approvald::kafka {
 
 // Queues `e` with `opaque` as the message's delivery-report pointer; on failure the error is
-// returned classified (nothing was queued, and `opaque` is still the caller's).
-inline Produced produce_entry(rd_kafka_t* rk, const ports::OutboxEntry& e, void* opaque) {
+// returned classified (nothing was queued, and `opaque` is still the caller's), and librdkafka's
+// code in `*code` if asked.
+inline Produced produce_entry(rd_kafka_t* rk, const ports::OutboxEntry& e, void* opaque,
+                              rd_kafka_resp_err_t* code = nullptr) {
   rd_kafka_headers_t* hdrs = rd_kafka_headers_new(e.headers.size());
   for (const auto& [name, value] : e.headers) {
     rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), value.data(),
@@ -37,6 +39,7 @@ inline Produced produce_entry(rd_kafka_t* rk, const ports::OutboxEntry& e, void*
   vu[6].vtype = RD_KAFKA_VTYPE_PARTITION;
   vu[6].u.i32 = e.topic_partition >= 0 ? e.topic_partition : RD_KAFKA_PARTITION_UA;
   if (rd_kafka_error_t* err = rd_kafka_produceva(rk, vu.data(), vu.size())) {
+    if (code != nullptr) *code = rd_kafka_error_code(err);
     Produced why = classify_error(rd_kafka_error_code(err));
     why.message = std::string("producing to ") + e.topic + ": " + rd_kafka_error_string(err);
     rd_kafka_error_destroy(err);

@@ -109,8 +109,14 @@ ports::TxnResult TransactionalProducer::begin() {
 
 ports::Produced TransactionalProducer::send(const ports::OutboxEntry& entry) {
   auto* id = new ports::OutboxId(entry.partition, entry.seq);
-  ports::Produced why = produce_entry(impl_->rk, entry, id);
-  if (!why) delete id;
+  rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+  ports::Produced why = produce_entry(impl_->rk, entry, id, &code);
+  if (why) return why;
+  delete id;
+  // The transaction is abortable or the producer fatally failed: no record will be taken, and
+  // commit() says which.
+  if (code == RD_KAFKA_RESP_ERR__STATE || code == RD_KAFKA_RESP_ERR__FATAL)
+    why.failure = ports::Failure::kTransaction;
   return why;
 }
 

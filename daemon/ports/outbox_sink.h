@@ -19,7 +19,9 @@ using OutboxId = std::pair<std::int32_t, std::uint64_t>;
 // request timed out — the same entry will go later. Permanent: the entry itself can never go
 // (too large, an invalid record, a topic that does not exist or may not be written) — retrying
 // would block everything behind it forever.
-enum class Failure : std::uint8_t { kNone, kRetriable, kPermanent };
+// Transaction (a transactional producer's only): the open transaction can no longer commit;
+// send nothing more and commit, whose answer says what to do.
+enum class Failure : std::uint8_t { kNone, kRetriable, kPermanent, kTransaction };
 
 struct Produced {
   Failure failure = Failure::kNone;

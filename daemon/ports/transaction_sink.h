@@ -51,7 +51,8 @@ class TransactionSink {
   virtual TxnResult begin() = 0;
   // Queues a record in the open transaction without blocking; says why when it cannot
   // (retriable: the local queue is full, serve deliveries and send it again; permanent: this
-  // record can never go, and the transaction is still intact).
+  // record can never go, and the transaction is still intact; transaction: the transaction can
+  // no longer commit, and commit() says what to do).
   virtual Produced send(const OutboxEntry& entry) = 0;
   // Serves delivery reports, waiting at most `timeout_ms`.
   virtual void poll(int timeout_ms) = 0;

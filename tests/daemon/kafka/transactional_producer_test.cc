@@ -194,7 +194,11 @@ TEST_CASE(
   while (culprits.empty() && attempts++ < 3) {
     REQUIRE(p->begin());
     for (std::uint64_t seq : {1, 2}) {
-      if (!p->send(record(out, seq, seq == 1 ? "small" : std::string(8000, 'x')))) break;
+      const auto sent = p->send(record(out, seq, seq == 1 ? "small" : std::string(8000, 'x')));
+      if (!sent) {  // the transaction already failed: commit says so
+        CHECK(sent.failure == Failure::kTransaction);
+        break;
+      }
       REQUIRE(p->flush(30000));
     }
     CHECK(p->commit({{0, 10}}, 30000).outcome == TxnOutcome::kAbort);
