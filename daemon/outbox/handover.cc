@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "pipeline/changelog.h"
 #include "ports/codec.h"
 
 namespace approvald::outbox {
@@ -30,7 +31,12 @@ Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
   auto tail = reader_.read(topic_, p, kTailRecords, kTailTimeoutMs);
   if (!tail) return tail.error();
   const std::uint64_t seen = max_epoch(tail.value());
-  if (tail.value().empty() || (local && local->epoch >= seen)) {
+  // A checkpoint of this store's own epoch past its mark: the store is older than what it once
+  // wrote (restored from a backup; with transactions, a store write lost after the commit).
+  const auto last = pipeline::recover(p, tail.value()).mark;
+  const bool behind = local && last && last->epoch == local->epoch &&
+                      last->next_offset > local->next_offset;
+  if (tail.value().empty() || (local && local->epoch >= seen && !behind)) {
     // Nobody else wrote since this store did: it is at least as new as the changelog.
     pipe_.assign(p, local, seen);
     return local;

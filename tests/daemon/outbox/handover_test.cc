@@ -104,6 +104,18 @@ TEST_CASE(
     CHECK(m.value()->next_outbox_seq == 3);
     CHECK(r.relay.cursor(0) == 0);
   }
+  SECTION("this store is behind a checkpoint of its own epoch (restored from an older backup; "
+          "with transactions, a store write lost after a commit): rebuilt") {
+    r.changelog_checkpoint(3, 900);
+    r.store.marks[0] = PartitionMark{.next_offset = 700, .epoch = 3};
+    const auto m = r.handover.assign(0);
+    REQUIRE(m);
+    REQUIRE(m.value());
+    CHECK(m.value()->next_offset == 900);
+    CHECK(r.reader.calls == std::vector<std::int64_t>{2000, -1});
+    REQUIRE_FALSE(r.store.ops.empty());
+    CHECK(r.store.ops[0] == "drop 0");
+  }
   SECTION("no complete checkpoint in the changelog: from the start") {
     r.reader.records.push_back(
         {approvald::pipeline::changelog_key(approvald::pipeline::ChangelogKind::kCase, "C1"),
