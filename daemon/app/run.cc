@@ -73,7 +73,9 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       .block_cache_bytes = static_cast<std::size_t>(cfg.store.block_cache_mb) << 20,
       .write_buffer_bytes = static_cast<std::size_t>(cfg.store.write_buffer_mb) << 20,
       .sync = cfg.store.sync,
-      .min_free_bytes = static_cast<std::uint64_t>(cfg.store.min_free_mb) << 20});
+      .min_free_bytes = static_cast<std::uint64_t>(cfg.store.min_free_mb) << 20,
+      .partitioned_index = cfg.store.partitioned_index,
+      .block_cache_shard_bits = cfg.store.block_cache_shard_bits});
   if (!opened) {
     log::error(opened.error().corrupt
                    ? "cannot open the store: the store is damaged; refusing to run on it (restore "
@@ -446,7 +448,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   // A damaged store gets no further write, not even the last checkpoints.
   const bool damaged = end == loop::TurnEnd::kStoreDamaged || retry.damaged();
   // A replacement consumer that could not be made is a failure too (systemd restarts us).
-  fatal = fatal || damaged || end == loop::TurnEnd::kNoConsumer;
+  fatal = fatal || damaged || end == loop::TurnEnd::kNoConsumer ||
+          end == loop::TurnEnd::kTransactionFailed;
   if (changelog && !damaged) {
     // A last checkpoint releases the alerts that wait for one, and a restart starts here.
     const ports::WriteSet checkpoints = loop.checkpoints();

@@ -31,14 +31,43 @@ ports::WriteSet Loop::checkpoints() {
 }
 
 TurnEnd Loop::gave_up() const {
+  if (transaction_failed_) return TurnEnd::kTransactionFailed;
   return p_.retry.damaged() ? TurnEnd::kStoreDamaged : TurnEnd::kStopped;
 }
 
 bool Loop::commit(const ports::WriteSet& writes, std::int64_t now_ms) {
+  if (p_.transactions != nullptr) return commit_transaction(writes, now_ms);
   if (!p_.retry.commit(p_.store, writes)) return false;
   outbox_depth_ += writes.outbox.size();
   if (p_.published) p_.published(writes.alerts, now_ms);
   return true;
+}
+
+bool Loop::commit_transaction(ports::WriteSet writes, std::int64_t now_ms) {
+  // Each transaction ends with the checkpoint of every partition it changed, so the changelog
+  // never holds a commit without one, and carries the offsets those marks say.
+  ports::NextOffsets offsets;
+  std::vector<std::int32_t> changed;
+  for (const auto& [p, m] : writes.marks) changed.push_back(p);
+  for (std::int32_t p : changed) writes.merge(p_.pipeline.checkpoint(p).writes);
+  for (const auto& [p, m] : writes.marks) offsets[p] = m.next_offset;
+  const auto alerts = writes.alerts;
+  const commit::CommitReport r = p_.transactions->commit(std::move(writes), offsets);
+  switch (r.end) {
+    case commit::CommitEnd::kCommitted:
+      if (p_.published) p_.published(alerts, now_ms);
+      return true;
+    case commit::CommitEnd::kStopped:
+    case commit::CommitEnd::kStoreFailed:
+      return false;
+    case commit::CommitEnd::kRewind:
+    case commit::CommitEnd::kFatal:
+      log::error("a transaction could not commit; stopping to restore from the changelog",
+                 {{"error", r.message}, {"transactions", std::to_string(r.transactions)}});
+      transaction_failed_ = true;
+      return false;
+  }
+  return false;
 }
 
 TurnEnd Loop::turn(const std::function<void()>& between_batches) {
@@ -96,6 +125,18 @@ TurnEnd Loop::turn(const std::function<void()>& between_batches) {
   if (reevaluating() && outbox_depth_ < options_.max_pending && !reevaluate_slices(now)) {
     return gave_up();
   }
+  // A transaction committed the group's offsets with its records, and there is no outbox.
+  if (p_.transactions == nullptr) {
+    if (const TurnEnd end = outbox_turn(real_now); end != TurnEnd::kGoOn) return end;
+  }
+  if (real_now >= next_gauges_ms_) {
+    next_gauges_ms_ = real_now + kGaugesEveryMs;
+    if (!gauges(now, real_now)) return TurnEnd::kNoConsumer;
+  }
+  return TurnEnd::kGoOn;
+}
+
+TurnEnd Loop::outbox_turn(std::int64_t real_now) {
   if (!group_offsets_.empty() && real_now >= next_group_commit_ms_) {
     consumer_->commit(group_offsets_);
     group_offsets_.clear();
@@ -119,10 +160,6 @@ TurnEnd Loop::turn(const std::function<void()>& between_batches) {
       log::error("the store is damaged; stopping without writing to it (docs/operations.md)");
       return TurnEnd::kStoreDamaged;
     }
-  }
-  if (real_now >= next_gauges_ms_) {
-    next_gauges_ms_ = real_now + kGaugesEveryMs;
-    if (!gauges(now, real_now)) return TurnEnd::kNoConsumer;
   }
   return TurnEnd::kGoOn;
 }
@@ -248,7 +285,7 @@ bool Loop::gauges(std::int64_t now_ms, std::int64_t real_now) {
   if (options_.lag != nullptr) options_.lag->store(total_lag);
   p_.metrics.timer_queue(p_.timers.estimated_timers(), lateness);
   p_.metrics.outbox_depth(outbox_depth_);
-  outbox_heads(real_now);
+  if (p_.transactions == nullptr) outbox_heads(real_now);
   p_.metrics.assigned_partitions(consumer_->assigned().size());
   p_.metrics.cases(p_.gauges.tallies());
   p_.metrics.memory(p_.gauges.memory(), p_.resident_bytes ? p_.resident_bytes() : 0);

@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "commit/commit_point.h"
 #include "control/health.h"
 #include "loop/clocks.h"
 #include "loop/consumer_port.h"
@@ -62,6 +63,11 @@ struct LoopPorts {
   std::function<void(const std::vector<ports::AlertIndexEntry>&, std::int64_t)> published;
   // The process's resident bytes, for a gauge.
   std::function<std::uint64_t()> resident_bytes;
+  // With Kafka transactions (ADR 0013): every commit goes through it, carrying the checkpoints of
+  // the partitions it changed and the input offsets; no outbox is written, so the relay, the
+  // periodic checkpoints and the separate group commits have nothing to do. Null: the outbox
+  // (ADR 0007).
+  commit::CommitPoint* transactions = nullptr;
 };
 
 // Why turn() asks its caller to stop (kGoOn: call it again).
@@ -71,6 +77,9 @@ enum class TurnEnd : std::uint8_t {
   kAssignmentFailed,  // a partition could not be taken over
   kStoreDamaged,      // a read met damaged data: write nothing more
   kNoConsumer,        // a replacement consumer could not be created
+  // A transaction was given up or its producer failed: what memory holds may be ahead of the
+  // broker. Stop; the next start restores from the changelog (ADR 0013).
+  kTransactionFailed,
 };
 
 class Loop {
@@ -113,6 +122,10 @@ class Loop {
   TurnEnd gave_up() const;
   // Commits a turn's writes and hands its alerts on; false when the retry gave up.
   bool commit(const ports::WriteSet& writes, std::int64_t now_ms);
+  // The same through a transaction, with the changed partitions' checkpoints and offsets.
+  bool commit_transaction(ports::WriteSet writes, std::int64_t now_ms);
+  // Without transactions: group offsets, periodic checkpoints and the relay's pump.
+  TurnEnd outbox_turn(std::int64_t real_now);
   // Due timers of every partition, fired into `turn`. False when a read met damaged data.
   bool fire_timers(ports::WriteSet& turn, std::int64_t now_ms);
   // The gauges, and the consumer's replacement when it failed or stays unassigned. False when no
@@ -134,6 +147,7 @@ class Loop {
   std::int64_t next_checkpoint_ms_ = 0;
   std::int64_t next_gauges_ms_ = 0;
   bool held_partitions_ = false;
+  bool transaction_failed_ = false;
   std::int64_t unassigned_since_ms_ = 0;
   std::int64_t rejoin_after_ms_ = kRejoinAfterMs;
   std::map<std::int32_t, std::int64_t> stall_logged_ms_;  // one error line a minute per partition

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "daemon/commit/fake_txn_sink.h"
 #include "loop/store_retry.h"
 #include "loop_fakes.h"
 #include "support/fixtures.h"
@@ -32,7 +33,7 @@ Record accepted(std::int64_t offset, const std::string& id = "C1") {
 // Everything a loop needs, wired as `approvald run` wires it, on fakes.
 struct Rig {
   explicit Rig(LoopOptions options = {}, std::size_t outbox_depth = 0,
-               std::string changelog_topic = "")
+               std::string changelog_topic = "", bool transactional = false)
       : pipe(std::make_shared<const rules::Engine>(testing::statutory_rules(),
                                                    testing::cn_calendar()),
              cache, pipeline_options(std::move(changelog_topic))) {
@@ -60,7 +61,8 @@ struct Rig {
             },
             .assignment_failed = [this] { return assignment_failed; },
             .published = {},
-            .resident_bytes = {}},
+            .resident_bytes = {},
+            .transactions = transactional ? &point : nullptr},
         options, outbox_depth);
   }
 
@@ -107,6 +109,18 @@ struct Rig {
   std::vector<testing::FakeConsumer*> consumers;  // owned by the loop; only the last one lives
   bool factory_fails = false;
   bool assignment_failed = false;
+  // With transactions (ADR 0013): the broker's side, and the commit point writing the store
+  // through the same retry as the loop.
+  std::vector<std::string> txn_log;
+  approvald::testing::FakeTxnSink sink{txn_log};
+  approvald::commit::CommitPoint point{sink,
+                                       [this](const approvald::ports::WriteSet& w) {
+                                         txn_log.push_back("store");
+                                         return retry.commit(store, w);
+                                       },
+                                       [](std::chrono::milliseconds) {},
+                                       stop,
+                                       {.dead_letter_topic = "dlq"}};
   std::unique_ptr<Loop> loop;
 };
 
@@ -473,4 +487,51 @@ TEST_CASE("with no partition owned, a re-evaluation waits without spinning and i
   for (int i = 0; i < 2; ++i) REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
   CHECK(rig.take_commits() == RejudgeRig::Commits{{"C3", "C4"}, {"C5"}});
   CHECK(rig.store.reevaluated_versions == std::vector<std::uint64_t>{2});
+}
+
+TEST_CASE(
+    "with transactions, a batch, the checkpoint of its partition and its offsets commit "
+    "together, then the store learns it, and only then are the timers read") {
+  Rig rig(LoopOptions{.changelog = true}, 0, "approval.changelog", true);
+  rig.consumer().batches.push_back({accepted(0, "C1")});
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  // The case's changelog record, then the checkpoint; its alert topic stays quiet.
+  REQUIRE(rig.sink.visible.size() == 2);
+  CHECK(rig.sink.visible[0].key == "cC1");
+  CHECK(rig.sink.visible[1].key.front() == 'm');
+  CHECK(rig.sink.offsets == approvald::ports::NextOffsets{{0, 1}});
+  CHECK(rig.txn_log ==
+        std::vector<std::string>{"begin", "send approval.changelog " + rig.sink.visible[0].value,
+                                 "send approval.changelog " + rig.sink.visible[1].value, "commit",
+                                 "committed", "store"});
+  REQUIRE(rig.store.ops.size() >= 2);
+  CHECK(rig.store.ops[0] == "commit");
+  CHECK(rig.store.ops[1] == "due_timers");
+  CHECK(rig.store.committed.at(0).outbox.empty());  // the broker's, not the store's
+  CHECK(rig.store.committed.at(0).marks.at(0).next_offset == 1);
+  // Nothing for the relay, no separate group commit, no periodic checkpoint.
+  rig.clock.real_ms += 5000;
+  REQUIRE(rig.loop->turn() == TurnEnd::kGoOn);
+  CHECK(rig.relay.pumps == 0);
+  CHECK(rig.consumer().group_commits.empty());
+  CHECK(rig.store.committed.size() == 1);
+  CHECK(rig.loop->outbox_depth() == 0);
+}
+
+TEST_CASE("with transactions, one given up stops the loop with nothing of it in the store") {
+  Rig rig(LoopOptions{.changelog = true}, 0, "approval.changelog", true);
+  using approvald::ports::TxnOutcome;
+  rig.sink.script["commit"] = {TxnOutcome::kAbort, TxnOutcome::kAbort, TxnOutcome::kAbort,
+                               TxnOutcome::kAbort};
+  rig.consumer().batches.push_back({accepted(0, "C1")});
+  CHECK(rig.loop->turn() == TurnEnd::kTransactionFailed);
+  CHECK(rig.store.committed.empty());
+  CHECK(rig.sink.visible.empty());
+  CHECK(rig.sink.offsets.empty());
+
+  Rig fenced(LoopOptions{.changelog = true}, 0, "approval.changelog", true);
+  fenced.sink.script["begin"] = {TxnOutcome::kFatal};
+  fenced.consumer().batches.push_back({accepted(0, "C1")});
+  CHECK(fenced.loop->turn() == TurnEnd::kTransactionFailed);
+  CHECK(fenced.store.committed.empty());
 }
