@@ -34,8 +34,10 @@ Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
   // A checkpoint of this store's own epoch past its mark: the store is older than what it once
   // wrote (restored from a backup; with transactions, a store write lost after the commit).
   const auto last = pipeline::recover(p, tail.value()).mark;
-  const bool behind = local && last && last->epoch == local->epoch &&
-                      last->next_offset > local->next_offset;
+  // A commit of timers alone moves no input offset, but every commit moves the outbox sequence.
+  const bool behind =
+      local && last && last->epoch == local->epoch &&
+      (last->next_offset > local->next_offset || last->next_outbox_seq > local->next_outbox_seq);
   if (tail.value().empty() || (local && local->epoch >= seen && !behind)) {
     // Nobody else wrote since this store did: it is at least as new as the changelog.
     pipe_.assign(p, local, seen);
@@ -58,6 +60,9 @@ Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
     return std::optional<ports::PartitionMark>();
   }
   auto batch = pipe_.restore(p, recovered);
+  // The re-sent alerts are for an outbox owner that may have died before they reached the topic;
+  // a transaction's alerts reached it with the checkpoint, and no relay would send them here.
+  if (transactional_) batch.writes.outbox.clear();
   if (auto s = store_.commit(batch.writes); !s) return s.error();
   const auto mark = pipe_.mark(p);
   // From the start: the outbox holds only what the rebuild wrote (alerts sent again).
@@ -73,6 +78,8 @@ Result<std::optional<ports::PartitionMark>> Handover::assign(std::int32_t p) {
 }
 
 void Handover::revoke(std::int32_t p, int timeout_ms) {
+  // With transactions every commit carried its checkpoint, and no outbox holds anything.
+  if (transactional_) return;
   // The next owner starts exactly where this one stopped, not at the last periodic checkpoint
   // (events after it would be processed again, perhaps under another supervision clock).
   if (auto s = store_.commit(pipe_.checkpoint(p).writes); !s) {

@@ -17,13 +17,16 @@ namespace approvald::outbox {
 
 class Handover {
  public:
+  // `transactional`: commits are Kafka transactions (docs/adr/0013), so every alert of a
+  // committed checkpoint reached its topic and nothing is ever left undelivered in the store.
   Handover(PartitionStore& store, pipeline::Pipeline& pipe, Relay& relay, ChangelogReader& reader,
-           std::string changelog_topic)
+           std::string changelog_topic, bool transactional = false)
       : store_(store),
         pipe_(pipe),
         relay_(relay),
         reader_(reader),
-        topic_(std::move(changelog_topic)) {}
+        topic_(std::move(changelog_topic)),
+        transactional_(transactional) {}
 
   // Makes the partition ours; returns the mark to consume from (none: from the beginning), or
   // an error if the changelog cannot be read (then nothing must be consumed).
@@ -44,6 +47,7 @@ class Handover {
   Relay& relay_;
   ChangelogReader& reader_;
   std::string topic_;
+  bool transactional_;
 };
 
 }  // namespace approvald::outbox

@@ -7,6 +7,7 @@
 
 #include "outbox_fakes.h"
 #include "pipeline/changelog.h"
+#include "ports/codec.h"
 #include "support/fake_store.h"
 #include "support/fixtures.h"
 
@@ -104,14 +105,24 @@ TEST_CASE(
     CHECK(m.value()->next_outbox_seq == 3);
     CHECK(r.relay.cursor(0) == 0);
   }
-  SECTION("this store is behind a checkpoint of its own epoch (restored from an older backup; "
-          "with transactions, a store write lost after a commit): rebuilt") {
+  SECTION(
+      "this store is behind a checkpoint of its own epoch (restored from an older backup; "
+      "with transactions, a store write lost after a commit): rebuilt") {
     r.changelog_checkpoint(3, 900);
     r.store.marks[0] = PartitionMark{.next_offset = 700, .epoch = 3};
     const auto m = r.handover.assign(0);
     REQUIRE(m);
     REQUIRE(m.value());
     CHECK(m.value()->next_offset == 900);
+    CHECK(r.reader.calls == std::vector<std::int64_t>{2000, -1});
+    REQUIRE_FALSE(r.store.ops.empty());
+    CHECK(r.store.ops[0] == "drop 0");
+  }
+  SECTION("behind by a commit of timers alone, which moved no input offset: rebuilt") {
+    r.changelog_checkpoint(3, 700, 12);
+    r.store.marks[0] = PartitionMark{.next_offset = 700, .next_outbox_seq = 9, .epoch = 3};
+    const auto m = r.handover.assign(0);
+    REQUIRE(m);
     CHECK(r.reader.calls == std::vector<std::int64_t>{2000, -1});
     REQUIRE_FALSE(r.store.ops.empty());
     CHECK(r.store.ops[0] == "drop 0");
@@ -187,6 +198,36 @@ TEST_CASE("revoke writes a last checkpoint, then delivers within the bound or dr
     r.handover.revoke(0, 0);
     CHECK(r.store.dropped(0));
   }
+}
+
+TEST_CASE(
+    "with transactions, a rebuilt partition sends no alert again and a revoked one writes "
+    "nothing",
+    "[outbox][handover]") {
+  Rig r;
+  Handover handover{r.store, r.pipe, r.relay, r.reader, "changelog", true};
+  // The other owner's last commit: an alert, then its checkpoint.
+  approvald::ports::AlertIndexEntry a{.partition = 0, .alert_id = "A9", .json = "{}"};
+  r.reader.records.push_back(
+      {approvald::pipeline::changelog_key(approvald::pipeline::ChangelogKind::kAlert, "A9"),
+       approvald::pipeline::changelog_value(5, approvald::ports::encode_alert(a))});
+  r.changelog_checkpoint(5, 420);
+  r.store.marks[0] = PartitionMark{.next_offset = 300, .epoch = 2};
+  const auto m = handover.assign(0);
+  REQUIRE(m);
+  REQUIRE(m.value());
+  CHECK(m.value()->next_offset == 420);
+  CHECK(r.store.entries.empty());  // the alert is not sent again
+  // Without transactions the same changelog sends it again.
+  Rig outbox;
+  outbox.reader.records = r.reader.records;
+  outbox.store.marks[0] = PartitionMark{.next_offset = 300, .epoch = 2};
+  REQUIRE(outbox.handover.assign(0));
+  CHECK(outbox.store.entries.size() == 1);
+
+  r.store.ops.clear();
+  handover.revoke(0, 0);
+  CHECK(r.store.ops.empty());
 }
 
 TEST_CASE("disown drops a partition with undelivered entries, and one whose outbox is unknown",
