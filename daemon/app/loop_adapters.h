@@ -15,8 +15,18 @@ namespace approvald::app {
 
 class KafkaConsumerPort final : public loop::ConsumerPort {
  public:
-  explicit KafkaConsumerPort(std::unique_ptr<kafka::Consumer> consumer)
-      : consumer_(std::move(consumer)) {}
+  // `live`, if given, points at the consumer while this port holds it (the transactional
+  // producer takes the group's identity from it at each commit).
+  explicit KafkaConsumerPort(std::unique_ptr<kafka::Consumer> consumer,
+                             kafka::Consumer** live = nullptr)
+      : consumer_(std::move(consumer)), live_(live) {
+    if (live_ != nullptr) *live_ = consumer_.get();
+  }
+  ~KafkaConsumerPort() override {
+    if (live_ != nullptr && *live_ == consumer_.get()) *live_ = nullptr;
+  }
+  KafkaConsumerPort(const KafkaConsumerPort&) = delete;
+  KafkaConsumerPort& operator=(const KafkaConsumerPort&) = delete;
 
   std::vector<pipeline::Record> poll(std::size_t max, int timeout_ms) override {
     return consumer_->poll(max, timeout_ms);
@@ -44,6 +54,7 @@ class KafkaConsumerPort final : public loop::ConsumerPort {
 
  private:
   std::unique_ptr<kafka::Consumer> consumer_;
+  kafka::Consumer** live_;
 };
 
 class StoreLoopPorts final : public loop::StoreWriter,

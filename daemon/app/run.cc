@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,12 +13,14 @@
 #include "app/outbox_adapters.h"
 #include "approvald_version.h"
 #include "base/log.h"
+#include "commit/commit_point.h"
 #include "control/health.h"
 #include "control/rule_mailbox.h"
 #include "control/rule_source.h"
 #include "files/loaders.h"
 #include "http/server.h"
 #include "kafka/kafka.h"
+#include "kafka/transactional_producer.h"
 #include "loop/loop.h"
 #include "loop/store_retry.h"
 #include "metrics/metrics.h"
@@ -195,7 +198,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   }
   std::optional<Handover> handover;
   if (changelog) {
-    handover.emplace(outbox_store, pipe, relay, *reader_port, cfg.kafka.changelog_topic);
+    handover.emplace(outbox_store, pipe, relay, *reader_port, cfg.kafka.changelog_topic,
+                     cfg.kafka.exactly_once);
   }
   Health health;
   health.loop_ms = real_ms();
@@ -204,6 +208,48 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
       [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); }, real_ms);
   StoreLoopPorts store_ports(*store);
   RelayLoopPort relay_port(relay, *producer);
+  // Exactly-once (docs/adr/0013): one transactional producer for the instance, its id the
+  // instance's across restarts so that a restart fences its former self; each commit is a
+  // transaction carrying the input offsets under the live consumer's group identity.
+  kafka::Consumer* live_consumer = nullptr;  // kept by the consumer's port
+  std::unique_ptr<kafka::TransactionalProducer> txn_producer;
+  std::optional<commit::CommitPoint> commit_point;
+  if (cfg.kafka.exactly_once) {
+    if (cfg.kafka.instance_id.empty()) {
+      log::error(
+          "kafka.exactly_once needs kafka.instance_id (or APPROVALD_INSTANCE_ID): the "
+          "transactional id must stay the instance's across restarts");
+      return 1;
+    }
+    auto made = kafka::TransactionalProducer::create(
+        {.bootstrap_servers = cfg.kafka.bootstrap_servers,
+         .transactional_id = "approvald-" + cfg.kafka.group_id + "-" + cfg.kafka.instance_id,
+         .input_topic = cfg.kafka.events_topic,
+         .properties = cfg.kafka.properties},
+        [&] {
+          return live_consumer != nullptr ? live_consumer->group_metadata()
+                                          : kafka::GroupMetadata::for_group(cfg.kafka.group_id);
+        });
+    if (!made) {
+      log::error("cannot create the transactional producer", {{"error", made.error().message}});
+      return 1;
+    }
+    txn_producer = made.take();
+    // For the fault tests only (tests/faults/exactly_once.sh): die right after the N-th
+    // transaction committed, before the store learns it — the one moment a crash leaves the
+    // store behind the broker.
+    const char* crash_env = std::getenv("APPROVALD_TEST_CRASH_AFTER_COMMITS");
+    const long crash_after = crash_env != nullptr ? std::strtol(crash_env, nullptr, 10) : 0;
+    commit_point.emplace(
+        *txn_producer,
+        [&, crash_after, committed = 0L](const ports::WriteSet& w) mutable {
+          if (crash_after > 0 && ++committed == crash_after) _exit(137);
+          return retry.commit(store_ports, w);
+        },
+        [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); }, stop,
+        commit::CommitOptions{.dead_letter_topic = cfg.kafka.dead_letter_topic,
+                              .real_ms = real_ms});
+  }
   // Whose outbox the relay delivers. With the changelog: only partitions assigned now (another
   // owner's would otherwise reach the topics after it). Without: every partition this store has
   // held, as one instance owns them all.
@@ -277,7 +323,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   const loop::ConsumerFactory make_consumer = [&]() -> Result<std::unique_ptr<loop::ConsumerPort>> {
     auto c = kafka::Consumer::create(cc, on_assign, on_revoke);
     if (!c) return c.error();
-    return std::unique_ptr<loop::ConsumerPort>(std::make_unique<KafkaConsumerPort>(c.take()));
+    return std::unique_ptr<loop::ConsumerPort>(
+        std::make_unique<KafkaConsumerPort>(c.take(), &live_consumer));
   };
   auto consumer_r = make_consumer();
   if (!consumer_r) {
@@ -361,7 +408,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
                       .assignment_failed = [&fatal] { return fatal; },
                       .published = [&feed](const std::vector<ports::AlertIndexEntry>& alerts,
                                            std::int64_t now) { feed.publish(alerts, now); },
-                      .resident_bytes = resident_bytes},
+                      .resident_bytes = resident_bytes,
+                      .transactions = commit_point ? &*commit_point : nullptr},
       loop::LoopOptions{.poll_batch = static_cast<std::size_t>(cfg.kafka.poll_batch),
                         .poll_timeout_ms = cfg.kafka.poll_timeout_ms,
                         .max_pending = static_cast<std::size_t>(cfg.outbox.max_pending),
@@ -450,7 +498,8 @@ int run(const config::Config& cfg, const std::atomic<bool>& stop, const RunHooks
   // A replacement consumer that could not be made is a failure too (systemd restarts us).
   fatal = fatal || damaged || end == loop::TurnEnd::kNoConsumer ||
           end == loop::TurnEnd::kTransactionFailed;
-  if (changelog && !damaged) {
+  // With transactions every commit carried its checkpoints, and the store has no outbox.
+  if (changelog && !damaged && !commit_point) {
     // A last checkpoint releases the alerts that wait for one, and a restart starts here.
     const ports::WriteSet checkpoints = loop.checkpoints();
     if (!checkpoints.empty() && !store->commit(checkpoints)) {

@@ -51,7 +51,7 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
   if (const YAML::Node k = root["kafka"]; k.IsDefined() && r.expect_map(k, "kafka")) {
     r.check_keys(k,
                  {"bootstrap_servers", "group_id", "instance_id", "assignment_strategy", "topics",
-                  "poll_batch", "poll_timeout_ms", "properties"},
+                  "poll_batch", "poll_timeout_ms", "properties", "exactly_once"},
                  "kafka");
     read_string(r, k, "bootstrap_servers", "kafka", &c.kafka.bootstrap_servers);
     read_string(r, k, "group_id", "kafka", &c.kafka.group_id);
@@ -72,6 +72,12 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
       if (t["changelog"].IsDefined()) {
         c.kafka.changelog_topic = r.string(t, "changelog", "kafka.topics", false).value_or("");
       }
+    }
+    if (k["exactly_once"].IsDefined()) {
+      c.kafka.exactly_once = r.boolean(k["exactly_once"], "kafka.exactly_once").value_or(false);
+      // The changelog is what a restart or a new owner restores from (docs/adr/0013).
+      if (c.kafka.exactly_once && c.kafka.changelog_topic.empty())
+        r.error(k["exactly_once"], "kafka.exactly_once: needs kafka.topics.changelog");
     }
     read_int(r, k, "poll_batch", "kafka", 1, 100000, &c.kafka.poll_batch);
     read_int(r, k, "poll_timeout_ms", "kafka", 1, 10000, &c.kafka.poll_timeout_ms);
@@ -115,12 +121,18 @@ std::variant<Config, rules::Diagnostics> parse(std::string_view text, const std:
              &c.engine.max_future_skew_seconds);
   }
   if (const YAML::Node s = root["store"]; s.IsDefined() && r.expect_map(s, "store")) {
-    r.check_keys(s, {"block_cache_mb", "write_buffer_mb", "sync", "min_free_mb", "case_cache_mb"},
+    r.check_keys(s,
+                 {"block_cache_mb", "write_buffer_mb", "sync", "min_free_mb", "case_cache_mb",
+                  "block_cache_shard_bits", "partitioned_index"},
                  "store");
     read_int(r, s, "block_cache_mb", "store", 8, 1 << 20, &c.store.block_cache_mb);
     read_int(r, s, "write_buffer_mb", "store", 4, 1 << 20, &c.store.write_buffer_mb);
     read_int(r, s, "min_free_mb", "store", 0, 1 << 20, &c.store.min_free_mb);
     read_int(r, s, "case_cache_mb", "store", 0, 1 << 20, &c.store.case_cache_mb);
+    read_int(r, s, "block_cache_shard_bits", "store", -1, 8, &c.store.block_cache_shard_bits);
+    if (s["partitioned_index"].IsDefined())
+      c.store.partitioned_index =
+          r.boolean(s["partitioned_index"], "store.partitioned_index").value_or(false);
     if (s["sync"].IsDefined()) c.store.sync = r.boolean(s["sync"], "store.sync").value_or(true);
   }
   if (const YAML::Node o = root["outbox"]; o.IsDefined() && r.expect_map(o, "outbox")) {

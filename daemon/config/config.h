@@ -28,6 +28,9 @@ struct Config {
     std::string changelog_topic = "approval.changelog";
     int poll_batch = 2000;
     int poll_timeout_ms = 100;
+    // Commits as Kafka transactions instead of the RocksDB outbox (docs/adr/0013; off while it is
+    // being built). Needs the changelog and a static instance id (the transactional id's root).
+    bool exactly_once = false;
     std::map<std::string, std::string> properties;
   } kafka;
   struct Rules {
@@ -43,8 +46,10 @@ struct Config {
     int block_cache_mb = 128;
     int write_buffer_mb = 64;
     bool sync = true;
-    int min_free_mb = 128;  // below this much free disk, commits wait (never a full disk)
-    int case_cache_mb = 0;  // case states held in memory by the loop (0: none; ADR 0011)
+    int min_free_mb = 128;            // below this much free disk, commits wait (never a full disk)
+    int case_cache_mb = 0;            // case states held in memory by the loop (0: none; ADR 0011)
+    int block_cache_shard_bits = -1;  // 2^n shards of the block cache; -1: RocksDB's choice
+    bool partitioned_index = false;   // table files with a two-level index (StoreOptions)
   } store;
   struct Outbox {
     int max_pending = 100000;  // undelivered messages before the consumer pauses

@@ -238,7 +238,7 @@ Store::~Store() = default;
 Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes, options.block_cache_shard_bits);
   impl->write_buffers =
       std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes, impl->cache);
 

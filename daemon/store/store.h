@@ -42,6 +42,10 @@ struct StoreOptions {
   // docs/performance.md step 4); alternating runs must decide. A file's index kind is fixed when
   // it is written and both are read alike.
   bool partitioned_index = false;
+  // The block cache in 2^n shards (-1: RocksDB's choice, 64 shards of 2 MiB for 128 MiB). A
+  // block larger than a shard can be read but not kept, so fewer, larger shards keep the big
+  // one-block indexes cached at the price of more contention, which one loop thread hardly makes.
+  int block_cache_shard_bits = -1;
 };
 
 // A version of the rules in force: the pack and calendar sources, exactly as validated.

@@ -52,6 +52,8 @@ write_config() {
     echo "  topics: {events: $EVENTS, alerts: $ALERTS, dead_letters: $DLQ, changelog: $CHANGELOG}"
     echo "  poll_timeout_ms: 50"
     echo "  properties: {session.timeout.ms: '6000'}"
+    # EXACTLY_ONCE=1: commits as Kafka transactions (docs/adr/0013).
+    [ -z "${EXACTLY_ONCE:-}" ] || echo "  exactly_once: true"
     echo "rules:"
     echo "  packs:"
     for p in "${packs[@]}"; do echo "    - $p"; done

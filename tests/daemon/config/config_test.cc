@@ -39,3 +39,33 @@ TEST_CASE("the configuration text is bounded", "[config]") {
   const std::string huge = "data_dir: '" + std::string(rules::kMaxYamlBytes, 'x') + "'\n";
   CHECK(errors_of(huge) == "approvald.yaml: larger than 1048576 bytes\n");
 }
+
+TEST_CASE("the block cache's shards and the table index kind are store settings", "[config]") {
+  auto r = approvald::config::parse(
+      "rules: {packs: [p], calendar: c}\n"
+      "store: {block_cache_shard_bits: 2, partitioned_index: true}\n",
+      "approvald.yaml", "/etc/approvald");
+  REQUIRE(std::holds_alternative<approvald::config::Config>(r));
+  const auto& c = std::get<approvald::config::Config>(r);
+  CHECK(c.store.block_cache_shard_bits == 2);
+  CHECK(c.store.partitioned_index);
+  const auto defaults = approvald::config::Config{};
+  CHECK(defaults.store.block_cache_shard_bits == -1);
+  CHECK_FALSE(defaults.store.partitioned_index);
+  CHECK_THAT(errors_of("rules: {packs: [p], calendar: c}\nstore: {block_cache_shard_bits: 9}\n"),
+             Catch::Contains("store.block_cache_shard_bits"));
+  CHECK_THAT(errors_of("rules: {packs: [p], calendar: c}\nstore: {partitioned_index: 3}\n"),
+             Catch::Contains("store.partitioned_index"));
+}
+
+TEST_CASE("exactly-once commits need the changelog they restore from", "[config]") {
+  CHECK_THAT(errors_of("rules: {packs: [p], calendar: c}\n"
+                       "kafka: {topics: {changelog: ''}, exactly_once: true}\n"),
+             Catch::Contains("approvald.yaml:2:48: kafka.exactly_once: needs "
+                             "kafka.topics.changelog"));
+  auto r =
+      approvald::config::parse("rules: {packs: [p], calendar: c}\nkafka: {exactly_once: true}\n",
+                               "approvald.yaml", "/etc/approvald");
+  REQUIRE(std::holds_alternative<approvald::config::Config>(r));
+  CHECK(std::get<approvald::config::Config>(r).kafka.exactly_once);
+}
