@@ -288,14 +288,9 @@ struct Producer::Impl {
   std::size_t in_flight = 0;
   std::optional<std::string> last_error;
 
-  ~Impl() {
-    if (rk == nullptr) return;
-    // Messages still queued get a delivery report (purged) that frees their outbox ids; they
-    // stay in the outbox for the next start.
-    rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(rk, 0);
-    rd_kafka_destroy(rk);
-  }
+  // Messages still queued get a delivery report (purged) that frees their outbox ids; they stay
+  // in the outbox for the next start.
+  ~Impl() { destroy_producer(rk); }
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);

@@ -49,4 +49,13 @@ inline Produced produce_entry(rd_kafka_t* rk, const ports::OutboxEntry& e, void*
   return {};
 }
 
+// Destroys a producer without waiting: what is still queued or in flight is purged (each gets a
+// delivery report, which frees what its opaque points at) instead of delivered.
+inline void destroy_producer(rd_kafka_t* rk) {
+  if (rk == nullptr) return;
+  rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk, 0);
+  rd_kafka_destroy(rk);
+}
+
 }  // namespace approvald::kafka

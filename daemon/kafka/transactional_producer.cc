@@ -43,14 +43,9 @@ struct TransactionalProducer::Impl {
   std::mutex mu;              // delivery reports arrive on the polling thread; guarded anyway
   std::vector<ports::Undelivered> failed;
 
-  ~Impl() {
-    if (rk == nullptr) return;
-    // An open transaction is left to the broker: the next producer with this id aborts it, or
-    // the transaction timeout does.
-    rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(rk, 0);
-    rd_kafka_destroy(rk);
-  }
+  // An open transaction is left to the broker: the next producer with this id aborts it, or the
+  // transaction timeout does.
+  ~Impl() { destroy_producer(rk); }
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "daemon/kafka/broker_client.h"
@@ -41,6 +42,15 @@ std::unique_ptr<TransactionalProducer> producer(const std::string& id, const std
   return made.take();
 }
 
+// Topics and a group of a test's own: records go to `out`, offsets are of `input`.
+struct Topics {
+  explicit Topics(const std::map<std::string, std::string>& out_config = {}) {
+    create_topic(out, out_config);
+    create_topic(input);
+  }
+  const std::string out = unique_name("out"), input = unique_name("in"), group = unique_name("g");
+};
+
 OutboxEntry record(const std::string& topic, std::uint64_t seq, std::string value) {
   return {.partition = 0,
           .seq = seq,
@@ -56,9 +66,8 @@ TEST_CASE(
     "a committed transaction's records and input offsets appear together; an aborted "
     "one's never do",
     "[kafka][broker]") {
-  const std::string out = unique_name("out"), input = unique_name("in"), group = unique_name("g");
-  create_topic(out);
-  create_topic(input);
+  const Topics t;
+  const auto &out = t.out, &input = t.input, &group = t.group;
   auto p = producer(unique_name("id"), input, group);
 
   REQUIRE(p->begin());
@@ -89,10 +98,9 @@ TEST_CASE(
     "a newer producer with the same transactional id fences the older one, whose open "
     "transaction never becomes visible",
     "[kafka][broker]") {
-  const std::string out = unique_name("out"), input = unique_name("in"), group = unique_name("g");
+  const Topics t;
+  const auto &out = t.out, &input = t.input, &group = t.group;
   const std::string id = unique_name("id");
-  create_topic(out);
-  create_topic(input);
   auto old_owner = producer(id, input, group);
   REQUIRE(old_owner->begin());
   REQUIRE(old_owner->send(record(out, 0, "zombie")));
@@ -114,10 +122,9 @@ TEST_CASE(
     "a member killed mid-transaction: its records never become visible, and its successor "
     "goes on without waiting for the transaction timeout",
     "[kafka][broker]") {
-  const std::string out = unique_name("out"), input = unique_name("in"), group = unique_name("g");
+  const Topics t;
+  const auto &out = t.out, &input = t.input, &group = t.group;
   const std::string id = unique_name("id");
-  create_topic(out);
-  create_topic(input);
 
   int pipe_fds[2];
   REQUIRE(pipe(pipe_fds) == 0);
@@ -160,9 +167,8 @@ TEST_CASE(
     "a record the broker refuses aborts its transaction and is named with its batch; sent "
     "alone it is named alone, and it blocks nothing behind it",
     "[kafka][broker]") {
-  const std::string out = unique_name("out"), input = unique_name("in"), group = unique_name("g");
-  create_topic(out, {{"max.message.bytes", "2048"}});
-  create_topic(input);
+  const Topics t(std::map<std::string, std::string>{{"max.message.bytes", "2048"}});
+  const auto &out = t.out, &input = t.input, &group = t.group;
   auto p = producer(unique_name("id"), input, group, {{"message.max.bytes", "100000"}});
   using approvald::ports::OutboxId;
   auto ids = [](const std::vector<approvald::ports::Undelivered>& failed) {
