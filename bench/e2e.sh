@@ -11,6 +11,7 @@
 # Usage: bench/e2e.sh [BUILD_DIR]  (CASES=230000 OPEN_SMALL=100000 OPEN_LARGE=1000000
 #        REEVAL_CASES=1000000 PARTS=abcd: which parts to run (e is not in the default); (b) needs (a); SYNCS="true false": the settings of (b);
 #        STORE_EXTRA="case_cache_mb: 0": more store settings; COMPARE=BINARY: (b) also with it;
+#        EXACTLY_ONCE=1: every daemon with kafka.exactly_once (docs/adr/0013);
 #        PERF=FILE: profile each daemon run with perf into FILE.LABEL-SYNC, PERF_ARGS: its
 #        call-graph flags, -g by default; "--call-graph dwarf" where frame pointers are absent)
 set -euo pipefail
@@ -65,6 +66,7 @@ kafka:
   group_id: bench-$stamp-$label-$run
   topics: {events: $t, alerts: $t.alerts, dead_letters: $t.dlq, changelog: $t.changelog-$run}
   poll_batch: 5000
+$( [ -z "${EXACTLY_ONCE:-}" ] || printf '  exactly_once: true\n  instance_id: bench-%s-%s-%s\n' "$stamp" "$label" "$run")
 rules:
   packs: [${pack_dir:-$PWD/rules/packs/cn-admin-licensing}]
   calendar: $PWD/config/calendars/cn-mainland.yaml

@@ -48,8 +48,10 @@ struct Config {
     bool sync = true;
     int min_free_mb = 128;            // below this much free disk, commits wait (never a full disk)
     int case_cache_mb = 0;            // case states held in memory by the loop (0: none; ADR 0011)
-    int block_cache_shard_bits = -1;  // 2^n shards of the block cache; -1: RocksDB's choice
-    bool partitioned_index = false;   // table files with a two-level index (StoreOptions)
+    // 4 shards and two-level table indexes: the one-block indexes of 1.7-6.3 MiB did not fit a
+    // 2 MiB shard and were re-read on every cold read (docs/performance.md, issue 10 step 6).
+    int block_cache_shard_bits = 2;  // 2^n shards of the block cache; -1: RocksDB's choice
+    bool partitioned_index = true;   // table files with a two-level index (StoreOptions)
   } store;
   struct Outbox {
     int max_pending = 100000;  // undelivered messages before the consumer pauses

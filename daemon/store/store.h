@@ -37,10 +37,9 @@ struct StoreOptions {
   // does not recover from in place. 0: no check.
   std::uint64_t min_free_bytes = 0;
   // Table files written with a two-level index and filters, whose partitions come into the block
-  // cache one by one. Off for now: the daemon's one-block indexes (1.7–6.3 MiB per file) exceed a
-  // cache shard and are re-read on every cold read, but one run with this on was mixed (ADR 0011,
-  // docs/performance.md step 4); alternating runs must decide. A file's index kind is fixed when
-  // it is written and both are read alike.
+  // cache one by one. The daemon turns it on (store.partitioned_index, decided by alternating runs:
+  // docs/performance.md, issue 10 step 6); off here for the tools and benchmarks that open a store
+  // on their own. A file's index kind is fixed when it is written and both are read alike.
   bool partitioned_index = false;
   // The block cache in 2^n shards (-1: RocksDB's choice, 64 shards of 2 MiB for 128 MiB). A
   // block larger than a shard can be read but not kept, so fewer, larger shards keep the big
