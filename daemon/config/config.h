@@ -46,8 +46,8 @@ struct Config {
     int block_cache_mb = 128;
     int write_buffer_mb = 64;
     bool sync = true;
-    int min_free_mb = 128;            // below this much free disk, commits wait (never a full disk)
-    int case_cache_mb = 0;            // case states held in memory by the loop (0: none; ADR 0011)
+    int min_free_mb = 128;  // below this much free disk, commits wait (never a full disk)
+    int case_cache_mb = 0;  // case states held in memory by the loop (0: none; ADR 0011)
     // 4 shards and two-level table indexes: the one-block indexes of 1.7-6.3 MiB did not fit a
     // 2 MiB shard and were re-read on every cold read (docs/performance.md, issue 10 step 6).
     int block_cache_shard_bits = 2;  // 2^n shards of the block cache; -1: RocksDB's choice
