@@ -20,11 +20,10 @@ ports::TxnResult outcome(rd_kafka_error_t* e, const char* what) {
   ports::TxnResult r;
   r.reason = classify_error(rd_kafka_error_code(e)).reason;
   r.message = std::string(what) + ": " + rd_kafka_error_string(e);
-  if (rd_kafka_error_is_fatal(e) != 0) {
-    r.outcome = ports::TxnOutcome::kFatal;
-  } else if (rd_kafka_error_txn_requires_abort(e) != 0) {
+  const bool fatal = rd_kafka_error_is_fatal(e) != 0;
+  if (!fatal && rd_kafka_error_txn_requires_abort(e) != 0) {
     r.outcome = ports::TxnOutcome::kAbort;
-  } else if (rd_kafka_error_is_retriable(e) != 0) {
+  } else if (!fatal && rd_kafka_error_is_retriable(e) != 0) {
     r.outcome = ports::TxnOutcome::kRetry;
   } else {
     r.outcome = ports::TxnOutcome::kFatal;
