@@ -146,7 +146,7 @@ TEST_CASE("a pause ends only with its own procedure", "[clock]") {
   CHECK_FALSE(c.at(0).due_at);
 }
 
-TEST_CASE("a limit taken from the start event; no value, no clock", "[clock]") {
+TEST_CASE("a limit taken from the start event, no value, no clock", "[clock]") {
   const auto set = testing::statutory_rules();
   const auto& spec = clock_of(*set, "promise-deadline");
   const auto cal = testing::cn_calendar();

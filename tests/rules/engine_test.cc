@@ -241,7 +241,7 @@ TEST_CASE("findings carry the clock facts a supervisor needs", "[engine]") {
   CHECK(rules::format_rfc3339(*red->due_at, 480) == "2026-04-07T23:59:59+08:00");
 }
 
-TEST_CASE("a case's history is capped; events past the cap are refused, not applied", "[engine]") {
+TEST_CASE("a case's history is capped, events past the cap are refused, not applied", "[engine]") {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar(),
                              rules::EngineOptions{3});
   rules::CaseState s;
@@ -458,7 +458,7 @@ TEST_CASE("settled point 1: an extension declared on the due date itself still c
   CHECK(rules::format_rfc3339(*fs.front().due_at, 480) == "2026-04-14T23:59:59+08:00");
 }
 
-TEST_CASE("settled point 5: de-duplication is per case; a conflicting duplicate is counted",
+TEST_CASE("settled point 5: de-duplication is per case, a conflicting duplicate is counted",
           "[engine][settled]") {
   const rules::Engine engine(testing::statutory_rules(), testing::cn_calendar());
   const auto now = at("2026-09-18T12:00:00+08:00");

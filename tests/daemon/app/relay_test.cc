@@ -192,7 +192,7 @@ TEST_CASE("a retriable failure keeps the entry, in order, until the broker takes
 
 TEST_CASE(
     "an alert refused for good in the delivery report is described on the dead-letter "
-    "topic and deleted; the next ones go on",
+    "topic and deleted, the next ones go on",
     "[relay]") {
   Fixture f;
   Relay relay(*f.ports, f.sink, f.options());
@@ -213,7 +213,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a batch refused as too large replaces only its large entry; the small ones go as they "
+    "a batch refused as too large replaces only its large entry, the small ones go as they "
     "are",
     "[relay]") {
   Fixture f;

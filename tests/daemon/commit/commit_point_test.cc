@@ -75,7 +75,7 @@ TEST_CASE(
   CHECK(b.stored[0].outbox.empty());  // the broker's now, not the store's
 }
 
-TEST_CASE("a commit that times out is called again, backing off; nothing is sent twice",
+TEST_CASE("a commit that times out is called again, backing off, nothing is sent twice",
           "[commit]") {
   Bench b;
   b.sink.script["commit"] = {TxnOutcome::kRetry, TxnOutcome::kRetry};
@@ -121,7 +121,7 @@ TEST_CASE(
 
 TEST_CASE(
     "a record the broker refuses is found by sending its batch one by one and goes as a "
-    "dead letter; its batch-mates go as they are",
+    "dead letter, its batch-mates go as they are",
     "[commit]") {
   Bench b;
   b.sink.broker_refuses = {"alerts alert a-1"};
@@ -162,7 +162,7 @@ TEST_CASE("a record refused before it is sent goes as a dead letter in the same 
   CHECK(b.sink.visible[1].topic == "dlq");
 }
 
-TEST_CASE("a stand-in refused too is dropped and counted; the rest of the interval commits",
+TEST_CASE("a stand-in refused too is dropped and counted, the rest of the interval commits",
           "[commit]") {
   Bench b;
   b.sink.client_refuses = {"alerts alert a-1"};
@@ -175,7 +175,7 @@ TEST_CASE("a stand-in refused too is dropped and counted; the rest of the interv
   CHECK(b.sink.offsets == approvald::ports::NextOffsets{{3, 101}});
 }
 
-TEST_CASE("a full local queue is served until the record goes; nothing is lost or reordered",
+TEST_CASE("a full local queue is served until the record goes, nothing is lost or reordered",
           "[commit]") {
   Bench b;
   b.sink.queue_full_for = 3;

@@ -78,7 +78,7 @@ TEST_CASE("a client holding a connection open does not block others", "[http]") 
   server.stop();  // returns although the idle connection is still open
 }
 
-TEST_CASE("the body and the Authorization header reach the handler; a huge body is refused",
+TEST_CASE("the body and the Authorization header reach the handler, a huge body is refused",
           "[http]") {
   namespace beast = boost::beast;
   approvald::http::Request seen;

@@ -29,7 +29,7 @@ TEST_CASE("produce errors are retriable or permanent", "[kafka]") {
   CHECK(classify_error(RD_KAFKA_RESP_ERR__QUEUE_FULL).reason == "_queue_full");
 }
 
-TEST_CASE("a message above message.max.bytes is refused at once, for good; a full queue is not",
+TEST_CASE("a message above message.max.bytes is refused at once, for good, a full queue is not",
           "[kafka]") {
   // A broker address nobody listens on: nothing here needs one.
   auto made = approvald::kafka::Producer::create(

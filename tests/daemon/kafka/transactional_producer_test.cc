@@ -63,7 +63,7 @@ OutboxEntry record(const std::string& topic, std::uint64_t seq, std::string valu
 }  // namespace
 
 TEST_CASE(
-    "a committed transaction's records and input offsets appear together; an aborted "
+    "a committed transaction's records and input offsets appear together, an aborted "
     "one's never do",
     "[kafka][broker]") {
   const Topics t;
@@ -164,7 +164,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a record the broker refuses aborts its transaction and is named with its batch; sent "
+    "a record the broker refuses aborts its transaction and is named with its batch, sent "
     "alone it is named alone, and it blocks nothing behind it",
     "[kafka][broker]") {
   const Topics t(std::map<std::string, std::string>{{"max.message.bytes", "2048"}});

@@ -59,7 +59,7 @@ TEST_CASE("recovery takes the last checkpoint of the highest epoch and nothing u
   CHECK(r.ignored == 3);
 }
 
-TEST_CASE("no checkpoint, no state; garbage is counted, not trusted", "[changelog]") {
+TEST_CASE("no checkpoint, no state, garbage is counted, not trusted", "[changelog]") {
   const auto r = recover(0, {state(1, "A", "a1"), {"", "x"}, {"zA", "short"}});
   CHECK_FALSE(r.mark);
   CHECK(r.cases.empty());

@@ -83,7 +83,7 @@ TEST_CASE("an event becomes a case state, a timer and a partition mark in one wr
   CHECK(b.stats.applied[static_cast<std::size_t>(rules::EventType::kAccepted)] == 1);
 }
 
-TEST_CASE("bad records go to the dead-letter outbox with their reason; good ones are processed",
+TEST_CASE("bad records go to the dead-letter outbox with their reason, good ones are processed",
           "[pipeline]") {
   FakeStore store;
   Pipeline p(engine(), store);
@@ -190,7 +190,7 @@ TEST_CASE("an oversized dead letter is replaced by a bounded one: reason, first 
   CHECK(header(dlq[1], "approvald.reason").size() <= approvald::pipeline::kMaxReasonBytes + 32);
 }
 
-TEST_CASE("dead-letter reasons escape control characters and invalid UTF-8; long keys are cut",
+TEST_CASE("dead-letter reasons escape control characters and invalid UTF-8, long keys are cut",
           "[pipeline][dead-letter]") {
   FakeStore store;
   Pipeline p(engine(), store);
@@ -395,7 +395,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "per-agency counts follow a case from open to overdue to decided; the alert index "
+    "per-agency counts follow a case from open to overdue to decided, the alert index "
     "keeps each alert's latest state",
     "[pipeline]") {
   using approvald::ports::AlertIndexEntry;
@@ -461,7 +461,7 @@ TEST_CASE(
   CHECK(store.perf.begin()->second.decided == 1);
 }
 
-TEST_CASE("a case that cannot be read fails the batch and moves nothing; a retry applies it",
+TEST_CASE("a case that cannot be read fails the batch and moves nothing, a retry applies it",
           "[pipeline][faults]") {
   FakeStore store;
   Pipeline p(engine(), store);
@@ -526,7 +526,7 @@ TEST_CASE("a due timer whose stored state does not decode is dropped and counted
   CHECK(b.writes.cases.empty());  // the damaged bytes are left as they are, never overwritten
 }
 
-TEST_CASE("a repeated event id with other content is counted as a conflict; the first wins",
+TEST_CASE("a repeated event id with other content is counted as a conflict, the first wins",
           "[pipeline]") {
   FakeStore store;
   Pipeline p(engine(), store);

@@ -70,7 +70,7 @@ std::vector<std::string> errors_of(const Response& r) {
 
 }  // namespace
 
-TEST_CASE("GET /api/v1/alerts filters and pages; bad parameters are all named", "[api]") {
+TEST_CASE("GET /api/v1/alerts filters and pages, bad parameters are all named", "[api]") {
   Fixture f;
   approvald::ports::WriteSet w;
   using S = approvald::ports::AlertIndexEntry::Status;
@@ -228,7 +228,7 @@ TEST_CASE("the dashboard and its assets are served at /", "[api][dashboard]") {
   CHECK(call(ctx, "GET", "/nothing.js").status == 404);
 }
 
-TEST_CASE("GET /api/v1/overview and /api/v1/performance read the store; bad parameters are named",
+TEST_CASE("GET /api/v1/overview and /api/v1/performance read the store, bad parameters are named",
           "[api][dashboard]") {
   Fixture f;
   approvald::ports::WriteSet w;
