@@ -126,12 +126,15 @@ TEST_CASE(
   const auto &out = t.out, &input = t.input, &group = t.group;
   const std::string id = unique_name("id");
 
-  int pipe_fds[2];
+  int pipe_fds[2], hold[2];  // its stdout to us; its stdin held open by us until the kill
   REQUIRE(pipe(pipe_fds) == 0);
+  REQUIRE(pipe(hold) == 0);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, hold[0], STDIN_FILENO);
   posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  posix_spawn_file_actions_addclose(&actions, hold[1]);
   const std::string broker = bootstrap();
   std::vector<std::string> args = {APPROVALD_TXN_ZOMBIE, broker, id, out, "3"};
   std::vector<char*> argv;
@@ -141,12 +144,15 @@ TEST_CASE(
   REQUIRE(posix_spawn(&pid, APPROVALD_TXN_ZOMBIE, &actions, nullptr, argv.data(), environ) == 0);
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[1]);
+  close(hold[0]);
   char said[16] = {};
   const ssize_t n = read(pipe_fds[0], said, sizeof said - 1);  // "sent", or EOF if it failed
   close(pipe_fds[0]);
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
+  close(hold[1]);
+  CHECK(WIFSIGNALED(status));  // killed while it held its transaction open, not exited
   REQUIRE(n > 0);
   REQUIRE(std::string(said) == "sent\n");
 

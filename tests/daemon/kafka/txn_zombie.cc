@@ -1,10 +1,9 @@
 // A member that dies mid-transaction, for transactional_producer_test.cc: opens a transaction
 // under the given id, sends COUNT records to TOPIC and waits until they are on the broker, says
-// "sent" on stdout, and then waits to be killed (at most a minute, so it never outlives a test).
-#include <chrono>
+// "sent" on stdout, and then waits to be killed: it blocks reading stdin, which the test holds
+// open until the kill (and whose end, should the test die first, ends this process too).
 #include <cstdio>
 #include <string>
-#include <thread>
 
 #include "kafka/transactional_producer.h"
 
@@ -35,6 +34,8 @@ int main(int argc, char** argv) {
   if (!producer->flush(30000)) return 1;
   std::printf("sent\n");
   std::fflush(stdout);
-  std::this_thread::sleep_for(std::chrono::seconds(60));
+  char byte = 0;
+  while (std::fread(&byte, 1, 1, stdin) == 1) {
+  }
   return 3;
 }
